@@ -1,0 +1,97 @@
+import type { AccessEntry, Addon, AssociatedAccessPolicy, Cluster, Nodegroup } from '@aws-sdk/client-eks';
+import type {
+  Filter,
+  Instance,
+  LaunchTemplateVersion,
+  NetworkAcl,
+  RouteTable,
+  SecurityGroup,
+  Subnet,
+} from '@aws-sdk/client-ec2';
+import type { EventSelector, AdvancedEventSelector, GetTrailStatusCommandOutput, Trail, Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
+
+/** An access entry as DescribeAccessEntry returns it, plus ListAssociatedAccessPolicies' result (the world-file shape). */
+export type AccessEntryView = AccessEntry & { associatedAccessPolicies: AssociatedAccessPolicy[] };
+
+/** GetTrailStatus's output without the SDK's $metadata. */
+export type TrailStatus = Omit<GetTrailStatusCommandOutput, '$metadata'>;
+
+/** GetEventSelectors' output: either classic or advanced selectors. */
+export interface TrailEventSelectors {
+  EventSelectors?: EventSelector[];
+  AdvancedEventSelectors?: AdvancedEventSelector[];
+}
+
+/** Kubernetes objects, as the Kubernetes API returns them (JSON). Only the fields the rules read are typed. */
+export interface KubeMeta {
+  name?: string;
+  namespace?: string;
+  [k: string]: unknown;
+}
+export interface KubeConfigMap {
+  metadata?: KubeMeta;
+  data?: Record<string, string>;
+  [k: string]: unknown;
+}
+export interface KubeClusterRoleBinding {
+  metadata?: KubeMeta;
+  roleRef?: { apiGroup?: string; kind?: string; name?: string };
+  subjects?: { kind?: string; name?: string; apiGroup?: string; namespace?: string }[];
+  [k: string]: unknown;
+}
+export interface KubernetesState {
+  /** kube-system/aws-auth; absent when the cluster has none. */
+  awsAuth?: KubeConfigMap;
+  clusterRoleBindings?: KubeClusterRoleBinding[];
+  namespaces?: Record<string, unknown>[];
+  networkPolicies?: Record<string, unknown>[];
+  calicoGlobalNetworkPolicies?: Record<string, unknown>[];
+}
+
+/**
+ * Read access to one account and region. Every method returns the AWS SDK v3 output shapes, so the live
+ * reader and the world-file reader are interchangeable. "Not found" is `undefined` (or an empty list), never
+ * an exception; any other failure (AccessDenied, throttling after retries) is thrown as `ReadError`.
+ * Methods are shaped like the AWS calls they stand for, so a counting wrapper measures real API cost.
+ */
+export interface AwsReader {
+  identity(): Promise<{ account: string; region: string }>;
+
+  listClusters(): Promise<string[]>;
+  describeCluster(name: string): Promise<Cluster | undefined>;
+  listNodegroups(cluster: string): Promise<string[]>;
+  describeNodegroup(cluster: string, nodegroup: string): Promise<Nodegroup | undefined>;
+  /** ListAccessEntries + DescribeAccessEntry + ListAssociatedAccessPolicies for each. */
+  listAccessEntries(cluster: string): Promise<AccessEntryView[]>;
+  describeAddon(cluster: string, addonName: string): Promise<Addon | undefined>;
+
+  describeSecurityGroups(q: { groupIds?: string[]; filters?: Filter[] }): Promise<SecurityGroup[]>;
+  describeSubnets(q: { subnetIds?: string[]; filters?: Filter[] }): Promise<Subnet[]>;
+  describeRouteTables(q: { routeTableIds?: string[]; filters?: Filter[] }): Promise<RouteTable[]>;
+  describeNetworkAcls(q: { networkAclIds?: string[]; filters?: Filter[] }): Promise<NetworkAcl[]>;
+  /** `versions` are version numbers or `$Default` / `$Latest`. */
+  describeLaunchTemplateVersions(q: { launchTemplateId?: string; launchTemplateName?: string; versions: string[] }): Promise<LaunchTemplateVersion[]>;
+  /** Only instances not terminated. */
+  describeInstances(q: { instanceIds?: string[]; filters?: Filter[] }): Promise<Instance[]>;
+
+  describeTrails(): Promise<Trail[]>;
+  getTrailStatus(trailArn: string): Promise<TrailStatus | undefined>;
+  getEventSelectors(trailArn: string): Promise<TrailEventSelectors | undefined>;
+  /** CloudTrail LookupEvents by EventName (and optionally ResourceName), newest first. */
+  lookupEvents(q: { eventName: string; resourceName?: string }): Promise<CloudTrailLookupEvent[]>;
+
+  /** Objects read through the cluster's Kubernetes API; `undefined` when the reader has no access to it. */
+  readKubernetes(cluster: Cluster): Promise<KubernetesState | undefined>;
+}
+
+/** A read that failed for a reason other than "not found". Carries the AWS error name so callers can classify it. */
+export class ReadError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${operation} failed: ${code}: ${message}`);
+    this.name = 'ReadError';
+  }
+}

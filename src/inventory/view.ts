@@ -1,0 +1,85 @@
+import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
+import type { Instance, LaunchTemplateVersion, NetworkAcl, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
+import type { Trail, Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
+import type { AccessEntryView, KubernetesState, TrailEventSelectors, TrailStatus } from './reader';
+
+/**
+ * The parts of a cluster's state a rule can read. The view builder reads only the parts the rules being
+ * evaluated need (an event about a security group does not pay for access entries), and a rule runs only
+ * when every part it needs was read successfully.
+ */
+export type ViewPart =
+  | 'nodegroups' // node groups, their launch templates, self-managed instances
+  | 'securityGroups' // cluster + node security groups
+  | 'network' // node subnets with effective route table and NACL
+  | 'accessEntries'
+  | 'addons'
+  | 'kubernetes'
+  | 'creator'; // the CreateCluster CloudTrail record
+
+/** Why a security group is in the view: which role it plays for the cluster. */
+export type SecurityGroupRole =
+  | 'cluster' // resourcesVpcConfig.clusterSecurityGroupId (EKS-created)
+  | 'control-plane' // resourcesVpcConfig.securityGroupIds (additional control-plane groups)
+  | 'node' // attached to nodes (managed node group default, launch template, self-managed instance)
+  | 'remote-access'; // nodegroup.resources.remoteAccessSecurityGroup
+
+export interface NodegroupView {
+  nodegroup: Nodegroup;
+  /** The launch template version the node group runs (its pinned version, else the template's default), when it has one. */
+  launchTemplate?: LaunchTemplateVersion;
+  /** Security groups attached to this node group's nodes, per the rules in DESIGN ("Node security groups"). */
+  securityGroupIds: string[];
+}
+
+export interface SubnetView {
+  subnet: Subnet;
+  /** The route table that governs the subnet: its explicit association, else the VPC's main table. */
+  routeTable?: RouteTable;
+  routeTableIsMain: boolean;
+  /** The network ACL associated with the subnet (every subnet has exactly one). */
+  networkAcl?: NetworkAcl;
+  /** Who puts nodes in this subnet: node group names and/or self-managed instance ids. */
+  usedBy: string[];
+}
+
+export interface ClusterView {
+  account: string;
+  region: string;
+  name: string;
+  arn: string;
+  cluster: Cluster;
+
+  nodegroups: NodegroupView[];
+  /** EC2 instances tagged `kubernetes.io/cluster/<name>` or `eks:cluster-name` that no managed node group owns. */
+  selfManagedInstances: Instance[];
+  /** Every security group that protects the cluster or its nodes, with the roles it plays. */
+  securityGroups: { group: SecurityGroup; roles: SecurityGroupRole[]; usedBy: string[] }[];
+  /** Node subnets (managed node groups' subnets and self-managed instances' subnets). */
+  subnets: SubnetView[];
+  accessEntries: AccessEntryView[];
+  addons: Addon[];
+  /** Kubernetes objects; undefined when they could not be read (rules needing them are then not evaluated). */
+  kubernetes?: KubernetesState;
+  /** The CreateCluster CloudTrail record (LookupEvents' Event, CloudTrailEvent parsed into `record`), when found. */
+  creatorEvent?: CloudTrailLookupEvent & { record?: Record<string, unknown> };
+
+  /** Parts read successfully. */
+  loaded: ReadonlySet<ViewPart>;
+  /** Parts that could not be read, and why (AccessDenied, throttling…). Rules needing them are reported as not evaluated. */
+  unreadable: { part: ViewPart; reason: string }[];
+}
+
+export interface TrailView {
+  trail: Trail;
+  status?: TrailStatus;
+  eventSelectors?: TrailEventSelectors;
+}
+
+/** Account-level state, for account rules (`cloudtrail-enabled`). */
+export interface AccountView {
+  account: string;
+  region: string;
+  trails: TrailView[];
+  unreadable: { part: 'trails'; reason: string }[];
+}
