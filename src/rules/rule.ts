@@ -27,6 +27,12 @@ export interface ClusterRule extends RuleMeta {
   scope: 'cluster';
   /** View parts this rule reads; when one could not be read the rule is reported as not evaluated. */
   needs: ViewPart[];
+  /**
+   * Parts read only in some cases (e.g. Kubernetes objects in CONFIG_MAP mode). The view builder reads them, but the
+   * engine does not require them up front: the rule calls `requirePart` (src/rules/parts.ts) before reading one, or
+   * `hasPart` when the part only sharpens its verdict.
+   */
+  mayNeed?: ViewPart[];
   evaluate(view: ClusterView, config: Config): Violation[];
 }
 

@@ -1,0 +1,269 @@
+import type { IpPermission, NetworkAcl, NetworkAclEntry, Route, RouteTable } from '@aws-sdk/client-ec2';
+
+/**
+ * Network semantics shared by the rules: protocols, port ranges, CIDR arithmetic, network ACL evaluation and
+ * internet routes. Everything here is pure and works on the EC2 output shapes as AWS returns them.
+ */
+
+export type Protocol = 'all' | 'tcp' | 'udp' | 'icmp' | 'icmpv6' | string;
+
+const PROTOCOL_NAMES: Record<string, Protocol> = { '-1': 'all', all: 'all', '6': 'tcp', tcp: 'tcp', '17': 'udp', udp: 'udp', '1': 'icmp', icmp: 'icmp', '58': 'icmpv6', icmpv6: 'icmpv6' };
+
+/** "-1"/"all" → all, "6"/"tcp" → tcp, "17"/"udp" → udp; other protocol numbers are kept as given. */
+export function normalizeProtocol(p: string | number | undefined): Protocol {
+  if (p === undefined || p === null) return 'all';
+  const s = String(p).trim().toLowerCase();
+  return PROTOCOL_NAMES[s] ?? s;
+}
+
+/** The port range a security group permission admits; undefined bounds and -1 mean every port. */
+export function permissionPortRange(perm: Pick<IpPermission, 'IpProtocol' | 'FromPort' | 'ToPort'>): { from: number; to: number } {
+  const proto = normalizeProtocol(perm.IpProtocol);
+  if (proto === 'all' || (proto !== 'tcp' && proto !== 'udp')) return { from: 0, to: 65535 };
+  const from = perm.FromPort === undefined || perm.FromPort === null || perm.FromPort < 0 ? 0 : Number(perm.FromPort);
+  const to = perm.ToPort === undefined || perm.ToPort === null || perm.ToPort < 0 ? 65535 : Number(perm.ToPort);
+  return { from, to };
+}
+
+/** True when the permission admits `protocol`/`port` (all-traffic rules admit everything). */
+export function permissionAdmits(perm: Pick<IpPermission, 'IpProtocol' | 'FromPort' | 'ToPort'>, protocol: 'tcp' | 'udp', port: number): boolean {
+  const proto = normalizeProtocol(perm.IpProtocol);
+  if (proto === 'all') return true;
+  if (proto !== protocol) return false;
+  const r = permissionPortRange(perm);
+  return r.from <= port && port <= r.to;
+}
+
+/** "all traffic", "tcp 22", "tcp 20-25", "icmp" — for messages. */
+export function describePermission(perm: Pick<IpPermission, 'IpProtocol' | 'FromPort' | 'ToPort'>): string {
+  const proto = normalizeProtocol(perm.IpProtocol);
+  if (proto === 'all') return 'all traffic';
+  if (proto !== 'tcp' && proto !== 'udp') return proto;
+  const r = permissionPortRange(perm);
+  if (r.from === 0 && r.to === 65535) return `${proto} all ports`;
+  return r.from === r.to ? `${proto} ${r.from}` : `${proto} ${r.from}-${r.to}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// CIDR arithmetic (IPv4 and IPv6 as bigint intervals)
+
+export type Family = 4 | 6;
+export interface Cidr {
+  family: Family;
+  start: bigint;
+  end: bigint;
+  prefix: number;
+  text: string;
+}
+
+function parseIpv4(s: string): bigint | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4) return undefined;
+  let v = 0n;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
+    v = (v << 8n) | BigInt(Number(p));
+  }
+  return v;
+}
+
+function parseIpv6(s: string): bigint | undefined {
+  let text = s;
+  let tail: bigint[] = [];
+  // An embedded IPv4 tail (::ffff:10.0.0.1) counts as the last two groups.
+  const v4 = /(\d{1,3}(\.\d{1,3}){3})$/.exec(text);
+  if (v4) {
+    const n = parseIpv4(v4[1]);
+    if (n === undefined) return undefined;
+    tail = [n >> 16n, n & 0xffffn];
+    text = text.slice(0, -v4[1].length);
+    if (text.endsWith(':') && !text.endsWith('::')) text = text.slice(0, -1);
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const parse = (h: string) => (h === '' ? [] : h.split(':'));
+  const head = parse(halves[0]);
+  const rest = halves.length === 2 ? parse(halves[1]) : [];
+  const groupsNeeded = 8 - tail.length;
+  if (halves.length === 1 && head.length !== groupsNeeded) return undefined;
+  if (head.length + rest.length > groupsNeeded) return undefined;
+  const zeros = halves.length === 2 ? groupsNeeded - head.length - rest.length : 0;
+  const groups: bigint[] = [];
+  for (const g of [...head, ...Array<string>(zeros).fill('0'), ...rest]) {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+    groups.push(BigInt(parseInt(g, 16)));
+  }
+  groups.push(...tail);
+  return groups.reduce((acc, g) => (acc << 16n) | g, 0n);
+}
+
+/** Parses "10.0.0.0/16" or "2001:db8::/32" (a bare address is a /32 or /128); undefined when malformed. */
+export function parseCidr(text: string): Cidr | undefined {
+  const [addr, len, extra] = text.trim().split('/');
+  if (extra !== undefined || addr === undefined) return undefined;
+  const family: Family = addr.includes(':') ? 6 : 4;
+  const bits = family === 4 ? 32 : 128;
+  const value = family === 4 ? parseIpv4(addr) : parseIpv6(addr);
+  const prefix = len === undefined ? bits : /^\d{1,3}$/.test(len) ? Number(len) : NaN;
+  if (value === undefined || !(prefix >= 0 && prefix <= bits)) return undefined;
+  const hostBits = BigInt(bits - prefix);
+  const start = (value >> hostBits) << hostBits;
+  const end = start + (1n << hostBits) - 1n;
+  return { family, start, end, prefix, text: text.trim() };
+}
+
+/** 0.0.0.0/0 or ::/0 (any address with a /0 prefix): the whole internet. */
+export function isInternetCidr(text: string | undefined): boolean {
+  if (!text) return false;
+  const c = parseCidr(text);
+  return c !== undefined && c.prefix === 0;
+}
+
+/** True when every address of `inner` is inside `outer` (same family only). */
+export function cidrContains(outer: string, inner: string): boolean {
+  const o = parseCidr(outer);
+  const i = parseCidr(inner);
+  return !!o && !!i && o.family === i.family && o.start <= i.start && i.end <= o.end;
+}
+
+/** True when `cidr` is inside one of `allowed`. */
+export function withinAny(cidr: string, allowed: readonly string[]): boolean {
+  return allowed.some((a) => cidrContains(a, cidr));
+}
+
+/** A set of addresses of one family: sorted, disjoint, inclusive intervals. */
+export type AddressSet = [bigint, bigint][];
+
+export function fullSpace(family: Family): AddressSet {
+  return [[0n, family === 4 ? (1n << 32n) - 1n : (1n << 128n) - 1n]];
+}
+
+export function subtract(set: AddressSet, start: bigint, end: bigint): AddressSet {
+  const out: AddressSet = [];
+  for (const [s, e] of set) {
+    if (e < start || s > end) {
+      out.push([s, e]);
+      continue;
+    }
+    if (s < start) out.push([s, start - 1n]);
+    if (e > end) out.push([end + 1n, e]);
+  }
+  return out;
+}
+
+export function intersect(set: AddressSet, start: bigint, end: bigint): AddressSet {
+  const out: AddressSet = [];
+  for (const [s, e] of set) {
+    const a = s > start ? s : start;
+    const b = e < end ? e : end;
+    if (a <= b) out.push([a, b]);
+  }
+  return out;
+}
+
+export function formatAddress(family: Family, v: bigint): string {
+  if (family === 4) return [24n, 16n, 8n, 0n].map((sh) => String((v >> sh) & 0xffn)).join('.');
+  const groups: string[] = [];
+  for (let sh = 112n; sh >= 0n; sh -= 16n) groups.push(((v >> sh) & 0xffffn).toString(16));
+  // RFC 5952: the longest run (two or more) of zero groups becomes "::".
+  let best = { at: -1, len: 0 };
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j;
+  }
+  if (best.len < 2) return groups.join(':');
+  return `${groups.slice(0, best.at).join(':')}::${groups.slice(best.at + best.len).join(':')}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Network ACLs
+
+export interface NaclVerdict {
+  /** The ACL lets the probe in from some source outside `allowedSources`. */
+  admitted: boolean;
+  /** The first inbound ALLOW entry (in rule-number order) that lets such a source in. */
+  entry?: NetworkAclEntry;
+  /** One source address that gets through, e.g. "0.0.0.0" — makes the evidence concrete. */
+  exampleSource?: string;
+  /** Entries with a lower number that match the probe (they shadow the offending entry for their sources). */
+  earlierMatching: NetworkAclEntry[];
+}
+
+/** True when an inbound NACL entry matches the protocol and port (Protocol "-1" = all, "6" = tcp, "17" = udp). */
+export function naclEntryMatches(entry: NetworkAclEntry, protocol: 'tcp' | 'udp', port: number): boolean {
+  const proto = normalizeProtocol(entry.Protocol);
+  if (proto === 'all') return true;
+  if (proto !== protocol) return false;
+  const from = entry.PortRange?.From;
+  const to = entry.PortRange?.To;
+  if (from === undefined || to === undefined) return true;
+  return Number(from) <= port && port <= Number(to);
+}
+
+/**
+ * Evaluates the inbound entries of a network ACL the way AWS does: in ascending RuleNumber, the first entry whose
+ * protocol, port range and CIDR match decides; nothing matching means deny (the `*` rule 32767). Answers whether
+ * any source address outside `allowedSources` is allowed in for `protocol`/`port`, and through which entry.
+ */
+export function naclAdmits(acl: NetworkAcl, protocol: 'tcp' | 'udp', port: number, allowedSources: readonly string[] = []): NaclVerdict {
+  const inbound = (acl.Entries ?? [])
+    .filter((e) => e.Egress !== true && naclEntryMatches(e, protocol, port))
+    .sort((a, b) => (a.RuleNumber ?? 0) - (b.RuleNumber ?? 0));
+  const allowed = allowedSources.map(parseCidr).filter((c): c is Cidr => c !== undefined);
+  const remaining: Record<Family, AddressSet> = { 4: fullSpace(4), 6: fullSpace(6) };
+  const earlier: NetworkAclEntry[] = [];
+  for (const entry of inbound) {
+    const cidr = parseCidr(entry.CidrBlock ?? entry.Ipv6CidrBlock ?? '');
+    if (!cidr) continue;
+    if (String(entry.RuleAction).toLowerCase() === 'allow') {
+      let exposed = intersect(remaining[cidr.family], cidr.start, cidr.end);
+      for (const a of allowed) if (a.family === cidr.family) exposed = subtract(exposed, a.start, a.end);
+      if (exposed.length > 0) {
+        return { admitted: true, entry, exampleSource: formatAddress(cidr.family, exposed[0][0]), earlierMatching: earlier };
+      }
+    }
+    remaining[cidr.family] = subtract(remaining[cidr.family], cidr.start, cidr.end);
+    earlier.push(entry);
+  }
+  return { admitted: false, earlierMatching: earlier };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Routes
+
+/**
+ * Default routes (0.0.0.0/0 or ::/0) to an internet gateway (`igw-`): what makes a subnet public. NAT gateways,
+ * virtual private gateways, egress-only gateways, `local` and blackhole routes do not count.
+ */
+export function internetGatewayDefaultRoutes(rt: RouteTable | undefined): Route[] {
+  return (rt?.Routes ?? []).filter(
+    (r) =>
+      (isInternetCidr(r.DestinationCidrBlock) || isInternetCidr(r.DestinationIpv6CidrBlock)) &&
+      typeof r.GatewayId === 'string' &&
+      r.GatewayId.startsWith('igw-') &&
+      r.State !== 'blackhole',
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Security group permission sources
+
+/**
+ * The internet CIDRs (0.0.0.0/0, ::/0) a permission admits, from IpRanges[].CidrIp and Ipv6Ranges[].CidrIpv6.
+ * Security group references (UserIdGroupPairs) and prefix lists (PrefixListIds) are not internet sources.
+ */
+export function internetSources(perm: IpPermission): string[] {
+  const cidrs = [...(perm.IpRanges ?? []).map((r) => r.CidrIp), ...(perm.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)];
+  return cidrs.filter((c): c is string => isInternetCidr(c));
+}
+
+/** A permission reduced to what matters for evidence: protocol, ports and the sources given. */
+export function permissionEvidence(perm: IpPermission, sources: string[]): Record<string, unknown> {
+  return { IpProtocol: perm.IpProtocol, FromPort: perm.FromPort, ToPort: perm.ToPort, sources, admits: describePermission(perm) };
+}

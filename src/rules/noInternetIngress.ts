@@ -1,0 +1,44 @@
+import type { ClusterRule, Violation } from './rule';
+import { describePermission, internetSources, permissionAdmits, permissionEvidence } from './net';
+import { RESOURCE, sgLabel } from './resources';
+
+/**
+ * A security group of the cluster or its nodes must not admit anything from 0.0.0.0/0 or ::/0. Permissions that
+ * admit TCP 22 belong to `no-internet-ssh` (an all-traffic permission covers 22, so it is SSH); this rule reports the
+ * internet permissions that do NOT cover TCP 22 (e.g. tcp 443, tcp 23-80, udp 22, icmp), so one permission is
+ * never reported twice. Security group references and prefix lists are not internet sources.
+ */
+export const noInternetIngress: ClusterRule = {
+  id: 'no-internet-ingress',
+  scope: 'cluster',
+  title: 'No inbound traffic from the internet',
+  guideline: 'EC2 Security Groups for Nodes',
+  severity: 'high',
+  description: 'A security group on the cluster or its nodes admits any other port from 0.0.0.0/0 or ::/0.',
+  remediation:
+    'Revoke the inbound rule from 0.0.0.0/0 / ::/0; expose workloads through a load balancer in public subnets with its own security group, and reference that group (not a CIDR) from the node security group.',
+  needs: ['nodegroups', 'securityGroups'],
+  evaluate(view) {
+    const out: Violation[] = [];
+    for (const { group, roles, usedBy } of view.securityGroups) {
+      const bad = (group.IpPermissions ?? [])
+        .map((p) => ({ p, sources: internetSources(p) }))
+        .filter(({ p, sources }) => sources.length > 0 && !permissionAdmits(p, 'tcp', 22));
+      if (bad.length === 0) continue;
+      out.push({
+        resourceType: RESOURCE.securityGroup,
+        resourceId: String(group.GroupId),
+        message: `${sgLabel(group)} allows ${bad.map(({ p }) => describePermission(p)).join(', ')} from ${[...new Set(bad.flatMap((b) => b.sources))].join(' and ')}`,
+        evidence: {
+          groupId: group.GroupId,
+          groupName: group.GroupName,
+          vpcId: group.VpcId,
+          roles,
+          usedBy,
+          ipPermissions: bad.map(({ p, sources }) => permissionEvidence(p, sources)),
+        },
+      });
+    }
+    return out;
+  },
+};

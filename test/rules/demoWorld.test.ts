@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config';
+import type { Finding } from '../../src/findings/finding';
+import { buildAccountView, buildClusterView } from '../../src/inventory/buildView';
+import { loadWorld } from '../../src/inventory/world';
+import { WorldReader } from '../../src/inventory/worldReader';
+import { RULES } from '../../src/rules/catalog';
+import { evaluateAccount, evaluateCluster, neededParts } from '../../src/rules/evaluate';
+
+const EXAMPLES = join(__dirname, '../../examples');
+const ids = { account: '111122223333', region: 'us-east-1' };
+
+async function scan(cluster: string) {
+  const reader = new WorldReader(loadWorld(join(EXAMPLES, 'demo-world.json')));
+  const config = loadConfig(join(EXAMPLES, 'eks-drift.config.json'), {});
+  const view = await buildClusterView(reader, cluster, neededParts(), ids);
+  if (!view) throw new Error(`cluster ${cluster} not in the demo world`);
+  return { result: evaluateCluster(view, config), account: evaluateAccount(await buildAccountView(reader, ids), config) };
+}
+
+const pairs = (fs: Finding[]) => fs.map((f) => `${f.ruleId} ${f.resourceId}`).sort();
+
+describe('examples/demo-world.json through the world reader and view builder', () => {
+  it('cluster prod violates every cluster rule, each on the intended resource', async () => {
+    const { result } = await scan('prod');
+    expect(result.notEvaluated).toEqual([]);
+    expect(pairs(result.findings)).toEqual(
+      [
+        'nodes-in-private-subnets subnet-0aa1111111111111a',
+        'nodes-no-public-ip subnet-0aa1111111111111a',
+        'nodes-no-public-ip lt-0aa1111111111111a',
+        'nodegroup-no-ssh-key prod-ng-ssh',
+        'nodegroup-no-ssh-key prod-ng-lt',
+        'no-internet-ssh sg-0aa2222222222222a',
+        'no-internet-ingress sg-0aa4444444444444a',
+        'cluster-sg-restricted sg-0aa1111111111111a',
+        'nacl-blocks-ssh acl-0aa1111111111111a',
+        'pod-sg-isolation prod',
+        'endpoint-not-public prod',
+        'control-plane-logging prod',
+        'creator-admin-removed prod',
+        'no-system-masters arn:aws:iam::111122223333:role/ops-admin',
+        'cluster-tagged prod',
+        'cluster-tagged prod-ng-ssh',
+      ].sort(),
+    );
+    const creator = result.findings.find((f) => f.ruleId === 'creator-admin-removed')!;
+    expect(creator.evidence).toMatchObject({ authenticationMode: 'CONFIG_MAP', creator: 'arn:aws:iam::111122223333:role/eks-creator' });
+    const cluster = RULES.filter((r) => r.scope === 'cluster').map((r) => r.id);
+    expect(new Set(result.findings.map((f) => f.ruleId))).toEqual(new Set(cluster));
+  });
+
+  it('cluster payments is fully compliant, with every cluster rule evaluated', async () => {
+    const { result } = await scan('payments');
+    expect(result.findings).toEqual([]);
+    expect(result.notEvaluated).toEqual([]);
+    expect(result.evaluatedRuleIds).toHaveLength(RULES.filter((r) => r.scope === 'cluster').length);
+  });
+
+  it('the account has its stopped multi-region trail reported', async () => {
+    const { account } = await scan('payments');
+    expect(account.notEvaluated).toEqual([]);
+    expect(pairs(account.findings)).toEqual(['cloudtrail-enabled arn:aws:cloudtrail:us-east-1:111122223333:trail/org-audit']);
+  });
+
+  it('never reports the unrelated security group sg-0cc1111111111111c', async () => {
+    const all = [...(await scan('prod')).result.findings, ...(await scan('payments')).result.findings];
+    expect(all.filter((f) => f.resourceId === 'sg-0cc1111111111111c')).toEqual([]);
+  });
+});

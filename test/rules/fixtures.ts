@@ -1,0 +1,246 @@
+/**
+ * Small builders that make a ClusterView readable at a glance. The default view is fully compliant; each test breaks
+ * exactly the thing it is about.
+ */
+import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
+import type { IpPermission, LaunchTemplateVersion, NetworkAcl, NetworkAclEntry, Route, RouteTable, SecurityGroup } from '@aws-sdk/client-ec2';
+import { stringify } from 'yaml';
+import { parseConfig, type Config } from '../../src/config';
+import type { Finding } from '../../src/findings/finding';
+import type { AccessEntryView, KubernetesState } from '../../src/inventory/reader';
+import type { AccountView, ClusterView, NodegroupView, SecurityGroupRole, SubnetView, TrailView, ViewPart } from '../../src/inventory/view';
+import { evaluateAccount, evaluateCluster } from '../../src/rules/evaluate';
+
+export const ACCOUNT = '111122223333';
+export const REGION = 'us-east-1';
+export const ALL_PARTS: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator'];
+
+export function config(raw: Record<string, unknown> = {}): Config {
+  return parseConfig(raw);
+}
+
+// ---- security groups ------------------------------------------------------------------------------------------
+
+/** A source: "0.0.0.0/0" / "10.0.0.0/8" (IPv4), "::/0" (IPv6), "sg-…" (group reference), "pl-…" (prefix list). */
+export function allow(protocol: string, ports: number | [number, number] | 'all', ...sources: string[]): IpPermission {
+  const [from, to] = ports === 'all' ? [undefined, undefined] : typeof ports === 'number' ? [ports, ports] : ports;
+  const p: IpPermission = { IpProtocol: protocol, IpRanges: [], Ipv6Ranges: [], UserIdGroupPairs: [], PrefixListIds: [] };
+  if (from !== undefined) Object.assign(p, { FromPort: from, ToPort: to });
+  if (protocol === '-1') Object.assign(p, { FromPort: -1, ToPort: -1 });
+  for (const s of sources) {
+    if (s.startsWith('sg-')) p.UserIdGroupPairs!.push({ GroupId: s, UserId: ACCOUNT });
+    else if (s.startsWith('pl-')) p.PrefixListIds!.push({ PrefixListId: s });
+    else if (s.includes(':')) p.Ipv6Ranges!.push({ CidrIpv6: s });
+    else p.IpRanges!.push({ CidrIp: s });
+  }
+  return p;
+}
+
+export function sg(
+  id: string,
+  permissions: IpPermission[],
+  roles: SecurityGroupRole[] = ['node'],
+  usedBy: string[] = ['ng-1'],
+): ClusterView['securityGroups'][number] {
+  const group: SecurityGroup = { GroupId: id, GroupName: `${id}-name`, VpcId: 'vpc-1', OwnerId: ACCOUNT, IpPermissions: permissions, IpPermissionsEgress: [] };
+  return { group, roles, usedBy };
+}
+
+// ---- subnets, route tables, NACLs -----------------------------------------------------------------------------
+
+/** `route('0.0.0.0/0', 'igw-1')`, `route('::/0', 'nat-1')`, `route('10.0.0.0/16', 'local')`. */
+export function route(destination: string, target: string, state: 'active' | 'blackhole' = 'active'): Route {
+  const r: Route = { State: state, Origin: 'CreateRoute' };
+  if (destination.includes(':')) r.DestinationIpv6CidrBlock = destination;
+  else r.DestinationCidrBlock = destination;
+  if (target.startsWith('nat-')) r.NatGatewayId = target;
+  else if (target.startsWith('eigw-')) r.EgressOnlyInternetGatewayId = target;
+  else if (target.startsWith('i-')) r.InstanceId = target;
+  else r.GatewayId = target;
+  return r;
+}
+
+export function routeTable(id: string, ...routes: Route[]): RouteTable {
+  return { RouteTableId: id, VpcId: 'vpc-1', Routes: [route('10.0.0.0/16', 'local'), ...routes], Associations: [] };
+}
+
+/** Inbound NACL entry: `naclIn(100, 'allow', '6', [22, 22], '0.0.0.0/0')`; protocol "-1" ignores ports. */
+export function naclIn(ruleNumber: number, action: 'allow' | 'deny', protocol: string, ports: [number, number] | 'all', cidr: string): NetworkAclEntry {
+  const e: NetworkAclEntry = { RuleNumber: ruleNumber, RuleAction: action, Protocol: protocol, Egress: false };
+  if (cidr.includes(':')) e.Ipv6CidrBlock = cidr;
+  else e.CidrBlock = cidr;
+  if (ports !== 'all') e.PortRange = { From: ports[0], To: ports[1] };
+  return e;
+}
+
+export function naclOut(ruleNumber: number, action: 'allow' | 'deny', cidr: string): NetworkAclEntry {
+  return { RuleNumber: ruleNumber, RuleAction: action, Protocol: '-1', Egress: true, CidrBlock: cidr };
+}
+
+/** A NACL with the given entries plus the `*` default deny rules (32767) AWS always shows. */
+export function nacl(id: string, ...entries: NetworkAclEntry[]): NetworkAcl {
+  return {
+    NetworkAclId: id,
+    VpcId: 'vpc-1',
+    IsDefault: false,
+    Entries: [...entries, naclIn(32767, 'deny', '-1', 'all', '0.0.0.0/0'), naclIn(32767, 'deny', '-1', 'all', '::/0'), naclOut(32767, 'deny', '0.0.0.0/0')],
+    Associations: [],
+  };
+}
+
+/** A NACL that denies SSH from everywhere and allows the rest (compliant). */
+export const noSshAcl = (id = 'acl-private') =>
+  nacl(id, naclIn(100, 'deny', '6', [22, 22], '0.0.0.0/0'), naclIn(101, 'deny', '6', [22, 22], '::/0'), naclIn(200, 'allow', '-1', 'all', '0.0.0.0/0'), naclIn(201, 'allow', '-1', 'all', '::/0'));
+
+export function subnet(
+  id: string,
+  opts: { routeTable?: RouteTable | null; main?: boolean; mapPublicIp?: boolean; acl?: NetworkAcl | null; usedBy?: string[] } = {},
+): SubnetView {
+  return {
+    subnet: { SubnetId: id, VpcId: 'vpc-1', CidrBlock: '10.0.1.0/24', AvailabilityZone: 'us-east-1a', MapPublicIpOnLaunch: opts.mapPublicIp ?? false },
+    routeTable: opts.routeTable === null ? undefined : (opts.routeTable ?? routeTable('rtb-private', route('0.0.0.0/0', 'nat-1'))),
+    routeTableIsMain: opts.main ?? false,
+    networkAcl: opts.acl === null ? undefined : (opts.acl ?? noSshAcl()),
+    usedBy: opts.usedBy ?? ['ng-1'],
+  };
+}
+
+// ---- node groups ----------------------------------------------------------------------------------------------
+
+export function launchTemplate(data: LaunchTemplateVersion['LaunchTemplateData'], id = 'lt-1', version = 1): LaunchTemplateVersion {
+  return { LaunchTemplateId: id, LaunchTemplateName: `${id}-name`, VersionNumber: version, DefaultVersion: true, LaunchTemplateData: data };
+}
+
+export function nodegroup(name: string, p: Partial<Nodegroup> = {}, lt?: LaunchTemplateVersion, securityGroupIds: string[] = ['sg-cluster']): NodegroupView {
+  return {
+    nodegroup: {
+      nodegroupName: name,
+      clusterName: 'demo',
+      nodegroupArn: `arn:aws:eks:${REGION}:${ACCOUNT}:nodegroup/demo/${name}/abc`,
+      subnets: ['subnet-private'],
+      tags: { owner: 'platform', environment: 'test' },
+      ...p,
+    },
+    launchTemplate: lt,
+    securityGroupIds,
+  };
+}
+
+// ---- access ---------------------------------------------------------------------------------------------------
+
+export const ADMIN_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
+export const VIEW_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy';
+
+export function accessEntry(principalArn: string, createdAt: string, policies: string[] = [ADMIN_POLICY]): AccessEntryView {
+  return {
+    clusterName: 'demo',
+    principalArn,
+    type: 'STANDARD',
+    createdAt: new Date(createdAt),
+    associatedAccessPolicies: policies.map((policyArn) => ({ policyArn, accessScope: { type: 'cluster' } })),
+  };
+}
+
+export function awsAuth(data: { mapRoles?: unknown[]; mapUsers?: unknown[] }): KubernetesState['awsAuth'] {
+  const d: Record<string, string> = {};
+  if (data.mapRoles) d.mapRoles = stringify(data.mapRoles);
+  if (data.mapUsers) d.mapUsers = stringify(data.mapUsers);
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'aws-auth', namespace: 'kube-system' }, data: d };
+}
+
+/** A CreateCluster LookupEvents event made by `roleArn` through an assumed-role session. */
+export function createClusterEvent(roleArn: string, eventId = 'evt-create-1'): ClusterView['creatorEvent'] {
+  const roleName = roleArn.split('/').pop();
+  const record = {
+    eventName: 'CreateCluster',
+    eventSource: 'eks.amazonaws.com',
+    eventID: eventId,
+    userIdentity: {
+      type: 'AssumedRole',
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/session`,
+      sessionContext: { sessionIssuer: { type: 'Role', arn: roleArn, userName: roleName } },
+    },
+  };
+  return { EventId: eventId, EventName: 'CreateCluster', CloudTrailEvent: JSON.stringify(record), record };
+}
+
+export const vpcCni = (configurationValues?: string): Addon => ({ addonName: 'vpc-cni', clusterName: 'demo', addonVersion: 'v1.18.0-eksbuild.1', configurationValues });
+
+// ---- the view -------------------------------------------------------------------------------------------------
+
+export const CLUSTER_CREATED = '2026-01-10T09:00:00.000Z';
+
+export function baseCluster(): Cluster {
+  return {
+    name: 'demo',
+    arn: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/demo`,
+    createdAt: new Date(CLUSTER_CREATED),
+    resourcesVpcConfig: {
+      vpcId: 'vpc-1',
+      subnetIds: ['subnet-private'],
+      securityGroupIds: [],
+      clusterSecurityGroupId: 'sg-cluster',
+      endpointPublicAccess: false,
+      endpointPrivateAccess: true,
+      publicAccessCidrs: [],
+    },
+    logging: { clusterLogging: [{ types: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'], enabled: true }] },
+    accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: true },
+    tags: { owner: 'platform', environment: 'test' },
+  };
+}
+
+export type ViewOverrides = Partial<Omit<ClusterView, 'cluster' | 'loaded'>> & { cluster?: Partial<Cluster>; loaded?: ViewPart[] };
+
+/** A compliant cluster `demo`: private endpoint, full logging, API auth, one private node group, a self-only cluster SG. */
+export function clusterView(o: ViewOverrides = {}): ClusterView {
+  const { cluster, loaded, ...rest } = o;
+  return {
+    account: ACCOUNT,
+    region: REGION,
+    name: 'demo',
+    arn: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/demo`,
+    cluster: { ...baseCluster(), ...cluster },
+    nodegroups: [nodegroup('ng-1')],
+    selfManagedInstances: [],
+    securityGroups: [sg('sg-cluster', [allow('-1', 'all', 'sg-cluster')], ['cluster', 'node'], ['demo', 'ng-1'])],
+    subnets: [subnet('subnet-private')],
+    accessEntries: [],
+    addons: [vpcCni('{"env":{"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG":"true"}}')],
+    kubernetes: {},
+    creatorEvent: undefined,
+    unreadable: [],
+    ...rest,
+    loaded: new Set(loaded ?? ALL_PARTS),
+  };
+}
+
+export function trail(name: string, o: { multiRegion?: boolean; logging?: boolean | null; selectors?: TrailView['eventSelectors']; custom?: boolean } = {}): TrailView {
+  const arn = `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/${name}`;
+  return {
+    trail: { Name: name, TrailARN: arn, HomeRegion: REGION, IsMultiRegionTrail: o.multiRegion ?? true, HasCustomEventSelectors: o.custom ?? o.selectors !== undefined },
+    status: o.logging === null ? undefined : { IsLogging: o.logging ?? true },
+    eventSelectors: o.selectors,
+  };
+}
+
+export function accountView(trails: TrailView[], unreadable: AccountView['unreadable'] = []): AccountView {
+  return { account: ACCOUNT, region: REGION, trails, unreadable };
+}
+
+// ---- running one rule -----------------------------------------------------------------------------------------
+
+/** Findings of one cluster rule (through the engine, so catalog text and overrides apply); throws if not evaluated. */
+export function check(ruleId: string, view: ClusterView, cfg: Config = config()): Finding[] {
+  const r = evaluateCluster(view, cfg, [ruleId]);
+  if (r.notEvaluated.length > 0) throw new Error(`${ruleId} not evaluated: ${r.notEvaluated[0].reason}`);
+  return r.findings;
+}
+
+export function checkAccount(view: AccountView, cfg: Config = config()): Finding[] {
+  const r = evaluateAccount(view, cfg);
+  if (r.notEvaluated.length > 0) throw new Error(`not evaluated: ${r.notEvaluated[0].reason}`);
+  return r.findings;
+}
+
+export const ids = (fs: Finding[]) => fs.map((f) => f.resourceId);
