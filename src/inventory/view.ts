@@ -10,8 +10,8 @@ import type { AccessEntryView, KubernetesState, TrailEventSelectors, TrailStatus
  */
 export type ViewPart =
   | 'nodegroups' // node groups, their launch templates, self-managed instances
-  | 'securityGroups' // cluster + node security groups
-  | 'network' // node subnets with effective route table and NACL
+  | 'securityGroups' // cluster + node security groups (reads the nodes first, so 'nodegroups' is loaded with it)
+  | 'network' // node subnets with effective route table and NACL (likewise reads the nodes)
   | 'accessEntries'
   | 'addons'
   | 'kubernetes'

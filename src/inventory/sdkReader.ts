@@ -1,0 +1,317 @@
+import {
+  EKSClient,
+  DescribeAccessEntryCommand,
+  DescribeAddonCommand,
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  paginateListAccessEntries,
+  paginateListAssociatedAccessPolicies,
+  paginateListClusters,
+  paginateListNodegroups,
+  type Addon,
+  type AssociatedAccessPolicy,
+  type Cluster,
+  type EKSClientConfig,
+  type Nodegroup,
+} from '@aws-sdk/client-eks';
+import {
+  EC2Client,
+  paginateDescribeInstances,
+  paginateDescribeLaunchTemplateVersions,
+  paginateDescribeNetworkAcls,
+  paginateDescribeRouteTables,
+  paginateDescribeSecurityGroups,
+  paginateDescribeSubnets,
+  type Filter,
+  type Instance,
+  type LaunchTemplateVersion,
+  type NetworkAcl,
+  type RouteTable,
+  type SecurityGroup,
+  type Subnet,
+} from '@aws-sdk/client-ec2';
+import {
+  CloudTrailClient,
+  DescribeTrailsCommand,
+  GetEventSelectorsCommand,
+  GetTrailStatusCommand,
+  paginateLookupEvents,
+  type Event as CloudTrailLookupEvent,
+  type Trail,
+} from '@aws-sdk/client-cloudtrail';
+import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { AccessEntryView, AwsReader, KubernetesState, TrailEventSelectors, TrailStatus } from './reader';
+import { ReadError } from './reader';
+import { LAUNCH_TEMPLATE_TAG } from './ec2Filters';
+import { eventNamesResource } from './lookupMatch';
+import { eksToken, readKubernetesApi } from './kubernetes';
+
+/** Client settings shared by the four clients (credentials, retries, request handler…). */
+export type SharedClientConfig = Omit<EKSClientConfig, 'region' | 'endpoint' | 'extensions'>;
+
+export interface SdkReaderOptions {
+  region?: string;
+  /** Usually unset: the SDK itself honours AWS_ENDPOINT_URL (and per-service AWS_ENDPOINT_URL_EC2…). */
+  endpoint?: string;
+  clientConfig?: SharedClientConfig;
+  /** Per-request timeout for the Kubernetes API, so an unreachable private endpoint does not eat the Lambda's time. */
+  kubernetesTimeoutMs?: number;
+}
+
+/** Every "does not exist" code of the four services carries NotFound (InvalidGroup.NotFound, ResourceNotFoundException, TrailNotFoundException…). */
+function isNotFound(code: string): boolean {
+  return code.includes('NotFound');
+}
+
+function errorCode(e: unknown): string {
+  const err = e as { name?: string; Code?: string; code?: string };
+  return err.Code ?? (err.name && err.name !== 'Error' ? err.name : undefined) ?? err.code ?? 'Error';
+}
+
+/** Runs one AWS read: not found → `notFound`; any other failure (after the SDK's own retries) → ReadError. */
+async function read<T>(operation: string, fn: () => Promise<T>, notFound: T): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    const code = errorCode(e);
+    if (isNotFound(code)) return notFound;
+    throw new ReadError(operation, code, (e as Error).message ?? String(e));
+  }
+}
+
+async function collect<P, T>(pages: AsyncIterable<P>, pick: (p: P) => T[] | undefined): Promise<T[]> {
+  const out: T[] = [];
+  for await (const p of pages) out.push(...(pick(p) ?? []));
+  return out;
+}
+
+/**
+ * The live AwsReader: AWS SDK v3, every list paginated. Needs the read-only permissions listed in serverless.yml
+ * (EKS Describe and List calls, ec2:Describe*, cloudtrail:DescribeTrails/GetTrailStatus/GetEventSelectors/LookupEvents,
+ * sts:GetCallerIdentity) plus a Kubernetes identity for readKubernetes.
+ */
+export class SdkReader implements AwsReader {
+  private readonly eks: EKSClient;
+  private readonly ec2: EC2Client;
+  private readonly cloudtrail: CloudTrailClient;
+  private readonly sts: STSClient;
+  private readonly kubernetesTimeoutMs: number;
+  private ids?: Promise<{ account: string; region: string }>;
+
+  constructor(opts: SdkReaderOptions = {}) {
+    const config = { ...opts.clientConfig, ...(opts.region ? { region: opts.region } : {}), ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) };
+    this.eks = new EKSClient(config);
+    this.ec2 = new EC2Client(config);
+    this.cloudtrail = new CloudTrailClient(config);
+    this.sts = new STSClient(config);
+    this.kubernetesTimeoutMs = opts.kubernetesTimeoutMs ?? 5000;
+  }
+
+  identity(): Promise<{ account: string; region: string }> {
+    this.ids ??= (async () => {
+      const who = await read('sts:GetCallerIdentity', () => this.sts.send(new GetCallerIdentityCommand({})), undefined);
+      if (!who?.Account) throw new ReadError('sts:GetCallerIdentity', 'NoAccount', 'the caller identity has no account');
+      return { account: who.Account, region: await this.ec2.config.region() };
+    })();
+    // A failed identity call must not be cached for the life of a warm Lambda.
+    this.ids.catch(() => (this.ids = undefined));
+    return this.ids;
+  }
+
+  // ---- EKS
+
+  listClusters(): Promise<string[]> {
+    return read('eks:ListClusters', () => collect(paginateListClusters({ client: this.eks }, {}), (p) => p.clusters), []);
+  }
+
+  async describeCluster(name: string): Promise<Cluster | undefined> {
+    const cluster = await read('eks:DescribeCluster', async () => (await this.eks.send(new DescribeClusterCommand({ name }))).cluster, undefined);
+    const vpc = cluster?.resourcesVpcConfig;
+    // EKS always returns vpcId; emulators (moto) drop it. The event resolver maps VPC-level events (route tables,
+    // NACLs) to clusters through it, so take it from the cluster's first subnet when it is missing.
+    if (vpc && !vpc.vpcId && vpc.subnetIds?.length) {
+      const subnets = await this.describeSubnets({ subnetIds: vpc.subnetIds.slice(0, 1) });
+      if (subnets[0]?.VpcId) vpc.vpcId = subnets[0].VpcId;
+    }
+    return cluster;
+  }
+
+  listNodegroups(cluster: string): Promise<string[]> {
+    return read('eks:ListNodegroups', () => collect(paginateListNodegroups({ client: this.eks }, { clusterName: cluster }), (p) => p.nodegroups), []);
+  }
+
+  describeNodegroup(cluster: string, nodegroup: string): Promise<Nodegroup | undefined> {
+    return read(
+      'eks:DescribeNodegroup',
+      async () => (await this.eks.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName: nodegroup }))).nodegroup,
+      undefined,
+    );
+  }
+
+  async listAccessEntries(cluster: string): Promise<AccessEntryView[]> {
+    const principals = await read(
+      'eks:ListAccessEntries',
+      () => collect(paginateListAccessEntries({ client: this.eks }, { clusterName: cluster }), (p) => p.accessEntries),
+      [],
+    );
+    const entries = await Promise.all(
+      principals.map(async (principalArn): Promise<AccessEntryView | undefined> => {
+        const [entry, policies] = await Promise.all([
+          read('eks:DescribeAccessEntry', async () => (await this.eks.send(new DescribeAccessEntryCommand({ clusterName: cluster, principalArn }))).accessEntry, undefined),
+          read(
+            'eks:ListAssociatedAccessPolicies',
+            () =>
+              collect<{ associatedAccessPolicies?: AssociatedAccessPolicy[] }, AssociatedAccessPolicy>(
+                paginateListAssociatedAccessPolicies({ client: this.eks }, { clusterName: cluster, principalArn }),
+                (p) => p.associatedAccessPolicies,
+              ),
+            [],
+          ),
+        ]);
+        // Deleted between the list and the describe: gone.
+        return entry && { ...entry, associatedAccessPolicies: policies };
+      }),
+    );
+    return entries.filter((e): e is AccessEntryView => !!e);
+  }
+
+  describeAddon(cluster: string, addonName: string): Promise<Addon | undefined> {
+    return read('eks:DescribeAddon', async () => (await this.eks.send(new DescribeAddonCommand({ clusterName: cluster, addonName }))).addon, undefined);
+  }
+
+  // ---- EC2
+
+  /**
+   * EC2 fails a whole batch with *.NotFound when one id is gone (deleted since an event named it); the reader
+   * promises "not found = absent", so it then asks for each id on its own and keeps those that exist.
+   */
+  private async byIds<T>(operation: string, ids: string[] | undefined, fetch: (ids: string[] | undefined) => Promise<T[]>): Promise<T[]> {
+    if (ids && !ids.length) return [];
+    try {
+      return await fetch(ids);
+    } catch (e) {
+      const code = errorCode(e);
+      if (!isNotFound(code)) throw new ReadError(operation, code, (e as Error).message ?? String(e));
+      if (!ids || ids.length < 2) return [];
+      const each = await Promise.all(ids.map((id) => read(operation, () => fetch([id]), [] as T[])));
+      return each.flat();
+    }
+  }
+
+  describeSecurityGroups(q: { groupIds?: string[]; filters?: Filter[] }): Promise<SecurityGroup[]> {
+    return this.byIds('ec2:DescribeSecurityGroups', q.groupIds, (GroupIds) =>
+      collect(paginateDescribeSecurityGroups({ client: this.ec2 }, { GroupIds, Filters: q.filters }), (p) => p.SecurityGroups),
+    );
+  }
+
+  describeSubnets(q: { subnetIds?: string[]; filters?: Filter[] }): Promise<Subnet[]> {
+    return this.byIds('ec2:DescribeSubnets', q.subnetIds, (SubnetIds) =>
+      collect(paginateDescribeSubnets({ client: this.ec2 }, { SubnetIds, Filters: q.filters }), (p) => p.Subnets),
+    );
+  }
+
+  describeRouteTables(q: { routeTableIds?: string[]; filters?: Filter[] }): Promise<RouteTable[]> {
+    return this.byIds('ec2:DescribeRouteTables', q.routeTableIds, (RouteTableIds) =>
+      collect(paginateDescribeRouteTables({ client: this.ec2 }, { RouteTableIds, Filters: q.filters }), (p) => p.RouteTables),
+    );
+  }
+
+  describeNetworkAcls(q: { networkAclIds?: string[]; filters?: Filter[] }): Promise<NetworkAcl[]> {
+    return this.byIds('ec2:DescribeNetworkAcls', q.networkAclIds, (NetworkAclIds) =>
+      collect(paginateDescribeNetworkAcls({ client: this.ec2 }, { NetworkAclIds, Filters: q.filters }), (p) => p.NetworkAcls),
+    );
+  }
+
+  describeLaunchTemplateVersions(q: { launchTemplateId?: string; launchTemplateName?: string; versions: string[] }): Promise<LaunchTemplateVersion[]> {
+    return read(
+      'ec2:DescribeLaunchTemplateVersions',
+      () =>
+        collect(
+          paginateDescribeLaunchTemplateVersions(
+            { client: this.ec2 },
+            { LaunchTemplateId: q.launchTemplateId, LaunchTemplateName: q.launchTemplateId ? undefined : q.launchTemplateName, Versions: q.versions },
+          ),
+          (p) => p.LaunchTemplateVersions,
+        ),
+      [],
+    );
+  }
+
+  async describeInstances(q: { instanceIds?: string[]; filters?: Filter[] }): Promise<Instance[]> {
+    // DescribeInstances has no launch-template filter; EC2 tags instances with the template they were launched from.
+    const filters = q.filters?.map((f) => (f.Name === 'launch-template-id' ? { ...f, Name: `tag:${LAUNCH_TEMPLATE_TAG}` } : f));
+    const all = await this.byIds('ec2:DescribeInstances', q.instanceIds, (InstanceIds) =>
+      collect(paginateDescribeInstances({ client: this.ec2 }, { InstanceIds, Filters: filters }), (p) => (p.Reservations ?? []).flatMap((r) => r.Instances ?? [])),
+    );
+    return all.filter((i) => i.State?.Name !== 'terminated');
+  }
+
+  // ---- CloudTrail
+
+  describeTrails(): Promise<Trail[]> {
+    return read(
+      'cloudtrail:DescribeTrails',
+      async () => (await this.cloudtrail.send(new DescribeTrailsCommand({ includeShadowTrails: true }))).trailList ?? [],
+      [],
+    );
+  }
+
+  getTrailStatus(trailArn: string): Promise<TrailStatus | undefined> {
+    return read(
+      'cloudtrail:GetTrailStatus',
+      async () => {
+        const { $metadata: _, ...status } = await this.cloudtrail.send(new GetTrailStatusCommand({ Name: trailArn }));
+        return status;
+      },
+      undefined,
+    );
+  }
+
+  getEventSelectors(trailArn: string): Promise<TrailEventSelectors | undefined> {
+    return read(
+      'cloudtrail:GetEventSelectors',
+      async () => {
+        const r = await this.cloudtrail.send(new GetEventSelectorsCommand({ TrailName: trailArn }));
+        return {
+          ...(r.EventSelectors ? { EventSelectors: r.EventSelectors } : {}),
+          ...(r.AdvancedEventSelectors ? { AdvancedEventSelectors: r.AdvancedEventSelectors } : {}),
+        };
+      },
+      undefined,
+    );
+  }
+
+  /**
+   * LookupEvents takes one lookup attribute. EventName (e.g. CreateCluster) is far more selective than a cluster
+   * name (every call on the cluster, reads included), so the name is matched here instead.
+   */
+  async lookupEvents(q: { eventName: string; resourceName?: string }): Promise<CloudTrailLookupEvent[]> {
+    const events = await read(
+      'cloudtrail:LookupEvents',
+      () =>
+        collect(
+          paginateLookupEvents({ client: this.cloudtrail }, { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: q.eventName }] }),
+          (p) => p.Events,
+        ),
+      [],
+    );
+    return q.resourceName === undefined ? events : events.filter((e) => eventNamesResource(e, q.resourceName!));
+  }
+
+  // ---- Kubernetes
+
+  async readKubernetes(cluster: Cluster): Promise<KubernetesState | undefined> {
+    if (!cluster.name || !cluster.endpoint) return undefined;
+    try {
+      const credentials = await this.eks.config.credentials();
+      const token = await eksToken({
+        clusterName: cluster.name,
+        region: await this.eks.config.region(),
+        credentials,
+      });
+      return await readKubernetesApi(cluster, token, this.kubernetesTimeoutMs);
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
+import type { Filter, Instance, LaunchTemplateVersion, NetworkAcl, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
+import type { Event as CloudTrailLookupEvent, Trail } from '@aws-sdk/client-cloudtrail';
+import type { AccessEntryView, AwsReader, KubernetesState, TrailEventSelectors, TrailStatus } from './reader';
+import type { World } from './world';
+import { applyFilters, instanceFilters, networkAclFilters, routeTableFilters, securityGroupFilters, subnetFilters } from './ec2Filters';
+import { eventNamesResource } from './lookupMatch';
+
+function byIds<T>(items: T[], ids: string[] | undefined, idOf: (t: T) => string | undefined): T[] {
+  if (!ids) return items;
+  const wanted = new Set(ids);
+  return items.filter((i) => wanted.has(idOf(i) ?? ''));
+}
+
+/**
+ * An AwsReader over a recorded world file: answers exactly what the live reader would for that account, so
+ * `scan --world` and `replay` run the same pipeline as Lambda. Results are references into the world: callers
+ * treat them as read-only.
+ */
+export class WorldReader implements AwsReader {
+  constructor(private readonly world: World) {}
+
+  async identity() {
+    return { account: this.world.account, region: this.world.region };
+  }
+
+  async listClusters(): Promise<string[]> {
+    return this.world.eks.clusters.map((c) => c.name ?? '').filter(Boolean);
+  }
+
+  async describeCluster(name: string): Promise<Cluster | undefined> {
+    return this.world.eks.clusters.find((c) => c.name === name);
+  }
+
+  async listNodegroups(cluster: string): Promise<string[]> {
+    return this.world.eks.nodegroups.filter((n) => n.clusterName === cluster).map((n) => n.nodegroupName ?? '');
+  }
+
+  async describeNodegroup(cluster: string, nodegroup: string): Promise<Nodegroup | undefined> {
+    return this.world.eks.nodegroups.find((x) => x.clusterName === cluster && x.nodegroupName === nodegroup);
+  }
+
+  async listAccessEntries(cluster: string): Promise<AccessEntryView[]> {
+    return this.world.eks.accessEntries
+      .filter((e) => e.clusterName === cluster)
+      .map((e) => ({ ...e, associatedAccessPolicies: e.associatedAccessPolicies ?? [] }));
+  }
+
+  async describeAddon(cluster: string, addonName: string): Promise<Addon | undefined> {
+    return this.world.eks.addons.find((a) => a.clusterName === cluster && a.addonName === addonName);
+  }
+
+  async describeSecurityGroups(q: { groupIds?: string[]; filters?: Filter[] }): Promise<SecurityGroup[]> {
+    const items = byIds(this.world.ec2.securityGroups, q.groupIds, (g) => g.GroupId);
+    return applyFilters(items, q.filters, securityGroupFilters, 'security group');
+  }
+
+  async describeSubnets(q: { subnetIds?: string[]; filters?: Filter[] }): Promise<Subnet[]> {
+    const items = byIds(this.world.ec2.subnets, q.subnetIds, (s) => s.SubnetId);
+    return applyFilters(items, q.filters, subnetFilters, 'subnet');
+  }
+
+  async describeRouteTables(q: { routeTableIds?: string[]; filters?: Filter[] }): Promise<RouteTable[]> {
+    const items = byIds(this.world.ec2.routeTables, q.routeTableIds, (t) => t.RouteTableId);
+    return applyFilters(items, q.filters, routeTableFilters, 'route table');
+  }
+
+  async describeNetworkAcls(q: { networkAclIds?: string[]; filters?: Filter[] }): Promise<NetworkAcl[]> {
+    const items = byIds(this.world.ec2.networkAcls, q.networkAclIds, (n) => n.NetworkAclId);
+    return applyFilters(items, q.filters, networkAclFilters, 'network ACL');
+  }
+
+  async describeLaunchTemplateVersions(q: { launchTemplateId?: string; launchTemplateName?: string; versions: string[] }): Promise<LaunchTemplateVersion[]> {
+    const all = this.world.ec2.launchTemplateVersions.filter((v) =>
+      q.launchTemplateId !== undefined ? v.LaunchTemplateId === q.launchTemplateId : v.LaunchTemplateName === q.launchTemplateName,
+    );
+    if (!all.length) return [];
+    const latest = Math.max(...all.map((v) => v.VersionNumber ?? 0));
+    const picked = all.filter((v) =>
+      q.versions.some((want) =>
+        want === '$Default' ? v.DefaultVersion === true : want === '$Latest' ? v.VersionNumber === latest : String(v.VersionNumber) === want,
+      ),
+    );
+    return picked;
+  }
+
+  async describeInstances(q: { instanceIds?: string[]; filters?: Filter[] }): Promise<Instance[]> {
+    const live = this.world.ec2.instances.filter((i) => i.State?.Name !== 'terminated');
+    return applyFilters(byIds(live, q.instanceIds, (i) => i.InstanceId), q.filters, instanceFilters, 'instance');
+  }
+
+  async describeTrails(): Promise<Trail[]> {
+    return this.world.cloudtrail.trails;
+  }
+
+  async getTrailStatus(trailArn: string): Promise<TrailStatus | undefined> {
+    return this.world.cloudtrail.trailStatus[trailArn];
+  }
+
+  async getEventSelectors(trailArn: string): Promise<TrailEventSelectors | undefined> {
+    return this.world.cloudtrail.eventSelectors[trailArn];
+  }
+
+  async lookupEvents(q: { eventName: string; resourceName?: string }): Promise<CloudTrailLookupEvent[]> {
+    return this.world.cloudtrailEvents
+      .filter((e) => e.EventName === q.eventName && (q.resourceName === undefined || eventNamesResource(e, q.resourceName)))
+      .sort((a, b) => (b.EventTime?.getTime() ?? 0) - (a.EventTime?.getTime() ?? 0));
+  }
+
+  /** A cluster absent from the `kubernetes` section has nothing recorded there (no aws-auth); `null` means unreadable. */
+  async readKubernetes(cluster: Cluster): Promise<KubernetesState | undefined> {
+    const k = this.world.kubernetes[cluster.name ?? ''];
+    if (k === null) return undefined;
+    return k ?? {};
+  }
+}

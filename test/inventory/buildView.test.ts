@@ -1,0 +1,190 @@
+import { buildAccountView, buildClusterView } from '../../src/inventory/buildView';
+import type { ClusterView, ViewPart } from '../../src/inventory/view';
+import { WorldReader } from '../../src/inventory/worldReader';
+import { IDS, createClusterEvent, instrument, prodWorld, world } from './worlds';
+
+const ALL: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator'];
+
+async function view(parts: ViewPart[] = ALL, raw = prodWorld(), faults = {}) {
+  const r = instrument(new WorldReader(world(raw)), faults);
+  const v = await buildClusterView(r.reader, 'prod', new Set(parts), IDS);
+  return { v: v!, ...r };
+}
+
+const ng = (v: ClusterView, name: string) => v.nodegroups.find((n) => n.nodegroup.nodegroupName === name)!;
+const subnet = (v: ClusterView, id: string) => v.subnets.find((s) => s.subnet.SubnetId === id)!;
+const sg = (v: ClusterView, id: string) => v.securityGroups.find((g) => g.group.GroupId === id);
+
+describe('buildClusterView', () => {
+  it('is undefined for a cluster that does not exist (deleted)', async () => {
+    expect(await buildClusterView(new WorldReader(world()), 'gone', new Set(ALL), IDS)).toBeUndefined();
+  });
+
+  it('always has the cluster itself, with account, region and ARN', async () => {
+    const { v, calls } = await view([]);
+    expect(v).toMatchObject({ account: IDS.account, region: IDS.region, name: 'prod', arn: 'arn:aws:eks:us-east-1:111122223333:cluster/prod' });
+    expect(calls.map((c) => c.method)).toEqual(['describeCluster']);
+    expect([...v.loaded]).toEqual([]);
+  });
+
+  describe('launch templates', () => {
+    it('uses the pinned version, else the default version', async () => {
+      const { v } = await view(['nodegroups']);
+      expect(ng(v, 'ng-pinned').launchTemplate?.VersionNumber).toBe(2);
+      expect(ng(v, 'ng-default-lt').launchTemplate?.VersionNumber).toBe(3);
+      expect(ng(v, 'ng-plain').launchTemplate).toBeUndefined();
+    });
+
+    it('reads each template once', async () => {
+      const raw = prodWorld() as { eks: { nodegroups: Record<string, unknown>[] } };
+      raw.eks.nodegroups.push({ clusterName: 'prod', nodegroupName: 'ng-pinned-2', subnets: ['subnet-b'], launchTemplate: { id: 'lt-1', version: '1' } });
+      const { v, calls } = await view(['nodegroups'], raw as Record<string, unknown>);
+      const ltCalls = calls.filter((c) => c.method === 'describeLaunchTemplateVersions');
+      expect(ltCalls.map((c) => c.args[0])).toEqual(
+        expect.arrayContaining([{ launchTemplateId: 'lt-1', versions: ['2', '1'] }, { launchTemplateId: 'lt-2', versions: ['$Default'] }]),
+      );
+      expect(ltCalls).toHaveLength(3);
+      expect(ng(v, 'ng-pinned-2').launchTemplate?.VersionNumber).toBe(1);
+    });
+  });
+
+  describe('node security groups', () => {
+    it('without a launch template: the cluster security group plus the remote-access group', async () => {
+      const { v } = await view(['securityGroups']);
+      expect(ng(v, 'ng-plain').securityGroupIds).toEqual(['sg-cluster', 'sg-remote']);
+      expect(sg(v, 'sg-remote')?.roles).toEqual(['remote-access']);
+    });
+
+    it("with a launch template: the template's SecurityGroupIds or network-interface groups", async () => {
+      const { v } = await view(['securityGroups']);
+      expect(ng(v, 'ng-pinned').securityGroupIds).toEqual(['sg-lt2']);
+      expect(ng(v, 'ng-default-lt').securityGroupIds).toEqual(['sg-eni']);
+      expect(sg(v, 'sg-lt1')).toBeUndefined(); // only in versions no node group runs
+    });
+
+    it('with a launch template naming no group: the cluster security group (EKS attaches it)', async () => {
+      const { v } = await view(['securityGroups']);
+      expect(ng(v, 'ng-bare-lt').securityGroupIds).toEqual(['sg-cluster']);
+    });
+
+    it('roles: cluster, control-plane, node; usedBy names node groups and instances', async () => {
+      const { v, count } = await view(['securityGroups']);
+      expect(sg(v, 'sg-cluster')).toMatchObject({ roles: ['cluster', 'node'], usedBy: ['control-plane', 'ng-plain', 'ng-bare-lt'] });
+      expect(sg(v, 'sg-cp')).toMatchObject({ roles: ['control-plane'] });
+      expect(sg(v, 'sg-self')).toMatchObject({ roles: ['node'], usedBy: ['i-self'] });
+      expect(sg(v, 'sg-unrelated')).toBeUndefined();
+      expect(count('describeSecurityGroups')).toBe(1);
+      // the nodes had to be read to know the node groups: they are complete, so marked loaded
+      expect([...v.loaded].sort()).toEqual(['nodegroups', 'securityGroups']);
+    });
+  });
+
+  describe('self-managed instances', () => {
+    it('tagged kubernetes.io/cluster/<name> or eks:cluster-name, not owned by a managed node group, not terminated', async () => {
+      const { v } = await view(['nodegroups']);
+      expect(v.selfManagedInstances.map((i) => i.InstanceId).sort()).toEqual(['i-eks', 'i-self']);
+    });
+  });
+
+  describe('network', () => {
+    it('explicit route table association, else the VPC main table; the NACL of each subnet', async () => {
+      const { v } = await view(['network']);
+      expect(subnet(v, 'subnet-a')).toMatchObject({ routeTable: { RouteTableId: 'rtb-private' }, routeTableIsMain: false, networkAcl: { NetworkAclId: 'acl-a' } });
+      expect(subnet(v, 'subnet-b')).toMatchObject({ routeTable: { RouteTableId: 'rtb-main' }, routeTableIsMain: true, networkAcl: { NetworkAclId: 'acl-default' } });
+      expect(subnet(v, 'subnet-b').usedBy).toEqual(['ng-pinned', 'ng-default-lt']);
+      expect(subnet(v, 'subnet-c').usedBy).toEqual(['i-self', 'i-eks']);
+      expect(v.subnets.map((s) => s.subnet.SubnetId).sort()).toEqual(['subnet-a', 'subnet-b', 'subnet-c']);
+    });
+
+    it('one call each for subnets, route tables (by vpc-id) and NACLs (by vpc-id)', async () => {
+      const { calls, count } = await view(['network']);
+      expect(count('describeSubnets')).toBe(1);
+      expect(calls.find((c) => c.method === 'describeRouteTables')?.args[0]).toEqual({ filters: [{ Name: 'vpc-id', Values: ['vpc-1'] }] });
+      expect(count('describeRouteTables')).toBe(1);
+      expect(count('describeNetworkAcls')).toBe(1);
+      expect(count('listAccessEntries') + count('describeAddon') + count('lookupEvents') + count('readKubernetes')).toBe(0);
+    });
+  });
+
+  it('access entries, the vpc-cni add-on and the Kubernetes objects', async () => {
+    const { v } = await view(['accessEntries', 'addons', 'kubernetes']);
+    expect(v.accessEntries.map((e) => e.principalArn)).toEqual(['arn:aws:iam::111122223333:role/admin']);
+    expect(v.addons.map((a) => a.addonName)).toEqual(['vpc-cni']);
+    expect(v.kubernetes?.awsAuth?.data?.mapRoles).toContain('system:masters');
+    expect([...v.loaded].sort()).toEqual(['accessEntries', 'addons', 'kubernetes']);
+  });
+
+  describe('creator', () => {
+    it('picks the EKS CreateCluster record of this cluster: newest not after createdAt, never ECS, record parsed', async () => {
+      const { v } = await view(['creator']);
+      expect(v.creatorEvent?.EventId).toBe('ev-new');
+      expect(v.creatorEvent?.record).toMatchObject({ userIdentity: { arn: 'arn:aws:sts::111122223333:assumed-role/creator/s' } });
+    });
+
+    it('ignores a record made after the cluster was created (same name, a later cluster elsewhere in time)', async () => {
+      const raw = prodWorld();
+      (raw.cloudtrailEvents as unknown[]).push(createClusterEvent('ev-future', 'prod', '2026-06-01T00:00:00Z', 'arn:aws:iam::111122223333:user/x'));
+      const { v } = await view(['creator'], raw);
+      expect(v.creatorEvent?.EventId).toBe('ev-new');
+    });
+
+    it('is loaded without an event when CloudTrail has none (older than 90 days)', async () => {
+      const raw = prodWorld();
+      raw.cloudtrailEvents = [];
+      const { v } = await view(['creator'], raw);
+      expect(v.creatorEvent).toBeUndefined();
+      expect(v.loaded.has('creator')).toBe(true);
+    });
+  });
+
+  describe('unreadable parts', () => {
+    it('a part whose read is denied is unreadable with the reason; the rest is built', async () => {
+      const { v } = await view(ALL, prodWorld(), { listAccessEntries: 'AccessDeniedException' });
+      expect(v.unreadable).toEqual([{ part: 'accessEntries', reason: expect.stringContaining('AccessDeniedException') }]);
+      expect(v.loaded.has('accessEntries')).toBe(false);
+      expect([...v.loaded].sort()).toEqual(['addons', 'creator', 'kubernetes', 'network', 'nodegroups', 'securityGroups']);
+    });
+
+    it('failing to read the nodes makes every part that needs them unreadable', async () => {
+      const { v } = await view(['securityGroups', 'network', 'addons'], prodWorld(), { listNodegroups: 'ThrottlingException' });
+      expect(v.unreadable.map((u) => u.part).sort()).toEqual(['network', 'securityGroups']);
+      expect([...v.loaded]).toEqual(['addons']);
+    });
+
+    it('a security group read failing leaves the network part intact', async () => {
+      const { v } = await view(['securityGroups', 'network'], prodWorld(), { describeSecurityGroups: 'UnauthorizedOperation' });
+      expect(v.unreadable).toEqual([{ part: 'securityGroups', reason: expect.stringContaining('UnauthorizedOperation') }]);
+      expect(v.subnets).toHaveLength(3);
+    });
+
+    it('Kubernetes objects that cannot be read are unreadable, not empty', async () => {
+      const raw = prodWorld();
+      (raw.kubernetes as Record<string, unknown>).prod = null;
+      const { v } = await view(['kubernetes'], raw);
+      expect(v.kubernetes).toBeUndefined();
+      expect(v.unreadable.map((u) => u.part)).toEqual(['kubernetes']);
+    });
+
+    it('a failure to read the cluster itself propagates (the caller retries)', async () => {
+      await expect(view(ALL, prodWorld(), { describeCluster: 'ThrottlingException' })).rejects.toThrow('ThrottlingException');
+    });
+  });
+});
+
+describe('buildAccountView', () => {
+  it('every trail with its status and event selectors', async () => {
+    const v = await buildAccountView(new WorldReader(world()), IDS);
+    expect(v.trails).toHaveLength(1);
+    expect(v.trails[0]).toMatchObject({ trail: { Name: 'main' }, status: { IsLogging: true }, eventSelectors: { EventSelectors: [{ ReadWriteType: 'All' }] } });
+    expect(v.unreadable).toEqual([]);
+  });
+
+  it('trails that cannot be listed, or whose status cannot be read, are unreadable', async () => {
+    const denied = instrument(new WorldReader(world()), { describeTrails: 'AccessDeniedException' });
+    expect((await buildAccountView(denied.reader, IDS)).unreadable).toEqual([{ part: 'trails', reason: expect.stringContaining('AccessDeniedException') }]);
+    const noStatus = instrument(new WorldReader(world()), { getTrailStatus: 'AccessDeniedException' });
+    const v = await buildAccountView(noStatus.reader, IDS);
+    expect(v.trails).toHaveLength(1);
+    expect(v.unreadable[0].reason).toContain('trail/main');
+  });
+});

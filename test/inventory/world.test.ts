@@ -1,0 +1,165 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../../src/errors';
+import { loadWorld, parseWorld } from '../../src/inventory/world';
+import { WorldReader } from '../../src/inventory/worldReader';
+import { ACCOUNT, REGION, prodWorld, world } from './worlds';
+
+const reader = (raw?: Record<string, unknown>) => new WorldReader(world(raw));
+const ids = <T>(xs: T[], key: keyof T) => xs.map((x) => x[key]).sort();
+
+describe('world file: validation at the boundary', () => {
+  it('names the path of a bad field', () => {
+    const raw = prodWorld() as { eks: { clusters: Record<string, unknown>[] } };
+    raw.eks.clusters[0].resourcesVpcConfig = { subnetIds: 'subnet-a' };
+    expect(() => parseWorld(raw, 'world.json')).toThrow(InputError);
+    expect(() => parseWorld(raw, 'world.json')).toThrow('world.json: at eks.clusters[0].resourcesVpcConfig.subnetIds: Expected array, received string');
+  });
+
+  it('rejects ids that are not strings and sections that are not lists', () => {
+    expect(() => parseWorld({ account: ACCOUNT, region: REGION, ec2: { securityGroups: [{ GroupId: 42 }] } }, 'w.json')).toThrow(
+      'w.json: at ec2.securityGroups[0].GroupId: Expected string, received number',
+    );
+    expect(() => parseWorld({ account: ACCOUNT, region: REGION, eks: { nodegroups: {} } }, 'w.json')).toThrow('at eks.nodegroups: Expected array, received object');
+  });
+
+  it('rejects a node group that does not say which cluster it belongs to', () => {
+    expect(() => parseWorld({ account: ACCOUNT, region: REGION, eks: { nodegroups: [{ nodegroupName: 'ng' }] } }, 'w.json')).toThrow('at eks.nodegroups[0].clusterName: Required');
+  });
+
+  it('rejects an unparsable date', () => {
+    expect(() => parseWorld({ account: ACCOUNT, region: REGION, eks: { clusters: [{ name: 'c', createdAt: 'yesterday' }] } }, 'w.json')).toThrow(
+      'at eks.clusters[0].createdAt: Invalid date: "yesterday"',
+    );
+  });
+
+  it('keeps fields it does not know (real describe-* output passes through)', () => {
+    const w = world({ account: ACCOUNT, region: REGION, eks: { clusters: [{ name: 'c', platformVersion: 'eks.7', kubernetesNetworkConfig: { ipFamily: 'ipv4' } }] } });
+    expect(w.eks.clusters[0]).toMatchObject({ platformVersion: 'eks.7', kubernetesNetworkConfig: { ipFamily: 'ipv4' } });
+  });
+
+  it('turns ISO strings, epoch seconds and epoch milliseconds into Dates', () => {
+    const w = world({
+      account: ACCOUNT,
+      region: REGION,
+      eks: { clusters: [{ name: 'a', createdAt: '2026-03-01T10:00:00Z' }, { name: 'b', createdAt: 1772359200 }, { name: 'c', createdAt: 1772359200000 }] },
+    });
+    for (const c of w.eks.clusters) expect(c.createdAt).toEqual(new Date('2026-03-01T10:00:00Z'));
+  });
+
+  it('treats missing sections as no resources', async () => {
+    const r = reader({ account: ACCOUNT, region: REGION });
+    expect(await r.listClusters()).toEqual([]);
+    expect(await r.describeSecurityGroups({ groupIds: ['sg-1'] })).toEqual([]);
+    expect(await r.describeTrails()).toEqual([]);
+    expect(await r.lookupEvents({ eventName: 'CreateCluster' })).toEqual([]);
+  });
+
+  it('takes account and region from the first cluster ARN when the file omits them', async () => {
+    const r = reader({ eks: { clusters: [{ name: 'c', arn: 'arn:aws:eks:eu-west-1:444455556666:cluster/c' }] } });
+    expect(await r.identity()).toEqual({ account: '444455556666', region: 'eu-west-1' });
+    expect(() => parseWorld({}, 'empty.json')).toThrow('empty.json: at account: Required');
+  });
+
+  it('loadWorld reports unreadable files and invalid JSON with the path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'world-'));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{ nope');
+    expect(() => loadWorld(bad)).toThrow(`${bad}: not valid JSON`);
+    expect(() => loadWorld(join(dir, 'missing.json'))).toThrow('cannot read world file');
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify(prodWorld()));
+    expect(loadWorld(good).eks.clusters.map((c) => c.name)).toEqual(['prod', 'other']);
+  });
+});
+
+describe('WorldReader', () => {
+  it('attaches node groups, access entries and add-ons to their cluster by clusterName', async () => {
+    const r = reader();
+    expect(await r.listNodegroups('prod')).toEqual(['ng-plain', 'ng-pinned', 'ng-default-lt', 'ng-bare-lt']);
+    expect(await r.describeNodegroup('other', 'ng-plain')).toBeUndefined();
+    expect((await r.listAccessEntries('prod')).map((e) => e.principalArn)).toEqual([`arn:aws:iam::${ACCOUNT}:role/admin`]);
+    expect((await r.listAccessEntries('other'))[0].associatedAccessPolicies).toEqual([]);
+    expect(await r.describeAddon('prod', 'vpc-cni')).toMatchObject({ addonName: 'vpc-cni' });
+    expect(await r.describeAddon('other', 'vpc-cni')).toBeUndefined();
+    expect(await r.describeCluster('gone')).toBeUndefined();
+  });
+
+  describe('EC2 filters', () => {
+    const r = reader();
+    it('vpc-id, group-id and ids', async () => {
+      expect(ids(await r.describeSecurityGroups({ filters: [{ Name: 'group-id', Values: ['sg-cp', 'sg-nope'] }] }), 'GroupId')).toEqual(['sg-cp']);
+      expect(ids(await r.describeSecurityGroups({ groupIds: ['sg-cp', 'sg-self', 'sg-nope'] }), 'GroupId')).toEqual(['sg-cp', 'sg-self']);
+      expect(ids(await r.describeSubnets({ filters: [{ Name: 'vpc-id', Values: ['vpc-2'] }] }), 'SubnetId')).toEqual(['subnet-x']);
+      expect(ids(await r.describeSubnets({ subnetIds: ['subnet-a'], filters: [{ Name: 'vpc-id', Values: ['vpc-2'] }] }), 'SubnetId')).toEqual([]);
+    });
+
+    it('route tables by association: subnet, table, main', async () => {
+      expect(ids(await r.describeRouteTables({ filters: [{ Name: 'association.subnet-id', Values: ['subnet-a'] }] }), 'RouteTableId')).toEqual(['rtb-private']);
+      expect(ids(await r.describeRouteTables({ filters: [{ Name: 'association.route-table-id', Values: ['rtb-main'] }] }), 'RouteTableId')).toEqual(['rtb-main']);
+      expect(
+        ids(await r.describeRouteTables({ filters: [{ Name: 'association.main', Values: ['true'] }, { Name: 'vpc-id', Values: ['vpc-1'] }] }), 'RouteTableId'),
+      ).toEqual(['rtb-main']);
+    });
+
+    it('network ACLs by association', async () => {
+      expect(ids(await r.describeNetworkAcls({ filters: [{ Name: 'association.subnet-id', Values: ['subnet-c'] }] }), 'NetworkAclId')).toEqual(['acl-default']);
+      expect(ids(await r.describeNetworkAcls({ filters: [{ Name: 'association.network-acl-id', Values: ['acl-a'] }] }), 'NetworkAclId')).toEqual(['acl-a']);
+    });
+
+    it('instances: tags, tag keys, state, groups, subnets; never terminated ones', async () => {
+      const q = async (Name: string, Values: string[]) => ids(await r.describeInstances({ filters: [{ Name, Values }] }), 'InstanceId');
+      expect(await q('tag-key', ['kubernetes.io/cluster/prod'])).toEqual(['i-self']);
+      expect(await q('tag:eks:cluster-name', ['prod'])).toEqual(['i-eks', 'i-managed']);
+      expect(await q('tag:eks:cluster-name', ['pr*'])).toEqual(['i-eks', 'i-managed']);
+      expect(await q('instance-state-name', ['stopped'])).toEqual(['i-eks']);
+      expect(await q('instance.group-id', ['sg-cluster'])).toEqual(['i-managed']);
+      expect(await q('subnet-id', ['subnet-c'])).toEqual(['i-eks', 'i-self', 'i-web']);
+      expect(await q('network-interface.subnet-id', ['subnet-a'])).toEqual(['i-managed']);
+      expect(await r.describeInstances({ instanceIds: ['i-gone'] })).toEqual([]);
+    });
+
+    it('throws on a filter it does not know instead of returning everything', async () => {
+      await expect(r.describeSecurityGroups({ filters: [{ Name: 'egress.ip-permission.cidr', Values: ['0.0.0.0/0'] }] })).rejects.toThrow(
+        'unsupported security group filter "egress.ip-permission.cidr"',
+      );
+    });
+  });
+
+  it('launch template versions: numbers, $Default, $Latest, by id or name', async () => {
+    const r = reader();
+    const v = async (q: Parameters<WorldReader['describeLaunchTemplateVersions']>[0]) => (await r.describeLaunchTemplateVersions(q)).map((x) => x.VersionNumber);
+    expect(await v({ launchTemplateId: 'lt-1', versions: ['2'] })).toEqual([2]);
+    expect(await v({ launchTemplateId: 'lt-1', versions: ['$Default'] })).toEqual([1]);
+    expect(await v({ launchTemplateName: 'dflt', versions: ['$Latest', '2'] })).toEqual([2, 3]);
+    expect(await v({ launchTemplateId: 'lt-404', versions: ['$Default'] })).toEqual([]);
+  });
+
+  it('lookupEvents by event name and resource name (Resources or requestParameters.name), newest first', async () => {
+    const r = reader();
+    expect((await r.lookupEvents({ eventName: 'CreateCluster', resourceName: 'prod' })).map((e) => e.EventId)).toEqual(['ev-ecs', 'ev-new', 'ev-old']);
+    expect((await r.lookupEvents({ eventName: 'CreateCluster' })).length).toBe(4);
+    expect(await r.lookupEvents({ eventName: 'DeleteCluster', resourceName: 'prod' })).toEqual([]);
+    const events = await r.lookupEvents({ eventName: 'CreateCluster', resourceName: 'prod' });
+    expect(events[0].EventTime).toEqual(new Date('2026-03-01T09:59:30Z'));
+  });
+
+  it('readKubernetes: the recorded objects, {} when nothing is recorded, undefined when recorded as unreadable', async () => {
+    const raw = prodWorld();
+    (raw.kubernetes as Record<string, unknown>).other = null;
+    const r = reader(raw);
+    const prod = (await r.describeCluster('prod'))!;
+    expect((await r.readKubernetes(prod))?.awsAuth?.data?.mapRoles).toContain('system:masters');
+    expect(await r.readKubernetes({ name: 'elsewhere' })).toEqual({});
+    expect(await r.readKubernetes({ name: 'other' })).toBeUndefined();
+  });
+
+  it('trail status and event selectors by ARN, with dates', async () => {
+    const r = reader();
+    const [trail] = await r.describeTrails();
+    expect((await r.getTrailStatus(trail.TrailARN!))?.StartLoggingTime).toEqual(new Date('2026-03-01T10:00:00Z'));
+    expect(await r.getEventSelectors(trail.TrailARN!)).toMatchObject({ EventSelectors: [{ ReadWriteType: 'All' }] });
+    expect(await r.getTrailStatus('arn:aws:cloudtrail:us-east-1:111122223333:trail/nope')).toBeUndefined();
+  });
+});
