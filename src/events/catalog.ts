@@ -1,0 +1,336 @@
+import type { CloudTrailRecord } from './schema';
+import { at, decodePathParam, list, pathParam, scalar, uniq } from './fields';
+
+/** The resources a CloudTrail record names, by kind. Resolution turns them into clusters. */
+export interface ResourceRefs {
+  securityGroupIds: string[];
+  subnetIds: string[];
+  routeTableIds: string[];
+  networkAclIds: string[];
+  launchTemplateIds: string[];
+  /** Launch templates named only by name (CreateLaunchTemplateVersion accepts either). */
+  launchTemplateNames: string[];
+  clusterNames: string[];
+  nodegroups: { cluster: string; nodegroup: string }[];
+  /** Trail names or ARNs, as the call named them. */
+  trails: string[];
+  /** The call changes account-level state (CloudTrail), evaluated without any cluster. */
+  accountLevel: boolean;
+}
+
+export type Family = 'securityGroup' | 'network' | 'nodegroup' | 'clusterConfig' | 'accessEntry' | 'trail';
+export type HandlerName = 'securityGroupChanged' | 'networkChanged' | 'clusterChanged' | 'trailChanged';
+
+/** Which Lambda function (EventBridge rule) serves each family. */
+export const HANDLER_OF: Record<Family, HandlerName> = {
+  securityGroup: 'securityGroupChanged',
+  network: 'networkChanged',
+  nodegroup: 'clusterChanged',
+  clusterConfig: 'clusterChanged',
+  accessEntry: 'clusterChanged',
+  trail: 'trailChanged',
+};
+
+export interface CatalogEntry {
+  eventSource: string;
+  eventName: string;
+  family: Family;
+  handler: HandlerName;
+  /** Rule ids (DESIGN.md's catalog) whose verdict this call can change: only these are re-evaluated. */
+  rules: readonly string[];
+  /** Why the call matters, for `eks-drift` output and the catalog's readers. */
+  why: string;
+  extract: (record: CloudTrailRecord) => ResourceRefs;
+}
+
+export function emptyRefs(): ResourceRefs {
+  return {
+    securityGroupIds: [],
+    subnetIds: [],
+    routeTableIds: [],
+    networkAclIds: [],
+    launchTemplateIds: [],
+    launchTemplateNames: [],
+    clusterNames: [],
+    nodegroups: [],
+    trails: [],
+    accountLevel: false,
+  };
+}
+
+function refs(partial: Partial<ResourceRefs>): ResourceRefs {
+  const r = { ...emptyRefs(), ...partial };
+  return {
+    ...r,
+    securityGroupIds: uniq(r.securityGroupIds),
+    subnetIds: uniq(r.subnetIds),
+    routeTableIds: uniq(r.routeTableIds),
+    networkAclIds: uniq(r.networkAclIds),
+    launchTemplateIds: uniq(r.launchTemplateIds),
+    launchTemplateNames: uniq(r.launchTemplateNames),
+    clusterNames: uniq(r.clusterNames),
+    nodegroups: uniq(r.nodegroups),
+    trails: uniq(r.trails),
+  };
+}
+
+const req = (r: CloudTrailRecord, ...path: string[]) => at(r.requestParameters, ...path);
+const res = (r: CloudTrailRecord, ...path: string[]) => at(r.responseElements, ...path);
+
+// ---------------------------------------------------------------------------------------------------- rule sets
+
+const SG_RULES = ['no-internet-ssh', 'no-internet-ingress', 'cluster-sg-restricted'] as const;
+const NODEGROUP_RULES = [
+  'nodes-in-private-subnets',
+  'nodes-no-public-ip',
+  'nodegroup-no-ssh-key',
+  'no-internet-ssh',
+  'no-internet-ingress',
+  'nacl-blocks-ssh',
+  'cluster-tagged',
+] as const;
+/** Every cluster-scoped rule: a created or deleted cluster is evaluated (or resolved) whole. */
+const ALL_CLUSTER_RULES = [
+  'nodes-in-private-subnets',
+  'nodes-no-public-ip',
+  'nodegroup-no-ssh-key',
+  'no-internet-ssh',
+  'no-internet-ingress',
+  'cluster-sg-restricted',
+  'nacl-blocks-ssh',
+  'pod-sg-isolation',
+  'endpoint-not-public',
+  'control-plane-logging',
+  'creator-admin-removed',
+  'no-system-masters',
+  'cluster-tagged',
+] as const;
+
+// ---------------------------------------------------------------------------------------------------- EC2 extractors
+
+/**
+ * AuthorizeSecurityGroupIngress / RevokeSecurityGroupIngress: `requestParameters.groupId`; the response's
+ * `securityGroupRuleSet.items[].groupId` is authoritative when present (it is missing in older records, and a
+ * call by `groupName` in a default VPC only names the group there).
+ */
+function securityGroupIngress(r: CloudTrailRecord): ResourceRefs {
+  const fromResponse = list(res(r, 'securityGroupRuleSet')).map((rule) => scalar(at(rule, 'groupId')));
+  const fromRevoked = list(res(r, 'revokedSecurityGroupRuleSet')).map((rule) => scalar(at(rule, 'groupId')));
+  return refs({ securityGroupIds: uniq([...fromResponse, ...fromRevoked, scalar(req(r, 'groupId'))]).filter((g) => g.startsWith('sg-')) });
+}
+
+/**
+ * ModifySecurityGroupRules: wrapper style, `requestParameters.ModifySecurityGroupRulesRequest.GroupId`, the rule in
+ * `…SecurityGroupRule.SecurityGroupRule.{IpProtocol, FromPort, ToPort, CidrIpv4}`, response
+ * `ModifySecurityGroupRulesResponse.return` (as read by several public remediation Lambdas).
+ */
+function modifySecurityGroupRules(r: CloudTrailRecord): ResourceRefs {
+  return refs({ securityGroupIds: uniq([scalar(req(r, 'ModifySecurityGroupRulesRequest', 'GroupId')), scalar(req(r, 'groupId'))]) });
+}
+
+/** Create/Replace/DeleteNetworkAclEntry: `requestParameters.networkAclId`. */
+function networkAclEntry(r: CloudTrailRecord): ResourceRefs {
+  return refs({ networkAclIds: uniq([scalar(req(r, 'networkAclId'))]) });
+}
+
+/**
+ * ReplaceNetworkAclAssociation: `requestParameters.{associationId, networkAclId}` (the API's members in the EC2
+ * Query camelCase; no public record was found to confirm), response `newAssociationId`. The subnet is not named;
+ * the new ACL's associations include it once the call succeeded, so the ACL is what to resolve.
+ */
+function replaceNetworkAclAssociation(r: CloudTrailRecord): ResourceRefs {
+  return refs({ networkAclIds: uniq([scalar(req(r, 'networkAclId'))]) });
+}
+
+/** Create/Replace/DeleteRoute: `requestParameters.routeTableId`. */
+function route(r: CloudTrailRecord): ResourceRefs {
+  return refs({ routeTableIds: uniq([scalar(req(r, 'routeTableId'))]) });
+}
+
+/**
+ * AssociateRouteTable: `requestParameters.{routeTableId, subnetId}` (or `gatewayId` for an edge association). Only
+ * the named subnet changed its routes, so the subnet alone is resolved; the table's other subnets are untouched.
+ */
+function associateRouteTable(r: CloudTrailRecord): ResourceRefs {
+  const subnet = scalar(req(r, 'subnetId'));
+  return subnet ? refs({ subnetIds: [subnet] }) : refs({ routeTableIds: uniq([scalar(req(r, 'routeTableId'))]) });
+}
+
+/**
+ * ReplaceRouteTableAssociation: `requestParameters.{associationId, routeTableId}`, response `newAssociationId`.
+ * The subnet is not named; the new table's associations (or its main flag) say which subnets it now serves.
+ */
+function replaceRouteTableAssociation(r: CloudTrailRecord): ResourceRefs {
+  return refs({ routeTableIds: uniq([scalar(req(r, 'routeTableId'))]) });
+}
+
+/** ModifySubnetAttribute: `requestParameters.subnetId` (with e.g. `mapPublicIpOnLaunch: { value: true }`). */
+function modifySubnetAttribute(r: CloudTrailRecord): ResourceRefs {
+  return refs({ subnetIds: uniq([scalar(req(r, 'subnetId'))]) });
+}
+
+/**
+ * Launch template calls are wrapper style: `CreateLaunchTemplateVersionRequest.{LaunchTemplateId | LaunchTemplateName}`,
+ * `ModifyLaunchTemplateRequest.{LaunchTemplateId | LaunchTemplateName, SetDefaultVersion}`. The responses
+ * (`CreateLaunchTemplateVersionResponse.launchTemplateVersion.launchTemplateId`,
+ * `ModifyLaunchTemplateResponse.launchTemplate.launchTemplateId`) carry the id even when the request named the
+ * template by name. Unwrapped spellings are read too, in case a record arrives without the wrapper.
+ * (The ModifyLaunchTemplate paths are those public EventBridge rules match on, e.g. Image Builder automation:
+ * `requestParameters.ModifyLaunchTemplateRequest.LaunchTemplateId`, `responseElements.ModifyLaunchTemplateResponse.launchTemplate.launchTemplateId`.)
+ */
+function launchTemplate(wrapper: string, responseWrapper: string, responseObject: string) {
+  return (r: CloudTrailRecord): ResourceRefs => {
+    const request = req(r, wrapper) ?? r.requestParameters;
+    const response = res(r, responseWrapper) ?? r.responseElements;
+    const ids = uniq([scalar(at(response, responseObject, 'launchTemplateId')), scalar(at(request, 'LaunchTemplateId')), scalar(at(request, 'launchTemplateId'))]);
+    const names = ids.length ? [] : uniq([scalar(at(request, 'LaunchTemplateName')), scalar(at(request, 'launchTemplateName'))]);
+    return refs({ launchTemplateIds: ids, launchTemplateNames: names });
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------- EKS extractors
+
+/** EKS is REST: the cluster from the URL path is `requestParameters.name`. */
+function clusterFromPath(r: CloudTrailRecord): string | undefined {
+  return pathParam(req(r, 'name')) ?? pathParam(req(r, 'clusterName'));
+}
+
+function cluster(r: CloudTrailRecord): ResourceRefs {
+  return refs({ clusterNames: uniq([clusterFromPath(r)]) });
+}
+
+/** CreateCluster: the name is in the body (`requestParameters.name`) and in `responseElements.cluster.name`. */
+function createCluster(r: CloudTrailRecord): ResourceRefs {
+  return refs({ clusterNames: uniq([scalar(res(r, 'cluster', 'name')), clusterFromPath(r)]) });
+}
+
+/** Nodegroup calls: `requestParameters.{name, nodegroupName}`; create's response echoes `nodegroup.{clusterName, nodegroupName}`. */
+function nodegroup(r: CloudTrailRecord): ResourceRefs {
+  const clusterName = scalar(res(r, 'nodegroup', 'clusterName')) ?? clusterFromPath(r);
+  const ngName = scalar(res(r, 'nodegroup', 'nodegroupName')) ?? pathParam(req(r, 'nodegroupName'));
+  return refs({ clusterNames: uniq([clusterName]), nodegroups: clusterName && ngName ? [{ cluster: clusterName, nodegroup: ngName }] : [] });
+}
+
+/**
+ * An EKS ARN: `arn:PARTITION:eks:REGION:ACCOUNT:cluster/NAME`, `nodegroup/CLUSTER/NODEGROUP/UUID`, and
+ * `addon|fargateprofile|identityproviderconfig|podidentityassociation|access-entry/CLUSTER/…` — the cluster is
+ * always the first segment of the resource.
+ */
+export function parseEksArn(arn: string): { cluster: string; nodegroup?: string } | undefined {
+  const m = /^arn:[^:]+:eks:[^:]*:[^:]*:([^/]+)\/([^/]+)(?:\/([^/]+))?/.exec(arn);
+  if (!m) return undefined;
+  const [, kind, clusterName, second] = m;
+  if (kind === 'nodegroup' && second) return { cluster: clusterName, nodegroup: second };
+  return { cluster: clusterName };
+}
+
+/** TagResource / UntagResource: `requestParameters.resourceArn`, a path parameter (URL-encoded at times). */
+function tagResource(r: CloudTrailRecord): ResourceRefs {
+  const arn = pathParam(req(r, 'resourceArn'));
+  const parsed = arn ? parseEksArn(arn) : undefined;
+  if (!parsed) return refs({});
+  return refs({
+    clusterNames: [parsed.cluster],
+    nodegroups: parsed.nodegroup ? [{ cluster: parsed.cluster, nodegroup: parsed.nodegroup }] : [],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------- CloudTrail
+
+/**
+ * StopLogging / DeleteTrail / UpdateTrail: `requestParameters.name`; PutEventSelectors: `requestParameters.trailName`
+ * (seen in Stratus Red Team's recorded detonation logs). Either a bare name or an ARN. Responses of
+ * UpdateTrail/PutEventSelectors carry `trailARN`, which is preferred.
+ */
+function trail(r: CloudTrailRecord): ResourceRefs {
+  const named = uniq([scalar(req(r, 'name')), scalar(req(r, 'trailName'))]).map(decodePathParam);
+  const arn = scalar(res(r, 'trailARN'));
+  return refs({ trails: arn ? uniq([arn]) : named, accountLevel: true });
+}
+
+// ---------------------------------------------------------------------------------------------------- the catalog
+
+type Row = [eventName: string, family: Family, rules: readonly string[], extract: (r: CloudTrailRecord) => ResourceRefs, why: string];
+
+const EC2: Row[] = [
+  ['AuthorizeSecurityGroupIngress', 'securityGroup', SG_RULES, securityGroupIngress, 'opens inbound traffic on a security group'],
+  ['RevokeSecurityGroupIngress', 'securityGroup', SG_RULES, securityGroupIngress, 'closes inbound traffic (resolves findings)'],
+  ['ModifySecurityGroupRules', 'securityGroup', SG_RULES, modifySecurityGroupRules, 'rewrites existing security group rules'],
+  ['CreateNetworkAclEntry', 'network', ['nacl-blocks-ssh'], networkAclEntry, 'adds a network ACL rule'],
+  ['ReplaceNetworkAclEntry', 'network', ['nacl-blocks-ssh'], networkAclEntry, 'replaces a network ACL rule'],
+  ['DeleteNetworkAclEntry', 'network', ['nacl-blocks-ssh'], networkAclEntry, 'removes a network ACL rule (e.g. a deny)'],
+  ['ReplaceNetworkAclAssociation', 'network', ['nacl-blocks-ssh'], replaceNetworkAclAssociation, 'moves a subnet to another network ACL'],
+  ['CreateRoute', 'network', ['nodes-in-private-subnets'], route, 'adds a route (e.g. 0.0.0.0/0 to an internet gateway)'],
+  ['ReplaceRoute', 'network', ['nodes-in-private-subnets'], route, 'changes a route target'],
+  ['DeleteRoute', 'network', ['nodes-in-private-subnets'], route, 'removes a route (resolves findings)'],
+  ['AssociateRouteTable', 'network', ['nodes-in-private-subnets'], associateRouteTable, 'gives a subnet another route table'],
+  ['ReplaceRouteTableAssociation', 'network', ['nodes-in-private-subnets'], replaceRouteTableAssociation, 'swaps a subnet (or the main) route table'],
+  ['ModifySubnetAttribute', 'network', ['nodes-no-public-ip'], modifySubnetAttribute, 'toggles public IPs on launch for a subnet'],
+  [
+    'CreateLaunchTemplateVersion',
+    'network',
+    ['nodes-no-public-ip', 'nodegroup-no-ssh-key', 'no-internet-ssh', 'no-internet-ingress'],
+    launchTemplate('CreateLaunchTemplateVersionRequest', 'CreateLaunchTemplateVersionResponse', 'launchTemplateVersion'),
+    'a new node launch template version (public IP, key pair, security groups)',
+  ],
+  [
+    'ModifyLaunchTemplate',
+    'network',
+    ['nodes-no-public-ip', 'nodegroup-no-ssh-key', 'no-internet-ssh', 'no-internet-ingress'],
+    launchTemplate('ModifyLaunchTemplateRequest', 'ModifyLaunchTemplateResponse', 'launchTemplate'),
+    'changes the default version of a node launch template',
+  ],
+];
+
+const EKS: Row[] = [
+  ['CreateCluster', 'clusterConfig', ALL_CLUSTER_RULES, createCluster, 'a new cluster: evaluate it whole'],
+  [
+    'UpdateClusterConfig',
+    'clusterConfig',
+    ['endpoint-not-public', 'control-plane-logging', 'creator-admin-removed', 'no-system-masters', 'no-internet-ssh', 'no-internet-ingress'],
+    cluster,
+    'endpoint access, logging, authentication mode, control-plane subnets and security groups',
+  ],
+  // A version upgrade replaces the control plane and may move default add-ons; re-check cluster-level settings.
+  ['UpdateClusterVersion', 'clusterConfig', ['endpoint-not-public', 'control-plane-logging', 'pod-sg-isolation'], cluster, 'control plane upgrade'],
+  ['DeleteCluster', 'clusterConfig', ALL_CLUSTER_RULES, cluster, 'the cluster is gone: resolve its findings'],
+  ['CreateNodegroup', 'nodegroup', NODEGROUP_RULES, nodegroup, 'new nodes: subnets, SSH key, remote access, launch template'],
+  ['UpdateNodegroupConfig', 'nodegroup', NODEGROUP_RULES, nodegroup, 'node group configuration'],
+  ['UpdateNodegroupVersion', 'nodegroup', NODEGROUP_RULES, nodegroup, 'node group AMI or launch template version'],
+  ['DeleteNodegroup', 'nodegroup', NODEGROUP_RULES, nodegroup, 'nodes gone: resolve their findings'],
+  ['CreateAccessEntry', 'accessEntry', ['creator-admin-removed'], cluster, 'grants an IAM principal access to the cluster'],
+  ['UpdateAccessEntry', 'accessEntry', ['creator-admin-removed'], cluster, 'changes an access entry'],
+  ['DeleteAccessEntry', 'accessEntry', ['creator-admin-removed'], cluster, 'removes an access entry (e.g. the creator bootstrap entry)'],
+  ['AssociateAccessPolicy', 'accessEntry', ['creator-admin-removed'], cluster, 'attaches an access policy (e.g. cluster admin)'],
+  ['DisassociateAccessPolicy', 'accessEntry', ['creator-admin-removed'], cluster, 'detaches an access policy'],
+  ['TagResource', 'clusterConfig', ['cluster-tagged'], tagResource, 'cluster or node group tags'],
+  ['UntagResource', 'clusterConfig', ['cluster-tagged'], tagResource, 'removes required tags'],
+  ['CreateAddon', 'clusterConfig', ['pod-sg-isolation'], cluster, 'add-on configuration (vpc-cni custom networking)'],
+  ['UpdateAddon', 'clusterConfig', ['pod-sg-isolation'], cluster, 'add-on configuration (vpc-cni custom networking)'],
+  // No guideline covers secrets envelope encryption yet: watched so the trigger exists, but nothing is re-evaluated.
+  ['AssociateEncryptionConfig', 'clusterConfig', [], cluster, 'secrets envelope encryption (no rule yet)'],
+];
+
+const CLOUDTRAIL: Row[] = [
+  ['StopLogging', 'trail', ['cloudtrail-enabled'], trail, 'stops a trail: the detector goes blind'],
+  ['DeleteTrail', 'trail', ['cloudtrail-enabled'], trail, 'deletes a trail'],
+  ['UpdateTrail', 'trail', ['cloudtrail-enabled'], trail, 'may make a trail single-region'],
+  ['PutEventSelectors', 'trail', ['cloudtrail-enabled'], trail, 'may drop management or write events'],
+];
+
+function entries(eventSource: string, rows: Row[]): CatalogEntry[] {
+  return rows.map(([eventName, family, rules, extract, why]) => ({ eventSource, eventName, family, handler: HANDLER_OF[family], rules, extract, why }));
+}
+
+/** Every watched call, keyed by (eventSource, eventName): `CreateRoute` also exists in App Mesh, `TagResource` everywhere. */
+export const CATALOG: readonly CatalogEntry[] = [
+  ...entries('ec2.amazonaws.com', EC2),
+  ...entries('eks.amazonaws.com', EKS),
+  ...entries('cloudtrail.amazonaws.com', CLOUDTRAIL),
+];
+
+const BY_KEY = new Map(CATALOG.map((e) => [`${e.eventSource} ${e.eventName}`, e]));
+
+export function lookupCatalog(eventSource: string, eventName: string): CatalogEntry | undefined {
+  return BY_KEY.get(`${eventSource} ${eventName}`);
+}

@@ -1,0 +1,169 @@
+import { severityRank, type Severity } from '../findings/finding';
+import { consoleUrl } from './console';
+import type { NotificationChange, NotificationPayload, NotificationTrigger } from './payload';
+
+/** Slack attachment colours: red to grey by severity; a resolution is always green. */
+export const SEVERITY_COLOURS: Record<Severity, string> = {
+  critical: '#D00000',
+  high: '#F2711C',
+  medium: '#F2C744',
+  low: '#2E86DE',
+  info: '#95A5A6',
+};
+export const RESOLVED_COLOUR = '#2EB67D';
+
+/** Changes per Slack post: Slack truncates messages with many attachments. */
+const CHANGES_PER_POST = 10;
+
+type Text = { type: 'plain_text' | 'mrkdwn'; text: string; emoji?: boolean };
+export type SlackBlock =
+  | { type: 'header'; text: Text }
+  | { type: 'section'; text?: Text; fields?: Text[] }
+  | { type: 'context'; elements: Text[] }
+  | { type: 'divider' };
+
+export interface SlackPayload {
+  /** Fallback for notifications and clients without Block Kit. */
+  text: string;
+  blocks: SlackBlock[];
+  attachments: { color: string; blocks: SlackBlock[] }[];
+}
+
+/** Slack mrkdwn control characters. */
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const cut = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+const md = (text: string): Text => ({ type: 'mrkdwn', text: cut(text, 2000) });
+
+function who(t: NotificationTrigger): string {
+  if (t.kind === 'sweep') return `scheduled sweep at ${t.time}`;
+  const principal = t.principalArn ? `\`${esc(t.principalArn)}\`` : 'unknown principal';
+  return `${principal}${t.sourceIPAddress ? ` from ${esc(t.sourceIPAddress)}` : ''}\n${esc(t.eventName)} at ${esc(t.eventTime)}`;
+}
+
+function attachment(p: NotificationPayload, c: NotificationChange): SlackPayload['attachments'][number] {
+  const f = c.finding;
+  const link = consoleUrl(f);
+  const fields = [
+    md(`*Change*\n${c.change === 'opened' ? ':rotating_light: opened' : ':white_check_mark: resolved'} (${f.severity})`),
+    md(`*Rule*\n\`${esc(f.ruleId)}\``),
+    md(`*Cluster*\n${esc(f.cluster ?? '(account-level)')}`),
+    md(`*Account / region*\n${esc(f.account)} / ${esc(f.region)}`),
+    md(`*Resource*\n${esc(f.resourceType)}\n\`${esc(f.resourceId)}\``),
+    md(`*Who*\n${who(p.trigger)}`),
+  ];
+  const blocks: SlackBlock[] = [
+    { type: 'section', text: md(`*${c.change === 'opened' ? 'OPENED' : 'RESOLVED'}* · *${f.severity.toUpperCase()}* · ${esc(f.message)}`) },
+    { type: 'section', fields },
+  ];
+  if (c.change === 'opened') blocks.push({ type: 'section', text: md(`*Remediation*\n${esc(f.remediation)}`) });
+  const context = [md(`Guideline: ${esc(f.guideline)}`)];
+  if (link) context.push(md(`<${link}|Open in the AWS console>`));
+  if (p.trigger.kind === 'event') context.push(md(`CloudTrail eventID ${esc(p.trigger.eventId)}`));
+  blocks.push({ type: 'context', elements: context });
+  return { color: c.change === 'resolved' ? RESOLVED_COLOUR : SEVERITY_COLOURS[f.severity], blocks };
+}
+
+/**
+ * Block Kit payloads for one notification: a header naming the cluster and the leading rule, one coloured
+ * attachment per change at or above `minSeverity`, at most 10 changes per post. Empty when nothing qualifies.
+ */
+export function slackMessages(p: NotificationPayload, opts: { minSeverity?: Severity } = {}): SlackPayload[] {
+  const min = severityRank(opts.minSeverity ?? 'info');
+  const changes = p.changes.filter((c) => severityRank(c.finding.severity) >= min);
+  const posts: SlackPayload[] = [];
+  for (let k = 0; k < changes.length; k += CHANGES_PER_POST) {
+    const chunk = changes.slice(k, k + CHANGES_PER_POST);
+    const top = chunk[0];
+    const where = p.cluster ?? `account ${p.account}`;
+    const more = chunk.length > 1 ? ` and ${chunk.length - 1} more` : '';
+    const tag = top.change === 'opened' ? top.finding.severity.toUpperCase() : 'RESOLVED';
+    const title = `[${tag}] ${where}: ${top.finding.ruleId}${more}`;
+    posts.push({
+      text: cut(`${title} — ${top.finding.message}`, 3000),
+      blocks: [
+        { type: 'header', text: { type: 'plain_text', text: cut(title, 150), emoji: true } },
+        { type: 'context', elements: [md(`eks-drift · account ${esc(p.account)} · ${esc(p.region)}${p.clusterArn ? ` · ${esc(p.clusterArn)}` : ''}`)] },
+      ],
+      attachments: chunk.map((c) => attachment(p, c)),
+    });
+  }
+  return posts;
+}
+
+export class SlackPostError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'SlackPostError';
+  }
+}
+
+export interface PostOptions {
+  /** Total attempts for 429 / 5xx / network errors. Default 4. */
+  maxAttempts?: number;
+  /** First backoff after a 5xx or network error; doubles each time. Default 1000 ms. */
+  baseDelayMs?: number;
+  /** Longest wait this function accepts, from backoff or Retry-After. Default 30 s (the Lambda has 30 s in all). */
+  maxDelayMs?: number;
+  /** Per-request timeout. Default 10 s. */
+  timeoutMs?: number;
+  /** Injected in tests so they assert the waits without waiting. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Removes the webhook URL (a credential: whoever holds it can post to the channel) from any text. */
+export function redactUrl(text: string, url: string): string {
+  let out = text.split(url).join('<slack webhook URL>');
+  try {
+    const path = new URL(url).pathname;
+    if (path.length > 1) out = out.split(path).join('<redacted>');
+  } catch {
+    // not a URL: nothing more to hide
+  }
+  return out;
+}
+
+/**
+ * POSTs one payload to a Slack incoming webhook. 429 waits for Retry-After (when it is within `maxDelayMs`);
+ * 5xx and network errors back off exponentially; any other 4xx fails at once (retrying cannot fix it). Errors
+ * never contain the URL.
+ */
+export async function postToSlack(url: string, payload: SlackPayload, opts: PostOptions = {}): Promise<void> {
+  const maxAttempts = opts.maxAttempts ?? 4;
+  const base = opts.baseDelayMs ?? 1000;
+  const maxDelay = opts.maxDelayMs ?? 30_000;
+  const sleep = opts.sleep ?? defaultSleep;
+  const body = JSON.stringify(payload);
+  let last = '';
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    let wait = Math.min(base * 2 ** (attempt - 1), maxDelay);
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      });
+      const text = redactUrl(cut(await res.text().catch(() => ''), 300), url);
+      if (res.ok) return;
+      last = `HTTP ${res.status}${text ? ` ${text}` : ''}`;
+      if (res.status === 429) {
+        const retryAfter = Number(res.headers.get('retry-after'));
+        const asked = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : wait;
+        if (asked > maxDelay) throw new SlackPostError(`Slack webhook rate-limited: asked to wait ${asked / 1000} s, more than the ${maxDelay / 1000} s allowed (${last})`, 429);
+        wait = asked;
+      } else if (res.status < 500) {
+        throw new SlackPostError(`Slack webhook refused the message: ${last}`, res.status);
+      }
+    } catch (e) {
+      if (e instanceof SlackPostError) throw e;
+      last = `network error: ${redactUrl(`${(e as Error).message}${(e as Error).cause ? ` (${String((e as Error).cause)})` : ''}`, url)}`;
+    }
+    if (attempt < maxAttempts) await sleep(wait);
+  }
+  throw new SlackPostError(`Slack webhook failed after ${maxAttempts} attempts: ${last}`);
+}

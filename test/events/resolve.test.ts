@@ -1,0 +1,293 @@
+import { emptyRefs, type ResourceRefs } from '../../src/events/catalog';
+import { classifyEvent } from '../../src/events/classify';
+import { createClusterIndexCache, resolveAffectedClusters } from '../../src/events/resolve';
+import { buildClusterView } from '../../src/inventory/buildView';
+import { neededParts } from '../../src/rules/evaluate';
+import { WorldReader } from '../../src/inventory/worldReader';
+import { parseWorld } from '../../src/inventory/world';
+import { counting, demoReader, loadSample, worldReader } from './support';
+
+/**
+ * A small account: `alpha` (tagged cluster SG, an untagged extra control-plane SG, a node group on a launch
+ * template) and `beta` (untagged cluster SG, its only subnet explicitly routed), plus a self-managed node of alpha
+ * in a subnet no EKS API call mentions, and resources no cluster uses.
+ */
+const tag = (Key: string, Value = '') => ({ Key, Value });
+const WORLD = {
+  eks: {
+    clusters: [
+      {
+        name: 'alpha',
+        arn: 'arn:aws:eks:us-east-1:111122223333:cluster/alpha',
+        resourcesVpcConfig: { vpcId: 'vpc-alpha', subnetIds: ['subnet-alpha-1', 'subnet-alpha-2'], securityGroupIds: ['sg-alpha-extra'], clusterSecurityGroupId: 'sg-alpha-cluster' },
+      },
+      {
+        name: 'beta',
+        arn: 'arn:aws:eks:us-east-1:111122223333:cluster/beta',
+        resourcesVpcConfig: { vpcId: 'vpc-beta', subnetIds: ['subnet-beta-1'], securityGroupIds: [], clusterSecurityGroupId: 'sg-beta-cluster' },
+      },
+    ],
+    nodegroups: [
+      { clusterName: 'alpha', nodegroupName: 'alpha-ng', subnets: ['subnet-alpha-2'], launchTemplate: { id: 'lt-alpha', name: 'alpha-nodes', version: '1' } },
+      { clusterName: 'beta', nodegroupName: 'beta-ng', subnets: ['subnet-beta-1'], resources: { remoteAccessSecurityGroup: 'sg-beta-remote' } },
+    ],
+  },
+  ec2: {
+    securityGroups: [
+      { GroupId: 'sg-alpha-cluster', VpcId: 'vpc-alpha', Tags: [tag('aws:eks:cluster-name', 'alpha')] },
+      { GroupId: 'sg-alpha-extra', VpcId: 'vpc-alpha', Tags: [tag('Name', 'alpha-control-plane')] },
+      { GroupId: 'sg-alpha-lt', VpcId: 'vpc-alpha', Tags: [] },
+      { GroupId: 'sg-alpha-self', VpcId: 'vpc-alpha', Tags: [] },
+      { GroupId: 'sg-beta-cluster', VpcId: 'vpc-beta', Tags: [] },
+      { GroupId: 'sg-beta-remote', VpcId: 'vpc-beta', Tags: [tag('eks:cluster-name', 'beta'), tag('eks:nodegroup-name', 'beta-ng')] },
+      { GroupId: 'sg-jumpbox', VpcId: 'vpc-other', Tags: [tag('Name', 'jumpbox')] },
+    ],
+    subnets: [
+      { SubnetId: 'subnet-alpha-1', VpcId: 'vpc-alpha' },
+      { SubnetId: 'subnet-alpha-2', VpcId: 'vpc-alpha' },
+      { SubnetId: 'subnet-alpha-self', VpcId: 'vpc-alpha' },
+      { SubnetId: 'subnet-beta-1', VpcId: 'vpc-beta' },
+      { SubnetId: 'subnet-beta-other', VpcId: 'vpc-beta' },
+      { SubnetId: 'subnet-other', VpcId: 'vpc-other' },
+    ],
+    routeTables: [
+      { RouteTableId: 'rtb-alpha-main', VpcId: 'vpc-alpha', Associations: [{ Main: true, RouteTableId: 'rtb-alpha-main' }] },
+      { RouteTableId: 'rtb-alpha-public', VpcId: 'vpc-alpha', Associations: [{ Main: false, RouteTableId: 'rtb-alpha-public', SubnetId: 'subnet-alpha-1' }] },
+      { RouteTableId: 'rtb-beta-main', VpcId: 'vpc-beta', Associations: [{ Main: true, RouteTableId: 'rtb-beta-main' }] },
+      { RouteTableId: 'rtb-beta-private', VpcId: 'vpc-beta', Associations: [{ Main: false, RouteTableId: 'rtb-beta-private', SubnetId: 'subnet-beta-1' }] },
+      { RouteTableId: 'rtb-unused', VpcId: 'vpc-other', Associations: [] },
+    ],
+    networkAcls: [
+      { NetworkAclId: 'acl-alpha', VpcId: 'vpc-alpha', Associations: [{ NetworkAclId: 'acl-alpha', SubnetId: 'subnet-alpha-1' }, { NetworkAclId: 'acl-alpha', SubnetId: 'subnet-alpha-2' }] },
+      { NetworkAclId: 'acl-other', VpcId: 'vpc-other', Associations: [{ NetworkAclId: 'acl-other', SubnetId: 'subnet-other' }] },
+    ],
+    launchTemplateVersions: [
+      { LaunchTemplateId: 'lt-alpha', LaunchTemplateName: 'alpha-nodes', VersionNumber: 1, DefaultVersion: true, LaunchTemplateData: { SecurityGroupIds: ['sg-alpha-lt'] } },
+      { LaunchTemplateId: 'lt-unused', LaunchTemplateName: 'unused', VersionNumber: 1, DefaultVersion: true, LaunchTemplateData: {} },
+    ],
+    instances: [
+      {
+        InstanceId: 'i-alpha-self',
+        State: { Name: 'running' },
+        SubnetId: 'subnet-alpha-self',
+        VpcId: 'vpc-alpha',
+        SecurityGroups: [{ GroupId: 'sg-alpha-self' }],
+        Tags: [tag('kubernetes.io/cluster/alpha', 'owned'), tag('aws:ec2launchtemplate:id', 'lt-self')],
+      },
+    ],
+  },
+};
+
+const refs = (r: Partial<ResourceRefs>): ResourceRefs => ({ ...emptyRefs(), ...r });
+const setup = () => counting(worldReader(WORLD));
+
+describe('resolveAffectedClusters', () => {
+  describe('security groups', () => {
+    it('a tagged EKS cluster SG resolves from its tags in one call', async () => {
+      const c = setup();
+      expect(await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }))).toEqual({ clusters: ['alpha'] });
+      expect(c.calls).toEqual({ describeSecurityGroups: 1 });
+    });
+
+    it('a node group remote-access SG resolves from its eks:cluster-name tag', async () => {
+      const c = setup();
+      expect((await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-beta-remote'] }))).clusters).toEqual(['beta']);
+      expect(c.total()).toBe(1);
+    });
+
+    it('an untagged SG resolves through the cluster index: control-plane SG, cluster SG, launch template SG', async () => {
+      const c = setup();
+      expect((await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-extra'] }))).clusters).toEqual(['alpha']);
+      expect(c.calls.listClusters).toBe(1);
+      expect((await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-beta-cluster'] }))).clusters).toEqual(['beta']);
+      expect((await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-lt'] }))).clusters).toEqual(['alpha']);
+    });
+
+    it('an SG used only by self-managed nodes resolves through their cluster tags', async () => {
+      expect((await resolveAffectedClusters(setup().reader, refs({ securityGroupIds: ['sg-alpha-self'] }))).clusters).toEqual(['alpha']);
+    });
+
+    it('an SG no cluster uses resolves to nothing, with the reason', async () => {
+      expect(await resolveAffectedClusters(setup().reader, refs({ securityGroupIds: ['sg-jumpbox'] }))).toEqual({ clusters: [], reason: 'sg-jumpbox is not used by any EKS cluster' });
+    });
+  });
+
+  describe('route tables', () => {
+    it('a subnet tagged for a cluster resolves from its tags in one call', async () => {
+      const tagged = structuredClone(WORLD);
+      (tagged.ec2.subnets[0] as { Tags?: unknown }).Tags = [tag('kubernetes.io/cluster/alpha', 'shared')];
+      const c = counting(worldReader(tagged));
+      expect((await resolveAffectedClusters(c.reader, refs({ routeTableIds: ['rtb-alpha-public'] }))).clusters).toEqual(['alpha']);
+      expect(c.calls).toEqual({ describeRouteTables: 1, describeSubnets: 1 });
+    });
+
+    it('an explicit table reaches the clusters of its associated subnets', async () => {
+      expect((await resolveAffectedClusters(setup().reader, refs({ routeTableIds: ['rtb-alpha-public'] }))).clusters).toEqual(['alpha']);
+    });
+
+    it("a VPC's main table reaches clusters with a subnet that has no explicit association", async () => {
+      expect((await resolveAffectedClusters(setup().reader, refs({ routeTableIds: ['rtb-alpha-main'] }))).clusters).toEqual(['alpha']);
+    });
+
+    it('a main table serving only subnets no cluster uses reaches no cluster', async () => {
+      const r = await resolveAffectedClusters(setup().reader, refs({ routeTableIds: ['rtb-beta-main'] }));
+      expect(r).toEqual({ clusters: [], reason: 'subnet-beta-other is not used by any EKS cluster' });
+    });
+
+    it('a table without associations reaches no cluster', async () => {
+      expect(await resolveAffectedClusters(setup().reader, refs({ routeTableIds: ['rtb-unused'] }))).toEqual({ clusters: [], reason: 'rtb-unused is associated with no subnet' });
+    });
+  });
+
+  describe('network ACLs and subnets', () => {
+    it('a NACL reaches the clusters of its associated subnets', async () => {
+      expect((await resolveAffectedClusters(setup().reader, refs({ networkAclIds: ['acl-alpha'] }))).clusters).toEqual(['alpha']);
+    });
+
+    it('a NACL of unrelated subnets reaches no cluster', async () => {
+      expect(await resolveAffectedClusters(setup().reader, refs({ networkAclIds: ['acl-other'] }))).toEqual({ clusters: [], reason: 'subnet-other is not used by any EKS cluster' });
+    });
+
+    it('a control-plane or node group subnet reaches its cluster; a self-managed node subnet through instance tags', async () => {
+      const reader = setup().reader;
+      expect((await resolveAffectedClusters(reader, refs({ subnetIds: ['subnet-alpha-1'] }))).clusters).toEqual(['alpha']);
+      expect((await resolveAffectedClusters(reader, refs({ subnetIds: ['subnet-beta-1'] }))).clusters).toEqual(['beta']);
+      expect((await resolveAffectedClusters(reader, refs({ subnetIds: ['subnet-alpha-self'] }))).clusters).toEqual(['alpha']);
+    });
+  });
+
+  describe('launch templates', () => {
+    it('reaches the clusters whose node groups use the template, by id or by name', async () => {
+      const reader = setup().reader;
+      expect((await resolveAffectedClusters(reader, refs({ launchTemplateIds: ['lt-alpha'] }))).clusters).toEqual(['alpha']);
+      expect((await resolveAffectedClusters(reader, refs({ launchTemplateNames: ['alpha-nodes'] }))).clusters).toEqual(['alpha']);
+    });
+
+    it('reaches self-managed nodes launched from the template', async () => {
+      expect((await resolveAffectedClusters(setup().reader, refs({ launchTemplateIds: ['lt-self'] }))).clusters).toEqual(['alpha']);
+    });
+
+    it('an unused template reaches no cluster', async () => {
+      expect(await resolveAffectedClusters(setup().reader, refs({ launchTemplateIds: ['lt-unused'] }))).toEqual({ clusters: [], reason: 'lt-unused is not used by any EKS cluster' });
+    });
+  });
+
+  describe('EKS names and ARNs', () => {
+    it('a node group ARN (TagResource) reaches its cluster without any API call', async () => {
+      const raw = loadSample('eks-UntagResource-nodegroup-arn.json');
+      const c = classifyEvent(raw);
+      if (c.status !== 'watched') throw new Error(c.reason);
+      const counted = setup();
+      expect((await resolveAffectedClusters(counted.reader, c.refs)).clusters).toEqual(['payments']);
+      expect(counted.total()).toBe(0);
+    });
+
+    it('a cluster that no longer exists is still returned, so the caller resolves its findings', async () => {
+      expect((await resolveAffectedClusters(setup().reader, refs({ clusterNames: ['gone'] }))).clusters).toEqual(['gone']);
+    });
+
+    it('an account-level change names no cluster', async () => {
+      expect(await resolveAffectedClusters(setup().reader, refs({ trails: ['org-audit'], accountLevel: true }))).toEqual({ clusters: [], reason: 'account-level change: no cluster involved' });
+    });
+  });
+
+  describe('the cluster index cache', () => {
+    it('is built once and reused across events', async () => {
+      const c = setup();
+      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      for (const sg of ['sg-alpha-extra', 'sg-beta-cluster', 'sg-alpha-lt']) await resolveAffectedClusters(c.reader, refs({ securityGroupIds: [sg] }), cache);
+      await resolveAffectedClusters(c.reader, refs({ routeTableIds: ['rtb-alpha-main'] }), cache);
+      await resolveAffectedClusters(c.reader, refs({ launchTemplateIds: ['lt-alpha'] }), cache);
+      expect(cache.builds).toBe(1);
+      expect(c.calls.listClusters).toBe(1);
+    });
+
+    it('is rebuilt once its time to live has passed', async () => {
+      let now = 0;
+      const c = setup();
+      const cache = createClusterIndexCache({ ttlMs: 1000, now: () => now });
+      await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-extra'] }), cache);
+      now = 999;
+      await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-extra'] }), cache);
+      expect(cache.builds).toBe(1);
+      now = 1000;
+      await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-extra'] }), cache);
+      expect(cache.builds).toBe(2);
+    });
+
+    it('re-reads only the clusters an EKS event named, not the whole index', async () => {
+      const world = parseWorld(structuredClone(WORLD), 'test world');
+      const c = counting(new WorldReader(world));
+      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-extra'] }), cache);
+      // beta moves its control plane into a new subnet (UpdateClusterConfig names the cluster).
+      world.eks.clusters[1].resourcesVpcConfig!.subnetIds!.push('subnet-beta-new');
+      await resolveAffectedClusters(c.reader, refs({ clusterNames: ['beta'] }), cache);
+      c.reset();
+      expect((await resolveAffectedClusters(c.reader, refs({ subnetIds: ['subnet-beta-new'] }), cache)).clusters).toEqual(['beta']);
+      expect(cache.builds).toBe(1);
+      expect(c.calls.listClusters).toBeUndefined();
+      expect(c.calls.describeCluster).toBe(1);
+    });
+
+    it('keeps at most 8 API calls in flight while building, however many clusters and node groups', async () => {
+      const many = {
+        eks: {
+          clusters: Array.from({ length: 30 }, (_, i) => ({ name: `c${i}`, resourcesVpcConfig: { vpcId: 'vpc-1', subnetIds: [`subnet-${i}`], clusterSecurityGroupId: `sg-${i}` } })),
+          nodegroups: Array.from({ length: 90 }, (_, i) => ({ clusterName: `c${i % 30}`, nodegroupName: `ng${i}`, subnets: [`subnet-${i % 30}`] })),
+        },
+      };
+      const inner = worldReader(many);
+      let inFlight = 0;
+      let peak = 0;
+      const slow = new Proxy(inner, {
+        get(target, prop, receiver) {
+          const v = Reflect.get(target, prop, receiver);
+          if (typeof v !== 'function') return v;
+          return async (...args: unknown[]) => {
+            peak = Math.max(peak, ++inFlight);
+            await new Promise((r) => setImmediate(r));
+            try {
+              return await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            } finally {
+              inFlight--;
+            }
+          };
+        },
+      });
+      const index = await createClusterIndexCache({ ttlMs: 60_000 }).get(slow);
+      expect(index.clusters.size).toBe(30);
+      expect(index.usingSubnet('subnet-7')).toEqual(['c7']);
+      expect(peak).toBeLessThanOrEqual(8);
+      expect(peak).toBeGreaterThan(1);
+    });
+
+    it('shares one build between concurrent events', async () => {
+      const c = setup();
+      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      await Promise.all(['sg-alpha-extra', 'sg-beta-cluster'].map((sg) => resolveAffectedClusters(c.reader, refs({ securityGroupIds: [sg] }), cache)));
+      expect(cache.builds).toBe(1);
+      expect(c.calls.listClusters).toBe(1);
+    });
+
+    it('a warm index also answers for tagged groups, so a second cluster using the group is not missed', async () => {
+      const shared = structuredClone(WORLD);
+      shared.eks.clusters[1].resourcesVpcConfig.securityGroupIds = ['sg-alpha-cluster'];
+      const reader = worldReader(shared);
+      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      expect((await resolveAffectedClusters(reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }))).clusters).toEqual(['alpha']);
+      await cache.get(reader);
+      expect((await resolveAffectedClusters(reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }), cache)).clusters).toEqual(['alpha', 'beta']);
+    });
+  });
+
+  it('the headline demo event costs at most 12 calls, resolution and re-reading the cluster included', async () => {
+    const c = counting(demoReader());
+    const ev = classifyEvent(loadSample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'));
+    if (ev.status !== 'watched') throw new Error(ev.reason);
+    const { clusters } = await resolveAffectedClusters(c.reader, ev.refs, createClusterIndexCache({ ttlMs: 60_000 }));
+    expect(clusters).toEqual(['prod']);
+    for (const name of clusters) await buildClusterView(c.reader, name, neededParts(ev.entry.rules), { account: '111122223333', region: 'us-east-1' });
+    expect(c.total()).toBeLessThanOrEqual(12);
+  });
+});

@@ -1,0 +1,120 @@
+import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { SNSEvent, SNSMessageAttributes } from 'aws-lambda';
+import { describeWithMoto, motoClientConfig, startMoto, type Moto } from '../support/moto';
+import { startWebhookServer, WEBHOOK_SECRET_PATH, type WebhookServer } from '../support/webhookServer';
+import { buildNotifications, type SnsNotification } from '../../src/notify/message';
+import { createSlackNotifier } from '../../src/notify/slackNotifier';
+import { jsonLogger } from '../../src/log';
+import { base, loggingOff, sshOpen } from './fixtures';
+
+const PARAM = '/eks-drift/test/slack-webhook-url';
+
+function snsEvent(ns: SnsNotification[] | string[]): SNSEvent {
+  return {
+    Records: ns.map((n, k) => ({
+      EventSource: 'aws:sns',
+      EventVersion: '1.0',
+      EventSubscriptionArn: 'arn:aws:sns:us-east-1:123456789012:eks-drift-test-findings:sub',
+      Sns: {
+        Type: 'Notification',
+        MessageId: `m-${k}`,
+        TopicArn: 'arn:aws:sns:us-east-1:123456789012:eks-drift-test-findings',
+        Subject: typeof n === 'string' ? 'hand-made' : n.Subject,
+        Message: typeof n === 'string' ? n : n.Message,
+        Timestamp: '2026-11-29T05:00:00.000Z',
+        SignatureVersion: '1',
+        Signature: 'x',
+        SigningCertUrl: 'https://sns.us-east-1.amazonaws.com/cert.pem',
+        UnsubscribeUrl: 'https://sns.us-east-1.amazonaws.com/unsubscribe',
+        MessageAttributes: (typeof n === 'string' ? {} : Object.fromEntries(Object.entries(n.MessageAttributes).map(([k2, v]) => [k2, { Type: v.DataType!, Value: v.StringValue! }]))) as SNSMessageAttributes,
+      },
+    })),
+  };
+}
+
+describeWithMoto('the Slack notifier Lambda (webhook URL from moto SSM, posts to a local webhook)', () => {
+  let moto: Moto;
+  let ssm: SSMClient;
+  let server: WebhookServer;
+  let output: string[];
+  const critical = buildNotifications({ ...base, changes: { opened: [sshOpen], resolved: [] } });
+  const mediumOnly = buildNotifications({ ...base, changes: { opened: [loggingOff], resolved: [] } });
+
+  beforeAll(async () => {
+    [moto, server] = await Promise.all([startMoto(), startWebhookServer()]);
+    ssm = new SSMClient(motoClientConfig(moto.endpoint));
+    await ssm.send(new PutParameterCommand({ Name: PARAM, Type: 'SecureString', Value: server.url }));
+  });
+  afterAll(async () => {
+    ssm?.destroy();
+    await Promise.all([moto?.stop(), server?.stop()]);
+  });
+
+  beforeEach(() => {
+    server.reset();
+    output = [];
+    for (const level of ['log', 'error', 'warn', 'info', 'debug'] as const) {
+      jest.spyOn(console, level).mockImplementation((...args: unknown[]) => void output.push(args.map(String).join(' ')));
+    }
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    // Whatever happened, the webhook URL (a credential) never reached the logs.
+    expect(output.join('\n')).not.toContain(WEBHOOK_SECRET_PATH);
+  });
+
+  const notifier = (over: Partial<Parameters<typeof createSlackNotifier>[0]> = {}) =>
+    createSlackNotifier({ ssm, parameterName: PARAM, minSeverity: 'high', log: jsonLogger, postOptions: { sleep: async () => {}, baseDelayMs: 10 }, ...over });
+
+  it('reads the SecureString once per container and posts each alert at or above the minimum severity', async () => {
+    const send = jest.spyOn(ssm, 'send');
+    const notify = notifier();
+    await expect(notify(snsEvent(critical))).resolves.toEqual({ posted: 1, skipped: 0 });
+    await expect(notify(snsEvent([...critical, ...mediumOnly]))).resolves.toEqual({ posted: 1, skipped: 1 });
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[0].path).toBe(WEBHOOK_SECRET_PATH);
+    expect(server.requests[0].body).toContain('no-internet-ssh');
+  });
+
+  it('retries a 5xx and succeeds', async () => {
+    server.reply({ status: 503 });
+    await expect(notifier()(snsEvent(critical))).resolves.toEqual({ posted: 1, skipped: 0 });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('throws on final failure (so Lambda retries and the DLQ keeps the alert), without the URL', async () => {
+    server.reply({ status: 400, body: 'invalid_payload' });
+    const err = (await notifier()(snsEvent(critical)).catch((e: unknown) => e)) as Error;
+    expect(err.message).toBe('1 Slack post(s) failed: Slack webhook refused the message: HTTP 400 invalid_payload');
+    expect(err.message).not.toContain(WEBHOOK_SECRET_PATH);
+    expect(output.join('\n')).toContain('Slack post failed');
+  });
+
+  it('skips (logs, does not retry) a message that is not an eks-drift notification', async () => {
+    await expect(notifier()(snsEvent(['hello from a human']))).resolves.toEqual({ posted: 0, skipped: 1 });
+    expect(output.join('\n')).toContain('not an eks-drift notification');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('fails clearly when the parameter is missing, and tries again on the next invocation', async () => {
+    const notify = notifier({ parameterName: '/eks-drift/test/missing' });
+    await expect(notify(snsEvent(critical))).rejects.toThrow(/cannot read the Slack webhook URL from SSM parameter \/eks-drift\/test\/missing: ParameterNotFound/);
+    await ssm.send(new PutParameterCommand({ Name: '/eks-drift/test/missing', Type: 'SecureString', Value: server.url }));
+    await expect(notify(snsEvent(critical))).resolves.toEqual({ posted: 1, skipped: 0 });
+    await ssm.send(new DeleteParameterCommand({ Name: '/eks-drift/test/missing' }));
+  });
+
+  it('the deployed handler reads SLACK_WEBHOOK_PARAMETER / SLACK_MIN_SEVERITY and reaches SSM through AWS_ENDPOINT_URL', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1', SLACK_WEBHOOK_PARAMETER: PARAM, SLACK_MIN_SEVERITY: 'medium' });
+    try {
+      const { handler } = await import('../../handlers/slackNotifier');
+      await expect(handler(snsEvent([...critical, ...mediumOnly]))).resolves.toEqual({ posted: 2, skipped: 0 });
+      server.reply({ status: 404, body: 'no_service' });
+      await expect(handler(snsEvent(critical))).rejects.toThrow('HTTP 404 no_service');
+    } finally {
+      process.env = saved;
+    }
+  });
+});

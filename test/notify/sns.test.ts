@@ -1,0 +1,93 @@
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { describeWithMoto, motoClientConfig, startMoto, type Moto } from '../support/moto';
+import { buildNotifications, parseNotificationMessage } from '../../src/notify/message';
+import { publishNotifications } from '../../src/notify/sns';
+import { base, endpointPublic, finding, loggingOff, sshOpen } from './fixtures';
+
+/**
+ * Real delivery through moto's SNS to SQS subscriptions with filter policies: what a subscriber filtering on
+ * severity, change or rule id actually receives.
+ */
+describeWithMoto('publishNotifications through SNS to filtered SQS subscriptions (moto)', () => {
+  let moto: Moto;
+  let sns: SNSClient;
+  let sqs: SQSClient;
+  let topicArn: string;
+  const queues: Record<string, string> = {};
+
+  async function subscribe(name: string, filterPolicy?: Record<string, unknown>) {
+    const q = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+    const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl!, AttributeNames: ['QueueArn'] }));
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn: topicArn,
+        Protocol: 'sqs',
+        Endpoint: attrs.Attributes!.QueueArn!,
+        Attributes: { RawMessageDelivery: 'true', ...(filterPolicy ? { FilterPolicy: JSON.stringify(filterPolicy) } : {}) },
+      }),
+    );
+    queues[name] = q.QueueUrl!;
+  }
+
+  async function drain(name: string): Promise<Message[]> {
+    const out: Message[] = [];
+    for (;;) {
+      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues[name], MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }));
+      if (!r.Messages?.length) return out;
+      out.push(...r.Messages);
+    }
+  }
+
+  const rulesOf = (ms: Message[]) => ms.map((m) => parseNotificationMessage(m.Body!).changes.map((c) => `${c.change}:${c.finding.ruleId}`).join(','));
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    sns = new SNSClient(motoClientConfig(moto.endpoint));
+    sqs = new SQSClient(motoClientConfig(moto.endpoint));
+    topicArn = (await sns.send(new CreateTopicCommand({ Name: 'eks-drift-test-findings' }))).TopicArn!;
+    await subscribe('everything');
+    await subscribe('critical-only', { severity: ['critical'] });
+    await subscribe('resolutions', { change: ['resolved'] });
+    await subscribe('endpoint-rule', { ruleId: ['endpoint-not-public'] });
+    await subscribe('account-level', { cluster: [{ exists: false }] });
+
+    const trail = finding({ ruleId: 'cloudtrail-enabled', severity: 'high', cluster: null, clusterArn: null, resourceType: 'AWS::CloudTrail::Trail', resourceId: 'trail-arn', message: 'trail stopped' });
+    await publishNotifications(sns, topicArn, [
+      ...buildNotifications({ ...base, changes: { opened: [sshOpen], resolved: [] } }),
+      ...buildNotifications({ ...base, changes: { opened: [], resolved: [endpointPublic] } }),
+      ...buildNotifications({ ...base, changes: { opened: [loggingOff, endpointPublic], resolved: [] } }),
+      ...buildNotifications({ ...base, cluster: null, clusterArn: null, changes: { opened: [trail], resolved: [] } }),
+    ]);
+  });
+
+  afterAll(async () => {
+    sns?.destroy();
+    sqs?.destroy();
+    await moto?.stop();
+  });
+
+  it('an unfiltered subscriber gets every message with its subject-worthy attributes', async () => {
+    const ms = await drain('everything');
+    expect(rulesOf(ms).sort()).toEqual(['opened:cloudtrail-enabled', 'opened:endpoint-not-public,opened:control-plane-logging', 'opened:no-internet-ssh', 'resolved:endpoint-not-public']);
+    const ssh = ms.find((m) => m.Body!.includes('no-internet-ssh'))!;
+    expect(ssh.MessageAttributes?.severity).toMatchObject({ DataType: 'String', StringValue: 'critical' });
+    expect(ssh.MessageAttributes?.ruleId).toMatchObject({ DataType: 'String.Array', StringValue: '["no-internet-ssh"]' });
+  });
+
+  it('{"severity": ["critical"]} receives only the critical alert', async () => {
+    expect(rulesOf(await drain('critical-only'))).toEqual(['opened:no-internet-ssh']);
+  });
+
+  it('{"change": ["resolved"]} receives only the resolution', async () => {
+    expect(rulesOf(await drain('resolutions'))).toEqual(['resolved:endpoint-not-public']);
+  });
+
+  it('{"ruleId": ["endpoint-not-public"]} matches any element of the String.Array', async () => {
+    expect(rulesOf(await drain('endpoint-rule')).sort()).toEqual(['opened:endpoint-not-public,opened:control-plane-logging', 'resolved:endpoint-not-public']);
+  });
+
+  it('{"cluster": [{"exists": false}]} receives only account-level alerts', async () => {
+    expect(rulesOf(await drain('account-level'))).toEqual(['opened:cloudtrail-enabled']);
+  });
+});
