@@ -1,0 +1,3 @@
+import { sweepHandler } from '../src/runtime';
+
+export const handler = sweepHandler();

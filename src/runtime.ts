@@ -1,0 +1,63 @@
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
+import { loadConfig } from './config';
+import { SdkReader } from './inventory/sdkReader';
+import { DynamoFindingStore } from './findings/dynamoStore';
+import { publishNotifications } from './notify/sns';
+import { createClusterIndexCache } from './events/resolve';
+import { jsonLogger } from './log';
+import { processEvent, sweep, type PipelineDeps } from './pipeline';
+
+function required(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`environment variable ${name} is not set`);
+  return v;
+}
+
+let deps: PipelineDeps | undefined;
+
+/** Built once per Lambda container (cold start), reused by every invocation it serves. */
+export function lambdaDeps(): PipelineDeps {
+  if (deps) return deps;
+  const topicArn = required('FINDINGS_TOPIC_ARN');
+  const sns = new SNSClient({});
+  deps = {
+    reader: new SdkReader({}),
+    store: new DynamoFindingStore(required('FINDINGS_TABLE'), new DynamoDBClient({})),
+    config: loadConfig(undefined, process.env),
+    log: jsonLogger,
+    publish: (notifications) => publishNotifications(sns, topicArn, notifications),
+    indexCache: createClusterIndexCache({ ttlMs: 5 * 60_000 }),
+  };
+  return deps;
+}
+
+/** The handler of one trigger family: the EventBridge rule in serverless.yml decides which events reach it. */
+export function eventHandler(family: string) {
+  return async (event: EventBridgeEvent<string, unknown>) => {
+    const d = lambdaDeps();
+    const outcome = await processEvent(event, d);
+    d.log.log('info', 'event processed', {
+      family,
+      eventId: outcome.eventId,
+      eventName: outcome.eventName,
+      status: outcome.status,
+      reason: outcome.reason,
+      clusters: outcome.clusters,
+      opened: outcome.scopes.reduce((n, s) => n + s.changes.opened.length, 0),
+      resolved: outcome.scopes.reduce((n, s) => n + s.changes.resolved.length, 0),
+    });
+    return { status: outcome.status, clusters: outcome.clusters };
+  };
+}
+
+export function sweepHandler() {
+  return async (event: ScheduledEvent) => {
+    const d = lambdaDeps();
+    const out = await sweep(d, { concurrency: Number(process.env.SWEEP_CONCURRENCY ?? 4), sweepId: `sweep:${event.id}`, now: new Date(event.time) });
+    d.log.log('info', 'sweep done', { sweepId: out.sweepId, clusters: out.clusters.length, errors: out.errors });
+    // A cluster that could not be read is retried by the next sweep; failing the invocation would re-run every cluster.
+    return { clusters: out.clusters.length, errors: out.errors.length };
+  };
+}
