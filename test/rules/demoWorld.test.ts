@@ -31,6 +31,7 @@ describe('examples/demo-world.json through the world reader and view builder', (
         'nodes-no-public-ip lt-0aa1111111111111a',
         'nodegroup-no-ssh-key prod-ng-ssh',
         'nodegroup-no-ssh-key prod-ng-lt',
+        'no-internet-ssh sg-0aa1111111111111a',
         'no-internet-ssh sg-0aa2222222222222a',
         'no-internet-ingress sg-0aa4444444444444a',
         'cluster-sg-restricted sg-0aa1111111111111a',
