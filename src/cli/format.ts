@@ -2,6 +2,7 @@ import type { Finding, NotEvaluated, Severity } from '../findings/finding';
 import { severityRank } from '../findings/finding';
 import type { Rule } from '../rules/rule';
 import type { EventOutcome } from '../pipeline';
+import { JSON_SEPARATOR } from '../notify/message';
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
   critical: 'error',
@@ -142,7 +143,7 @@ export function replayText(file: string, o: EventOutcome): string {
   lines.push(`${opened} opened, ${resolved} resolved, ${o.findings.length} open finding(s) in scope; ${notes.length} alert(s) would be published.`);
   for (const s of o.scopes) for (const n of s.notEvaluated) lines.push(`not evaluated: ${n.ruleId} on ${n.cluster ?? '(account)'}: ${n.reason}`);
   for (const n of notes) {
-    lines.push('', `---- SNS alert ----`, `Subject: ${n.Subject}`, '', n.Message.split('\n---- JSON ----')[0].trimEnd());
+    lines.push('', `---- SNS alert ----`, `Subject: ${n.Subject}`, '', n.Message.split(JSON_SEPARATOR)[0].trimEnd());
   }
   return lines.join('\n') + '\n';
 }

@@ -1,0 +1,159 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../src/cli/main';
+import { RULES } from '../../src/rules/catalog';
+
+const root = join(__dirname, '../..');
+const WORLD = join(root, 'examples/demo-world.json');
+const CONFIG = join(root, 'examples/eks-drift.config.json');
+const event = (name: string) => join(root, 'events', name);
+const SSH = event('ec2-AuthorizeSecurityGroupIngress-ssh-world.json');
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await run(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+describe('eks-drift rules', () => {
+  it('lists every rule id of the catalog, as a table and as JSON', async () => {
+    const table = await cli('rules');
+    expect(table.code).toBe(0);
+    for (const r of RULES) expect(table.out).toContain(r.id);
+    const json = JSON.parse((await cli('rules', '--format', 'json')).out) as { id: string; severity: string }[];
+    expect(json.map((r) => r.id)).toEqual(RULES.map((r) => r.id));
+    expect(json).toHaveLength(15);
+  });
+});
+
+describe('eks-drift scan', () => {
+  it('reports the violating cluster and the account, never the compliant cluster, and exits 1', async () => {
+    const r = await cli('scan', '--world', WORLD, '--config', CONFIG, '--format', 'json');
+    expect(r.code).toBe(1);
+    const { findings, notEvaluated } = JSON.parse(r.out) as { findings: { cluster: string | null; ruleId: string; account: string; region: string }[]; notEvaluated: unknown[] };
+    expect(notEvaluated).toEqual([]);
+    expect(findings.filter((f) => f.cluster === 'payments')).toEqual([]);
+    expect(new Set(findings.filter((f) => f.cluster === 'prod').map((f) => f.ruleId)).size).toBe(13);
+    expect(findings.find((f) => f.ruleId === 'cloudtrail-enabled')).toMatchObject({ cluster: null, account: '111122223333', region: 'us-east-1' });
+  });
+
+  it('exits 0 for a clean cluster, and --fail-on raises the bar', async () => {
+    expect((await cli('scan', '--world', WORLD, '--config', CONFIG, '--cluster', 'payments', '--format', 'json')).code).toBe(1); // the account trail is stopped
+    const table = await cli('scan', '--world', WORLD, '--config', CONFIG, '--cluster', 'payments');
+    expect(table.out).toContain('cloudtrail-enabled');
+    expect(table.out).not.toMatch(/\bpayments\b/);
+    expect((await cli('scan', '--world', WORLD, '--config', CONFIG, '--cluster', 'payments', '--fail-on', 'critical')).code).toBe(0);
+  });
+
+  it('prints a readable table sorted by severity', async () => {
+    const r = await cli('scan', '--world', WORLD, '--config', CONFIG, '--cluster', 'prod');
+    const lines = r.out.split('\n');
+    expect(lines[0]).toMatch(/^SEVERITY\s+CLUSTER\s+RULE\s+RESOURCE\s+MESSAGE$/);
+    expect(lines[2]).toMatch(/^CRITICAL/);
+    expect(r.out).toMatch(/\d+ finding\(s\): \d+ critical, \d+ high/);
+  });
+
+  it('writes SARIF 2.1.0 with rules, levels, locations and stable fingerprints', async () => {
+    const r = await cli('scan', '--world', WORLD, '--config', CONFIG, '--format', 'sarif');
+    const s = JSON.parse(r.out);
+    expect(s.version).toBe('2.1.0');
+    const run0 = s.runs[0];
+    expect(run0.tool.driver.rules.map((x: { id: string }) => x.id)).toEqual(RULES.map((x) => x.id));
+    expect(run0.results.length).toBeGreaterThan(10);
+    for (const res of run0.results) {
+      expect(['error', 'warning', 'note']).toContain(res.level);
+      expect(run0.tool.driver.rules[res.ruleIndex].id).toBe(res.ruleId);
+      expect(res.locations[0].physicalLocation.artifactLocation.uri).toBe(WORLD);
+      expect(res.partialFingerprints.findingIdentity).toContain(res.ruleId);
+    }
+  });
+
+  it('rejects a malformed world with the path of the bad field, exit 2, no stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eks-drift-cli-'));
+    const bad = join(dir, 'bad.json');
+    const world = JSON.parse(readFileSync(WORLD, 'utf8'));
+    world.eks.clusters[0].resourcesVpcConfig.subnetIds = 'subnet-1';
+    writeFileSync(bad, JSON.stringify(world));
+    const r = await cli('scan', '--world', bad);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('eks.clusters[0].resourcesVpcConfig.subnetIds');
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects an unknown cluster, a bad severity and a malformed config with exit 2', async () => {
+    expect((await cli('scan', '--world', WORLD, '--cluster', 'nope')).err).toContain('no such cluster');
+    expect((await cli('scan', '--world', WORLD, '--fail-on', 'severe')).code).toBe(2);
+    const dir = mkdtempSync(join(tmpdir(), 'eks-drift-cli-'));
+    const cfg = join(dir, 'c.json');
+    writeFileSync(cfg, JSON.stringify({ allowedSshCidrs: ['everywhere'] }));
+    const r = await cli('scan', '--world', WORLD, '--config', cfg);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('allowedSshCidrs[0]');
+  });
+});
+
+describe('eks-drift replay', () => {
+  it('prints the JSON contract per event, in input order', async () => {
+    const r = await cli('replay', SSH, event('ec2-AuthorizeSecurityGroupIngress-failed-duplicate.json'), '--world', WORLD, '--config', CONFIG, '--format', 'json');
+    expect(r.code).toBe(0);
+    const [ssh, failed] = JSON.parse(r.out);
+    expect(ssh).toMatchObject({ file: SSH, eventName: 'AuthorizeSecurityGroupIngress', status: 'processed', clusters: ['prod'] });
+    expect(ssh.notifications).toContainEqual({ change: 'opened', finding: expect.objectContaining({ ruleId: 'no-internet-ssh', resourceId: 'sg-0aa1111111111111a', cluster: 'prod' }) });
+    expect(ssh.findings.length).toBe(ssh.notifications.length);
+    expect(failed).toMatchObject({ status: 'ignored', reason: expect.stringContaining('Client.InvalidPermission.Duplicate'), clusters: [], findings: [], notifications: [] });
+  });
+
+  it('keeps state between runs with --state: a second replay of the same event publishes nothing', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'eks-drift-state-')), 'state.json');
+    const first = JSON.parse((await cli('replay', SSH, '--world', WORLD, '--config', CONFIG, '--state', state, '--format', 'json')).out);
+    expect(first[0].notifications.length).toBeGreaterThan(0);
+    const second = JSON.parse((await cli('replay', SSH, '--world', WORLD, '--config', CONFIG, '--state', state, '--format', 'json')).out);
+    expect(second[0]).toMatchObject({ status: 'processed', notifications: [] });
+    expect(second[0].findings).toEqual(first[0].findings);
+  });
+
+  it('resolves what the world no longer violates, and opens nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eks-drift-fixed-'));
+    const state = join(dir, 'state.json');
+    await cli('replay', SSH, '--world', WORLD, '--config', CONFIG, '--state', state);
+    const world = JSON.parse(readFileSync(WORLD, 'utf8'));
+    const sg = world.ec2.securityGroups.find((g: { GroupId: string }) => g.GroupId === 'sg-0aa1111111111111a');
+    sg.IpPermissions = sg.IpPermissions.filter((p: { FromPort?: number }) => p.FromPort !== 22);
+    const fixed = join(dir, 'fixed.json');
+    writeFileSync(fixed, JSON.stringify(world));
+    const [revoke] = JSON.parse((await cli('replay', event('ec2-RevokeSecurityGroupIngress-ssh-world.json'), '--world', fixed, '--config', CONFIG, '--state', state, '--format', 'json')).out);
+    expect(revoke.notifications).toEqual([{ change: 'resolved', finding: expect.objectContaining({ ruleId: 'no-internet-ssh', resourceId: 'sg-0aa1111111111111a' }) }]);
+  });
+
+  it('reports invalid and unreadable inputs without stopping the rest, and exits 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eks-drift-bad-'));
+    const notJson = join(dir, 'broken.json');
+    writeFileSync(notJson, '{"detail": ');
+    const r = await cli('replay', event('malformed-missing-eventName.json'), notJson, SSH, '--world', WORLD, '--format', 'json');
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.out);
+    expect(out.map((o: { status: string }) => o.status)).toEqual(['invalid', 'invalid', 'processed']);
+    expect(out[0].reason).toContain('eventName');
+    expect(out[1].reason).toContain('unreadable');
+  });
+
+  it('prints the alert text a person on call reads', async () => {
+    const r = await cli('replay', SSH, '--world', WORLD, '--config', CONFIG);
+    expect(r.out).toContain('Subject: [CRITICAL] prod:');
+    expect(r.out).toContain('arn:aws:sts::111122223333:assumed-role/dev-admin/alice');
+    expect(r.out).not.toContain('---- JSON ----');
+  });
+});
+
+describe('the eks-drift bin', () => {
+  it('runs from the built bundle, as `npx eks-drift` does after npm ci', () => {
+    if (spawnSync(process.execPath, [join(root, 'bin/eks-drift.js'), '--version']).status !== 0) {
+      execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root });
+    }
+    const out = execFileSync(process.execPath, [join(root, 'bin/eks-drift.js'), 'rules', '--format', 'json'], { cwd: root }).toString();
+    expect(JSON.parse(out)).toHaveLength(15);
+  });
+});
