@@ -307,6 +307,8 @@ const EKS: Row[] = [
   ['UntagResource', 'clusterConfig', ['cluster-tagged'], tagResource, 'removes required tags'],
   ['CreateAddon', 'clusterConfig', ['pod-sg-isolation'], cluster, 'add-on configuration (vpc-cni custom networking)'],
   ['UpdateAddon', 'clusterConfig', ['pod-sg-isolation'], cluster, 'add-on configuration (vpc-cni custom networking)'],
+  // Deleting the managed vpc-cni add-on (preserve: true keeps the daemonset unmanaged) loses the custom networking config we can see.
+  ['DeleteAddon', 'clusterConfig', ['pod-sg-isolation'], cluster, 'removes the managed vpc-cni add-on'],
   // No guideline covers secrets envelope encryption yet: watched so the trigger exists, but nothing is re-evaluated.
   ['AssociateEncryptionConfig', 'clusterConfig', [], cluster, 'secrets envelope encryption (no rule yet)'],
 ];

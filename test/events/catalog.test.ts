@@ -42,6 +42,7 @@ const WATCHED: Record<string, [string, Family][]> = {
     ['UntagResource', 'clusterConfig'],
     ['CreateAddon', 'clusterConfig'],
     ['UpdateAddon', 'clusterConfig'],
+    ['DeleteAddon', 'clusterConfig'],
     ['AssociateEncryptionConfig', 'clusterConfig'],
   ],
   'cloudtrail.amazonaws.com': [

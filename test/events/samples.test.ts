@@ -63,6 +63,7 @@ const EXPECTED: Record<string, Expect> = {
   'eks-UntagResource-nodegroup-arn.json': w('clusterConfig', { clusterNames: ['payments'], nodegroups: [{ cluster: 'payments', nodegroup: 'payments-ng' }] }, ['payments']),
   'eks-CreateAddon-vpc-cni.json': w('clusterConfig', { clusterNames: ['prod'] }, ['prod']),
   'eks-UpdateAddon-vpc-cni.json': w('clusterConfig', { clusterNames: ['payments'] }, ['payments']),
+  'eks-DeleteAddon-vpc-cni.json': w('clusterConfig', { clusterNames: ['payments'] }, ['payments']),
   'eks-AssociateEncryptionConfig.json': w('clusterConfig', { clusterNames: ['prod'] }, ['prod']),
   // CloudTrail: account level
   'cloudtrail-StopLogging-by-arn.json': w('trail', { trails: [TRAIL_ARN], accountLevel: true, clusterNames: [] }, [], { reason: ACCOUNT_ONLY }),
