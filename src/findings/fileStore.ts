@@ -2,26 +2,9 @@ import { readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { InputError, formatZodError } from '../errors';
-import { SEVERITIES } from './finding';
+import { findingSchema } from './finding';
 import { MemoryBackend, type MemoryState } from './memoryStore';
 import { BackendFindingStore } from './store';
-
-const finding = z
-  .object({
-    ruleId: z.string(),
-    severity: z.enum(SEVERITIES),
-    account: z.string(),
-    region: z.string(),
-    cluster: z.string().nullable(),
-    clusterArn: z.string().nullable(),
-    resourceType: z.string(),
-    resourceId: z.string(),
-    message: z.string(),
-    evidence: z.record(z.string(), z.unknown()),
-    guideline: z.string(),
-    remediation: z.string(),
-  })
-  .passthrough();
 
 const stateSchema = z.object({
   version: z.literal(1),
@@ -30,7 +13,7 @@ const stateSchema = z.object({
     z.object({
       key: z.string(),
       status: z.enum(['open', 'resolved', 'suppressed']),
-      finding,
+      finding: findingSchema,
       version: z.number().int(),
       since: z.string(),
       lastEventId: z.string(),
@@ -44,7 +27,7 @@ const stateSchema = z.object({
       eventId: z.string(),
       scope: z.string(),
       status: z.enum(['pending', 'published']),
-      changes: z.object({ opened: z.array(finding), resolved: z.array(finding) }),
+      changes: z.object({ opened: z.array(findingSchema), resolved: z.array(findingSchema) }),
       createdAt: z.string(),
       leaseUntil: z.string(),
     }),

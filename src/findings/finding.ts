@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -35,3 +37,21 @@ export interface NotEvaluated {
   clusterArn: string | null;
   reason: string;
 }
+
+/** The finding contract as a schema, for finding JSON read back from outside (state files, SNS messages). */
+export const findingSchema = z
+  .object({
+    ruleId: z.string(),
+    severity: z.enum(SEVERITIES),
+    account: z.string(),
+    region: z.string(),
+    cluster: z.string().nullable(),
+    clusterArn: z.string().nullable(),
+    resourceType: z.string(),
+    resourceId: z.string(),
+    message: z.string(),
+    evidence: z.record(z.string(), z.unknown()),
+    guideline: z.string(),
+    remediation: z.string(),
+  })
+  .passthrough();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SEVERITIES, type Finding } from '../findings/finding';
+import { findingSchema, type Finding } from '../findings/finding';
 
 /** What started the evaluation: a CloudTrail event, or the scheduled sweep. */
 export type NotificationTrigger =
@@ -37,23 +37,6 @@ export interface NotificationPayload {
 
 /** The line between the readable text and the JSON payload of a message body. */
 export const JSON_SEPARATOR = '---- JSON ----';
-
-const findingSchema = z
-  .object({
-    ruleId: z.string(),
-    severity: z.enum(SEVERITIES),
-    account: z.string(),
-    region: z.string(),
-    cluster: z.string().nullable(),
-    clusterArn: z.string().nullable(),
-    resourceType: z.string(),
-    resourceId: z.string(),
-    message: z.string(),
-    evidence: z.record(z.string(), z.unknown()),
-    guideline: z.string(),
-    remediation: z.string(),
-  })
-  .passthrough();
 
 const optional = z.string().optional();
 export const payloadSchema = z.object({

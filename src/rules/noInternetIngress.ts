@@ -1,6 +1,5 @@
-import type { ClusterRule, Violation } from './rule';
-import { describePermission, internetSources, permissionAdmits, permissionEvidence } from './net';
-import { RESOURCE, sgLabel } from './resources';
+import type { ClusterRule } from './rule';
+import { internetPermissionViolations } from './internetPermissions';
 
 /**
  * A security group of the cluster or its nodes must not admit anything from 0.0.0.0/0 or ::/0. Permissions that
@@ -19,26 +18,11 @@ export const noInternetIngress: ClusterRule = {
     'Revoke the inbound rule from 0.0.0.0/0 / ::/0; expose workloads through a load balancer in public subnets with its own security group, and reference that group (not a CIDR) from the node security group.',
   needs: ['nodegroups', 'securityGroups'],
   evaluate(view) {
-    const out: Violation[] = [];
-    for (const { group, roles, usedBy } of view.securityGroups) {
-      const bad = (group.IpPermissions ?? [])
-        .map((p) => ({ p, sources: internetSources(p) }))
-        .filter(({ p, sources }) => sources.length > 0 && !permissionAdmits(p, 'tcp', 22));
-      if (bad.length === 0) continue;
-      out.push({
-        resourceType: RESOURCE.securityGroup,
-        resourceId: String(group.GroupId),
-        message: `${sgLabel(group)} allows ${bad.map(({ p }) => describePermission(p)).join(', ')} from ${[...new Set(bad.flatMap((b) => b.sources))].join(' and ')}`,
-        evidence: {
-          groupId: group.GroupId,
-          groupName: group.GroupName,
-          vpcId: group.VpcId,
-          roles,
-          usedBy,
-          ipPermissions: bad.map(({ p, sources }) => permissionEvidence(p, sources)),
-        },
-      });
-    }
-    return out;
+    return internetPermissionViolations(
+      view,
+      false,
+      (label, bad, describe) =>
+        `${label} allows ${bad.map(describe).join(', ')} from ${[...new Set(bad.flatMap((b) => b.sources))].join(' and ')}`,
+    );
   },
 };

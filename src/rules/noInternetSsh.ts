@@ -1,6 +1,5 @@
-import type { ClusterRule, Violation } from './rule';
-import { describePermission, internetSources, permissionAdmits, permissionEvidence } from './net';
-import { RESOURCE, sgLabel } from './resources';
+import type { ClusterRule } from './rule';
+import { internetPermissionViolations } from './internetPermissions';
 
 /**
  * A security group of the cluster (cluster, control-plane, node and remote-access groups) must not admit TCP 22
@@ -21,27 +20,10 @@ export const noInternetSsh: ClusterRule = {
     'Revoke the inbound rule (aws ec2 revoke-security-group-ingress --group-id <id> --ip-permissions ...); if SSH is really needed, allow it only from a bastion security group or CIDR, and prefer Session Manager.',
   needs: ['nodegroups', 'securityGroups'],
   evaluate(view) {
-    const out: Violation[] = [];
-    for (const { group, roles, usedBy } of view.securityGroups) {
-      const bad = (group.IpPermissions ?? [])
-        .map((p) => ({ p, sources: internetSources(p) }))
-        .filter(({ p, sources }) => sources.length > 0 && permissionAdmits(p, 'tcp', 22));
-      if (bad.length === 0) continue;
-      const first = bad[0];
-      out.push({
-        resourceType: RESOURCE.securityGroup,
-        resourceId: String(group.GroupId),
-        message: `${sgLabel(group)} allows SSH (${describePermission(first.p)}) from ${first.sources.join(' and ')}`,
-        evidence: {
-          groupId: group.GroupId,
-          groupName: group.GroupName,
-          vpcId: group.VpcId,
-          roles,
-          usedBy,
-          ipPermissions: bad.map(({ p, sources }) => permissionEvidence(p, sources)),
-        },
-      });
-    }
-    return out;
+    return internetPermissionViolations(
+      view,
+      true,
+      (label, bad, describe) => `${label} allows SSH (${describe(bad[0])}) from ${bad[0].sources.join(' and ')}`,
+    );
   },
 };
