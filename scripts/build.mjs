@@ -2,7 +2,26 @@
 // (the runtime's own SDK is a different, untested version, and bundling loads faster).
 import { build } from 'esbuild';
 import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+
+/**
+ * The AWS SDK's generated schema modules (one per client, all operations) write their keys as computed properties
+ * of module constants (`{ [_xN]: _m }`). esbuild cannot prove such keys side-effect free, so it keeps every schema of
+ * the client: the whole EC2 API (550 KB) for the six Describe calls we make. Inlining the constant into the key is
+ * the same object, and lets tree-shaking drop the unused operations (bundle −40%, cold load −55%; docs/PERFORMANCE.md).
+ */
+export const inlineSdkSchemaKeys = {
+  name: 'inline-sdk-schema-keys',
+  setup(b) {
+    b.onLoad({ filter: /@aws-sdk[\\/]client-[a-z0-9-]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async (args) => {
+      const src = await readFile(args.path, 'utf8');
+      const consts = new Map();
+      for (const m of src.matchAll(/^const (_\w+) = ("(?:[^"\\]|\\.)*");$/gm)) consts.set(m[1], m[2]);
+      return { contents: src.replace(/\[(_\w+)\]:/g, (all, id) => (consts.has(id) ? `${consts.get(id)}:` : all)), loader: 'js' };
+    });
+  },
+};
 
 const common = {
   bundle: true,
@@ -13,6 +32,7 @@ const common = {
   mainFields: ['module', 'main'],
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [inlineSdkSchemaKeys],
 };
 
 const handlers = readdirSync('handlers').filter((f) => f.endsWith('.ts'));

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, CreateNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -62,13 +64,32 @@ function sshWorldPermissions(groupId: string) {
   };
 }
 
-describeWithMoto('securityGroupChanged handler against moto (SSH opened to the world)', () => {
+type Handler = (e: EventBridgeEvent<string, unknown>) => Promise<unknown>;
+
+/** The deployed bundle runs in a fresh `node` per invocation, as in Lambda (and outside jest's module sandbox). */
+function bundledHandler(bundle: string): Handler {
+  const script = `require(${JSON.stringify(bundle)}).handler(JSON.parse(require('fs').readFileSync(0, 'utf8')))
+    .then((r) => console.log('RESULT ' + JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
+  return async (event) => {
+    const out = execFileSync(process.execPath, ['-e', script], { input: JSON.stringify(event), env: process.env }).toString();
+    const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+    return JSON.parse(line!.slice('RESULT '.length));
+  };
+}
+
+/** The TypeScript source, and the minified bundle that is deployed (built by `npm test` / `npm ci`). */
+const HANDLERS: [string, () => Promise<Handler>][] = [
+  ['source', async () => (await import('../../handlers/securityGroupChanged')).handler],
+  ['deployed bundle', async () => bundledHandler(join(__dirname, '../../dist/handlers/securityGroupChanged.js'))],
+];
+
+describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto (SSH opened to the world)', (_kind, load) => {
   let moto: Moto;
   let sqs: SQSClient;
   let queueUrl: string;
   let groupId: string;
   let ec2: EC2Client;
-  let handler: (e: EventBridgeEvent<string, unknown>) => Promise<unknown>;
+  let handler: Handler;
 
   async function drain(): Promise<Message[]> {
     const out: Message[] = [];
@@ -117,7 +138,7 @@ describeWithMoto('securityGroupChanged handler against moto (SSH opened to the w
     process.env.FINDINGS_TABLE = 'eks-drift-test-findings';
     // Only the rules this slice is about: the emulated cluster violates others (no logging, no tags…).
     process.env.EKS_DRIFT_REQUIRED_TAGS = '';
-    ({ handler } = await import('../../handlers/securityGroupChanged'));
+    handler = await load();
   });
 
   afterAll(async () => {
