@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /**
  * The AWS SDK's generated schema modules (one per client, all operations) write their keys as computed properties
@@ -23,7 +24,7 @@ export const inlineSdkSchemaKeys = {
   },
 };
 
-const common = {
+export const bundleOptions = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -35,10 +36,14 @@ const common = {
   plugins: [inlineSdkSchemaKeys],
 };
 
-const handlers = readdirSync('handlers').filter((f) => f.endsWith('.ts'));
-await Promise.all([
-  ...handlers.map((f) =>
-    build({ ...common, entryPoints: [`handlers/${f}`], outfile: `dist/handlers/${basename(f, '.ts')}.js` }),
-  ),
-  build({ ...common, minify: false, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' }),
-]);
+export async function buildAll() {
+  const handlers = readdirSync('handlers').filter((f) => f.endsWith('.ts'));
+  await Promise.all([
+    ...handlers.map((f) =>
+      build({ ...bundleOptions, entryPoints: [`handlers/${f}`], outfile: `dist/handlers/${basename(f, '.ts')}.js` }),
+    ),
+    build({ ...bundleOptions, minify: false, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' }),
+  ]);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await buildAll();

@@ -1,5 +1,5 @@
 import type { Cluster } from '@aws-sdk/client-eks';
-import { parse } from 'yaml';
+import { load as parse } from 'js-yaml';
 import type { AccessEntryView, KubeConfigMap } from '../inventory/reader';
 
 export type AuthenticationMode = 'CONFIG_MAP' | 'API_AND_CONFIG_MAP' | 'API';

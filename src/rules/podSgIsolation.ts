@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { load as parse } from 'js-yaml';
 import type { ClusterRule } from './rule';
 import { RESOURCE } from './resources';
 

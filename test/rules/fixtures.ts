@@ -4,7 +4,7 @@
  */
 import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
 import type { IpPermission, LaunchTemplateVersion, NetworkAcl, NetworkAclEntry, Route, RouteTable, SecurityGroup } from '@aws-sdk/client-ec2';
-import { stringify } from 'yaml';
+import { dump as stringify } from 'js-yaml';
 import { parseConfig, type Config } from '../../src/config';
 import type { Finding } from '../../src/findings/finding';
 import type { AccessEntryView, KubernetesState } from '../../src/inventory/reader';
