@@ -4,6 +4,7 @@ import type { Config } from './config';
 import type { Finding, NotEvaluated } from './findings/finding';
 import type { Changes, FindingStore } from './findings/store';
 import { buildAccountView, buildClusterView } from './inventory/buildView';
+import { withSharedLookups } from './inventory/sharedLookups';
 import { evaluateAccount, evaluateCluster, neededParts, rootUserFinding } from './rules/evaluate';
 import { RULES } from './rules/catalog';
 import { classifyEvent } from './events/classify';
@@ -225,7 +226,8 @@ export interface SweepOutcome {
  * The scheduled sweep: every cluster and the account, all rules. Catches missed events, resolves findings of
  * clusters deleted while nobody watched. One cluster failing to read does not stop the others.
  */
-export async function sweep(deps: PipelineDeps, opts: { now?: Date; concurrency?: number; sweepId?: string } = {}): Promise<SweepOutcome> {
+export async function sweep(sweepDeps: PipelineDeps, opts: { now?: Date; concurrency?: number; sweepId?: string } = {}): Promise<SweepOutcome> {
+  const deps = { ...sweepDeps, reader: withSharedLookups(sweepDeps.reader) };
   const ids = await deps.reader.identity();
   const now = opts.now ?? new Date();
   // Lambda retries a failed scheduled invocation with the same event id: the same sweep id lets the store re-send

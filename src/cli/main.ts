@@ -11,6 +11,7 @@ import { WorldReader } from '../inventory/worldReader';
 import { loadWorld } from '../inventory/world';
 import { buildAccountView, buildClusterView } from '../inventory/buildView';
 import { snapshotAccount } from '../inventory/snapshot';
+import { withSharedLookups } from '../inventory/sharedLookups';
 import { RULES } from '../rules/catalog';
 import { evaluateAccount, evaluateCluster, neededParts } from '../rules/evaluate';
 import { createClusterIndexCache } from '../events/resolve';
@@ -45,7 +46,7 @@ function severityOption(v: string): Severity {
 
 export async function scan(opts: { world?: string; cluster?: string[]; config?: string }, io: Io) {
   const config = configFor(opts.config);
-  const reader = readerFor(opts.world);
+  const reader = withSharedLookups(readerFor(opts.world));
   const ids = await reader.identity();
   const all = await reader.listClusters();
   const wanted = opts.cluster?.length ? opts.cluster : all;
@@ -152,7 +153,7 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .description('record the live account into a world file')
     .requiredOption('--out <file>', 'where to write the world file')
     .action(async (o: { out: string }) => {
-      const world = await snapshotAccount(new SdkReader({}));
+      const world = await snapshotAccount(withSharedLookups(new SdkReader({})));
       writeFileSync(o.out, JSON.stringify(world, null, 2) + '\n');
       io.err(`wrote ${o.out}\n`);
     });
