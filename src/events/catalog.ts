@@ -16,6 +16,12 @@ export interface ResourceRefs {
   trails: string[];
   /** The call changes account-level state (CloudTrail), evaluated without any cluster. */
   accountLevel: boolean;
+  /**
+   * The call can change what the cluster index holds (a cluster's VPC, subnets or security groups, its node groups
+   * and their launch templates): the named clusters are re-read before the index is used again. Tags, access entries,
+   * add-ons and logging leave it as it is, so a burst of them does not make the next event re-read clusters.
+   */
+  reshapesClusters: boolean;
 }
 
 export type Family = 'securityGroup' | 'network' | 'nodegroup' | 'clusterConfig' | 'accessEntry' | 'trail';
@@ -55,6 +61,7 @@ export function emptyRefs(): ResourceRefs {
     nodegroups: [],
     trails: [],
     accountLevel: false,
+    reshapesClusters: false,
   };
 }
 
@@ -320,8 +327,22 @@ const CLOUDTRAIL: Row[] = [
   ['PutEventSelectors', 'trail', ['cloudtrail-enabled'], trail, 'may drop management or write events'],
 ];
 
+/** EKS calls after which the index must re-read the clusters they name. */
+const RESHAPING = new Set(['CreateCluster', 'UpdateClusterConfig', 'DeleteCluster', 'CreateNodegroup', 'UpdateNodegroupVersion', 'DeleteNodegroup']);
+
 function entries(eventSource: string, rows: Row[]): CatalogEntry[] {
-  return rows.map(([eventName, family, rules, extract, why]) => ({ eventSource, eventName, family, handler: HANDLER_OF[family], rules, extract, why }));
+  return rows.map(([eventName, family, rules, extract, why]) => ({
+    eventSource,
+    eventName,
+    family,
+    handler: HANDLER_OF[family],
+    rules,
+    why,
+    extract:
+      eventSource === 'eks.amazonaws.com' && RESHAPING.has(eventName)
+        ? (record: CloudTrailRecord) => ({ ...extract(record), reshapesClusters: true })
+        : extract,
+  }));
 }
 
 /** Every watched call, keyed by (eventSource, eventName): `CreateRoute` also exists in App Mesh, `TagResource` everywhere. */

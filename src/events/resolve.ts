@@ -38,10 +38,9 @@ export async function resolveAffectedClusters(reader: AwsReader, refs: ResourceR
     return any;
   };
 
-  // EKS calls name their cluster; the index must re-read those clusters before it is used again.
   const named = [...refs.clusterNames, ...refs.nodegroups.map((n) => n.cluster)];
   add(named);
-  cache?.markDirty(named);
+  if (refs.reshapesClusters) cache?.markDirty(named);
 
   if (refs.securityGroupIds.length) await resolveSecurityGroups(reader, refs.securityGroupIds, cache, index, add, unused);
 

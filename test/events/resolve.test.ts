@@ -215,19 +215,29 @@ describe('resolveAffectedClusters', () => {
       expect(cache.builds).toBe(2);
     });
 
-    it('re-reads only the clusters an EKS event named, not the whole index', async () => {
+    it('re-reads only the clusters a reshaping EKS event named, not the whole index', async () => {
       const world = parseWorld(structuredClone(WORLD), 'test world');
       const c = counting(new WorldReader(world));
       const cache = createClusterIndexCache({ ttlMs: 60_000 });
       await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-extra'] }), cache);
       // beta moves its control plane into a new subnet (UpdateClusterConfig names the cluster).
       world.eks.clusters[1].resourcesVpcConfig!.subnetIds!.push('subnet-beta-new');
-      await resolveAffectedClusters(c.reader, refs({ clusterNames: ['beta'] }), cache);
+      await resolveAffectedClusters(c.reader, refs({ clusterNames: ['beta'], reshapesClusters: true }), cache);
       c.reset();
       expect((await resolveAffectedClusters(c.reader, refs({ subnetIds: ['subnet-beta-new'] }), cache)).clusters).toEqual(['beta']);
       expect(cache.builds).toBe(1);
       expect(c.calls.listClusters).toBeUndefined();
       expect(c.calls.describeCluster).toBe(1);
+    });
+
+    it('does not re-read a cluster after a call that leaves the index as it was (tags, access entries)', async () => {
+      const c = counting(new WorldReader(parseWorld(structuredClone(WORLD), 'test world')));
+      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-extra'] }), cache);
+      await resolveAffectedClusters(c.reader, refs({ clusterNames: ['beta'] }), cache);
+      c.reset();
+      await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-extra'] }), cache);
+      expect(c.calls.describeCluster).toBeUndefined();
     });
 
     it('keeps at most 8 API calls in flight while building, however many clusters and node groups', async () => {
