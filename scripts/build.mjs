@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * The AWS SDK's generated schema modules (one per client, all operations) write their keys as computed properties
@@ -24,6 +24,14 @@ export const inlineSdkSchemaKeys = {
   },
 };
 
+/** Lambda bundles only: environment credentials instead of the whole default chain (see the stand-in's comment). */
+export const lambdaCredentialsFromEnv = {
+  name: 'lambda-credentials-from-env',
+  setup(b) {
+    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: fileURLToPath(new URL('./lambda-credential-provider.mjs', import.meta.url)) }));
+  },
+};
+
 export const bundleOptions = {
   bundle: true,
   platform: 'node',
@@ -40,10 +48,15 @@ export async function buildAll() {
   const handlers = readdirSync('handlers').filter((f) => f.endsWith('.ts'));
   await Promise.all([
     ...handlers.map((f) =>
-      build({ ...bundleOptions, entryPoints: [`handlers/${f}`], outfile: `dist/handlers/${basename(f, '.ts')}.js` }),
+      build({
+        ...bundleOptions,
+        plugins: [...bundleOptions.plugins, lambdaCredentialsFromEnv],
+        entryPoints: [`handlers/${f}`],
+        outfile: `dist/handlers/${basename(f, '.ts')}.js`,
+      }),
     ),
     build({ ...bundleOptions, minify: false, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' }),
   ]);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) await buildAll();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await buildAll();
