@@ -1,0 +1,312 @@
+import type { Cluster } from '@aws-sdk/client-eks';
+import type { Filter } from '@aws-sdk/client-ec2';
+import type { AccessEntryView, AwsReader, KubernetesState } from '../src/inventory/reader';
+import type { Clock } from './clock';
+
+/** What the reader was asked since the last reset. */
+export interface CallStats {
+  /** AWS API calls, counted as the SDK reader would make them (pages, and the per-entry calls behind `listAccessEntries`). */
+  apiCalls: number;
+  byOperation: Record<string, number>;
+  /** Kubernetes API requests (not AWS: no AWS throttling, but latency all the same). */
+  kubernetesCalls: number;
+  /** Most AWS calls in flight at once (never above the limit: excess calls queue). */
+  maxConcurrent: number;
+  /** Most AWS calls wanted at once (in flight + queued): what the caller would do without the limit. */
+  maxWanted: number;
+  /** Time calls spent waiting for a per-operation rate limit (e.g. LookupEvents' 2 per second), summed over calls. */
+  rateLimitWaitMs: number;
+  /**
+   * Real time spent inside the wrapped reader. The world reader answers synchronously (its async methods never
+   * await), so this is its CPU: simulation overhead a Lambda does not have (it parses SDK responses instead).
+   */
+  innerMs: number;
+}
+
+export interface CountingReaderOptions {
+  clock: Clock;
+  /** Simulated latency of one AWS (or Kubernetes) request. */
+  latencyMs: number;
+  /** Most AWS calls in flight at once, like an SDK client's connection pool under account throttling. */
+  concurrency: number;
+  /**
+   * The live reader asks STS once per process (the account id does not change); counting it once mirrors a warm Lambda.
+   */
+  cacheIdentity?: boolean;
+  /**
+   * Per-operation token buckets AWS enforces per account and region. Calls beyond them wait for their token (the
+   * optimistic model: a real client is throttled, backs off and retries, which is slower).
+   */
+  rateLimits?: Record<string, RateLimit>;
+  /**
+   * What-if: LookupEvents pages for one event name are fetched once per measurement and shared (as a per-sweep cache
+   * of CreateCluster records would do). Off by default: the live reader pages them for every cluster.
+   */
+  shareLookupEvents?: boolean;
+}
+
+/** A token bucket: `burst` requests at once, refilled at `perSecond`. */
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
+/**
+ * Documented per-account, per-region limits that bite at this scale. CloudTrail LookupEvents: 2 requests per
+ * second. EC2 non-mutating actions (Describe* with ids or filters): a bucket of 100 per action, refilled at 20 per
+ * second. EKS publishes no per-action figures; it is left unlimited.
+ */
+const EC2_DESCRIBE: RateLimit = { perSecond: 20, burst: 100 };
+export const DEFAULT_RATE_LIMITS: Record<string, RateLimit> = {
+  'cloudtrail:LookupEvents': { perSecond: 2, burst: 1 },
+  'ec2:DescribeSecurityGroups': EC2_DESCRIBE,
+  'ec2:DescribeSubnets': EC2_DESCRIBE,
+  'ec2:DescribeRouteTables': EC2_DESCRIBE,
+  'ec2:DescribeNetworkAcls': EC2_DESCRIBE,
+  'ec2:DescribeLaunchTemplateVersions': EC2_DESCRIBE,
+  'ec2:DescribeInstances': EC2_DESCRIBE,
+};
+
+/** A FIFO counting semaphore. */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(readonly limit: number) {
+    if (!(limit >= 1)) throw new Error(`semaphore limit must be >= 1, got ${limit}`);
+  }
+  get inUse(): number {
+    return this.active;
+  }
+  async acquire(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    // The slot passes straight to the next waiter, so `active` stays the same.
+    if (next) next();
+    else this.active--;
+  }
+}
+
+// Page sizes of the paginated APIs (their maximum MaxResults), so large accounts pay for every page.
+const PAGE = { listClusters: 100, listNodegroups: 100, listAccessEntries: 100, lookupEvents: 50, ec2Describe: 1000 } as const;
+
+const pages = (items: number, size: number): number => Math.max(1, Math.ceil(items / size));
+
+/**
+ * Wraps an AwsReader (the world reader in the bench): counts the AWS API calls each method stands for, makes each one
+ * take `latencyMs` on the clock, and lets at most `concurrency` of them run at once.
+ */
+export class CountingReader implements AwsReader {
+  private stats: CallStats = CountingReader.empty();
+  private wanted = 0;
+  private identityCache?: { account: string; region: string };
+  private readonly sem: Semaphore;
+  /** Per operation, the theoretical arrival time of the next request (the generic cell rate algorithm's state). */
+  private readonly nextFreeAt: Record<string, number> = {};
+  private readonly lookupPages = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly inner: AwsReader,
+    private readonly opts: CountingReaderOptions,
+  ) {
+    this.sem = new Semaphore(opts.concurrency);
+  }
+
+  private static empty(): CallStats {
+    return { apiCalls: 0, byOperation: {}, kubernetesCalls: 0, maxConcurrent: 0, maxWanted: 0, rateLimitWaitMs: 0, innerMs: 0 };
+  }
+
+  /**
+   * Starts a new measurement; calls still in flight finish into it. Rate-limit budgets start afresh too: measured
+   * events are taken to arrive far enough apart (over a second) not to share LookupEvents' 2 requests per second.
+   */
+  reset(): void {
+    this.stats = CountingReader.empty();
+    for (const k of Object.keys(this.nextFreeAt)) delete this.nextFreeAt[k];
+    this.lookupPages.clear();
+  }
+
+  snapshot(): CallStats {
+    return { ...this.stats, byOperation: { ...this.stats.byOperation } };
+  }
+
+  /** Calls the wrapped reader, timing its synchronous part (all of it, for the world reader). */
+  private timed<T>(f: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    const p = f();
+    this.stats.innerMs += performance.now() - t0;
+    return p;
+  }
+
+  /** Waits for the operation's next free turn under its rate limit, without holding a connection slot. */
+  private async rateLimit(operation: string): Promise<void> {
+    const limit = (this.opts.rateLimits ?? DEFAULT_RATE_LIMITS)[operation];
+    if (!limit) return;
+    // A token bucket as a virtual schedule: each request advances the schedule by one interval; up to `burst - 1`
+    // intervals of advance are absorbed by the bucket, beyond that the request waits.
+    const interval = 1000 / limit.perSecond;
+    const now = this.opts.clock.now();
+    const tat = this.nextFreeAt[operation] ?? -Infinity;
+    const start = Math.max(now, tat - (limit.burst - 1) * interval);
+    this.nextFreeAt[operation] = Math.max(tat, start) + interval;
+    if (start > now) {
+      this.stats.rateLimitWaitMs += start - now;
+      await this.opts.clock.sleep(start - now);
+    }
+  }
+
+  /** One AWS request: waits for its rate limit and a slot, then for the latency. */
+  private async call(operation: string): Promise<void> {
+    this.stats.apiCalls++;
+    this.stats.byOperation[operation] = (this.stats.byOperation[operation] ?? 0) + 1;
+    this.wanted++;
+    this.stats.maxWanted = Math.max(this.stats.maxWanted, this.wanted);
+    await this.rateLimit(operation);
+    await this.sem.acquire();
+    this.stats.maxConcurrent = Math.max(this.stats.maxConcurrent, this.sem.inUse);
+    try {
+      await this.opts.clock.sleep(this.opts.latencyMs);
+    } finally {
+      this.sem.release();
+      this.wanted--;
+    }
+  }
+
+  /** Sequential pages of one paginated operation. */
+  private async paged(operation: string, n: number): Promise<void> {
+    for (let i = 0; i < n; i++) await this.call(operation);
+  }
+
+  async identity(): Promise<{ account: string; region: string }> {
+    if (this.opts.cacheIdentity !== false && this.identityCache) return this.identityCache;
+    const id = await this.timed(() => this.inner.identity());
+    await this.call('sts:GetCallerIdentity');
+    this.identityCache = id;
+    return id;
+  }
+
+  async listClusters(): Promise<string[]> {
+    const r = await this.timed(() => this.inner.listClusters());
+    await this.paged('eks:ListClusters', pages(r.length, PAGE.listClusters));
+    return r;
+  }
+
+  async describeCluster(name: string): Promise<Cluster | undefined> {
+    const r = await this.timed(() => this.inner.describeCluster(name));
+    await this.call('eks:DescribeCluster');
+    return r;
+  }
+
+  async listNodegroups(cluster: string): Promise<string[]> {
+    const r = await this.timed(() => this.inner.listNodegroups(cluster));
+    await this.paged('eks:ListNodegroups', pages(r.length, PAGE.listNodegroups));
+    return r;
+  }
+
+  async describeNodegroup(cluster: string, nodegroup: string) {
+    const r = await this.timed(() => this.inner.describeNodegroup(cluster, nodegroup));
+    await this.call('eks:DescribeNodegroup');
+    return r;
+  }
+
+  /** ListAccessEntries, then DescribeAccessEntry and ListAssociatedAccessPolicies for each entry, in parallel. */
+  async listAccessEntries(cluster: string): Promise<AccessEntryView[]> {
+    const r = await this.timed(() => this.inner.listAccessEntries(cluster));
+    await this.paged('eks:ListAccessEntries', pages(r.length, PAGE.listAccessEntries));
+    await Promise.all(r.flatMap(() => [this.call('eks:DescribeAccessEntry'), this.call('eks:ListAssociatedAccessPolicies')]));
+    return r;
+  }
+
+  async describeAddon(cluster: string, addonName: string) {
+    const r = await this.timed(() => this.inner.describeAddon(cluster, addonName));
+    await this.call('eks:DescribeAddon');
+    return r;
+  }
+
+  async describeSecurityGroups(q: { groupIds?: string[]; filters?: Filter[] }) {
+    const r = await this.timed(() => this.inner.describeSecurityGroups(q));
+    await this.paged('ec2:DescribeSecurityGroups', pages(r.length, PAGE.ec2Describe));
+    return r;
+  }
+
+  async describeSubnets(q: { subnetIds?: string[]; filters?: Filter[] }) {
+    const r = await this.timed(() => this.inner.describeSubnets(q));
+    await this.paged('ec2:DescribeSubnets', pages(r.length, PAGE.ec2Describe));
+    return r;
+  }
+
+  async describeRouteTables(q: { routeTableIds?: string[]; filters?: Filter[] }) {
+    const r = await this.timed(() => this.inner.describeRouteTables(q));
+    await this.paged('ec2:DescribeRouteTables', pages(r.length, PAGE.ec2Describe));
+    return r;
+  }
+
+  async describeNetworkAcls(q: { networkAclIds?: string[]; filters?: Filter[] }) {
+    const r = await this.timed(() => this.inner.describeNetworkAcls(q));
+    await this.paged('ec2:DescribeNetworkAcls', pages(r.length, PAGE.ec2Describe));
+    return r;
+  }
+
+  async describeLaunchTemplateVersions(q: { launchTemplateId?: string; launchTemplateName?: string; versions: string[] }) {
+    const r = await this.timed(() => this.inner.describeLaunchTemplateVersions(q));
+    await this.call('ec2:DescribeLaunchTemplateVersions');
+    return r;
+  }
+
+  async describeInstances(q: { instanceIds?: string[]; filters?: Filter[] }) {
+    const r = await this.timed(() => this.inner.describeInstances(q));
+    await this.paged('ec2:DescribeInstances', pages(r.length, PAGE.ec2Describe));
+    return r;
+  }
+
+  async describeTrails() {
+    const r = await this.timed(() => this.inner.describeTrails());
+    await this.call('cloudtrail:DescribeTrails');
+    return r;
+  }
+
+  async getTrailStatus(trailArn: string) {
+    const r = await this.timed(() => this.inner.getTrailStatus(trailArn));
+    await this.call('cloudtrail:GetTrailStatus');
+    return r;
+  }
+
+  async getEventSelectors(trailArn: string) {
+    const r = await this.timed(() => this.inner.getEventSelectors(trailArn));
+    await this.call('cloudtrail:GetEventSelectors');
+    return r;
+  }
+
+  /**
+   * LookupEvents takes a single lookup attribute: the live reader asks by EventName and matches the resource itself,
+   * so it pages through every record of that name (all CreateCluster calls of the last 90 days), not just the match.
+   */
+  async lookupEvents(q: { eventName: string; resourceName?: string }) {
+    const all = await this.timed(() => this.inner.lookupEvents({ eventName: q.eventName }));
+    const r = q.resourceName === undefined ? all : await this.timed(() => this.inner.lookupEvents(q));
+    if (!this.opts.shareLookupEvents) {
+      await this.paged('cloudtrail:LookupEvents', pages(all.length, PAGE.lookupEvents));
+      return r;
+    }
+    let fetched = this.lookupPages.get(q.eventName);
+    if (!fetched) {
+      fetched = this.paged('cloudtrail:LookupEvents', pages(all.length, PAGE.lookupEvents));
+      this.lookupPages.set(q.eventName, fetched);
+    }
+    await fetched;
+    return r;
+  }
+
+  /** aws-auth, ClusterRoleBindings, Namespaces, NetworkPolicies, Calico policies: five Kubernetes GETs in parallel. */
+  async readKubernetes(cluster: Cluster): Promise<KubernetesState | undefined> {
+    const r = await this.timed(() => this.inner.readKubernetes(cluster));
+    this.stats.kubernetesCalls += 5;
+    await Promise.all(Array.from({ length: 5 }, () => this.opts.clock.sleep(this.opts.latencyMs)));
+    return r;
+  }
+}

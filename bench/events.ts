@@ -1,0 +1,284 @@
+import type { SyntheticAccount, SyntheticCluster } from './generate';
+
+/**
+ * EventBridge deliveries of CloudTrail records (the shapes of the samples in events/), one generator per trigger
+ * family, with ids taken from the synthetic account so every event touches a real cluster resource.
+ */
+export const FAMILIES = ['securityGroup', 'network', 'nodegroup', 'clusterConfig', 'accessEntry', 'unrelatedSecurityGroup'] as const;
+export type Family = (typeof FAMILIES)[number];
+
+export interface BenchEvent {
+  family: Family;
+  eventName: string;
+  cluster: string;
+  event: Record<string, unknown>;
+}
+
+type Params = Record<string, unknown>;
+
+let sequence = 0;
+
+function envelope(acct: SyntheticAccount, source: 'ec2' | 'eks', eventName: string, requestParameters: Params, responseElements: Params | null): Record<string, unknown> {
+  const n = ++sequence;
+  const id = (prefix: number) => `${prefix.toString(16).padStart(8, '0')}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+  const time = new Date(Date.UTC(2026, 10, 1, 12, 0, 0) + n * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return {
+    version: '0',
+    id: id(0xeb),
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: `aws.${source}`,
+    account: acct.account,
+    time,
+    region: acct.region,
+    resources: [],
+    detail: {
+      eventVersion: '1.09',
+      userIdentity: {
+        type: 'AssumedRole',
+        principalId: 'AROAEXAMPLEID:alice',
+        arn: `arn:aws:sts::${acct.account}:assumed-role/platform-admin/alice`,
+        accountId: acct.account,
+        sessionContext: { sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLEID', arn: `arn:aws:iam::${acct.account}:role/platform-admin`, accountId: acct.account, userName: 'platform-admin' } },
+      },
+      eventTime: time,
+      eventSource: `${source}.amazonaws.com`,
+      eventName,
+      awsRegion: acct.region,
+      sourceIPAddress: '198.51.100.7',
+      userAgent: 'aws-cli/2.17.0',
+      requestParameters,
+      responseElements,
+      requestID: id(0x5e),
+      eventID: id(0xce),
+      readOnly: false,
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: acct.account,
+      eventCategory: 'Management',
+    },
+  };
+}
+
+const pick = <T>(items: readonly T[], n: number): T => items[n % items.length];
+
+function securityGroupEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number): BenchEvent {
+  const groupId = pick([c.nodeSecurityGroupId, c.clusterSecurityGroupId, c.controlPlaneSecurityGroupId, ...c.remoteAccessSecurityGroupIds], n);
+  const kind = n % 3;
+  const perm = { ipProtocol: 'tcp', fromPort: 22, toPort: 22, groups: {}, ipRanges: { items: [{ cidrIp: '0.0.0.0/0' }] }, ipv6Ranges: {}, prefixListIds: {} };
+  if (kind === 0) {
+    const ev = envelope(acct, 'ec2', 'AuthorizeSecurityGroupIngress', { groupId, ipPermissions: { items: [perm] } }, {
+      requestId: 'r',
+      _return: true,
+      securityGroupRuleSet: { items: [{ groupOwnerId: acct.account, groupId, securityGroupRuleId: `sgr-${(0xa000 + n).toString(16).padStart(17, '0')}`, isEgress: false, ipProtocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }] },
+    });
+    return { family: 'securityGroup', eventName: 'AuthorizeSecurityGroupIngress', cluster: c.name, event: ev };
+  }
+  if (kind === 1) {
+    const ev = envelope(acct, 'ec2', 'RevokeSecurityGroupIngress', { groupId, ipPermissions: { items: [perm] } }, { requestId: 'r', _return: true });
+    return { family: 'securityGroup', eventName: 'RevokeSecurityGroupIngress', cluster: c.name, event: ev };
+  }
+  const ev = envelope(
+    acct,
+    'ec2',
+    'ModifySecurityGroupRules',
+    {
+      ModifySecurityGroupRulesRequest: {
+        GroupId: groupId,
+        SecurityGroupRule: { tag: 1, SecurityGroupRuleId: `sgr-${(0xb000 + n).toString(16).padStart(17, '0')}`, SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIpv4: '0.0.0.0/0' } },
+      },
+    },
+    { ModifySecurityGroupRulesResponse: { requestId: 'r', return: true } },
+  );
+  return { family: 'securityGroup', eventName: 'ModifySecurityGroupRules', cluster: c.name, event: ev };
+}
+
+function networkEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number): BenchEvent {
+  const subnetId = pick(c.nodeSubnetIds, n);
+  switch (n % 5) {
+    case 0:
+      return {
+        family: 'network',
+        eventName: 'CreateRoute',
+        cluster: c.name,
+        event: envelope(acct, 'ec2', 'CreateRoute', { routeTableId: c.privateRouteTableId, destinationCidrBlock: '0.0.0.0/0', gatewayId: 'igw-0000000000000abcd' }, { requestId: 'r', _return: true }),
+      };
+    case 4:
+      return {
+        family: 'network',
+        eventName: 'ReplaceRoute',
+        cluster: c.name,
+        event: envelope(acct, 'ec2', 'ReplaceRoute', { routeTableId: c.privateRouteTableId, destinationCidrBlock: '0.0.0.0/0', gatewayId: 'igw-0000000000000abcd' }, { requestId: 'r', _return: true }),
+      };
+    case 1:
+      return {
+        family: 'network',
+        eventName: 'ReplaceNetworkAclEntry',
+        cluster: c.name,
+        event: envelope(
+          acct,
+          'ec2',
+          'ReplaceNetworkAclEntry',
+          { networkAclId: c.nodeNetworkAclId, ruleNumber: 90, egress: false, ruleAction: 'allow', aclProtocol: '6', cidrBlock: '0.0.0.0/0', portRange: { from: 22, to: 22 } },
+          { requestId: 'r', _return: true },
+        ),
+      };
+    case 2:
+      return {
+        family: 'network',
+        eventName: 'ModifySubnetAttribute',
+        cluster: c.name,
+        event: envelope(acct, 'ec2', 'ModifySubnetAttribute', { subnetId, mapPublicIpOnLaunch: { value: true } }, { requestId: 'r', _return: true }),
+      };
+    default:
+      return {
+        family: 'network',
+        eventName: 'AssociateRouteTable',
+        cluster: c.name,
+        event: envelope(acct, 'ec2', 'AssociateRouteTable', { routeTableId: c.publicRouteTableId, subnetId }, { requestId: 'r', associationId: `rtbassoc-${(0xc000 + n).toString(16).padStart(17, '0')}` }),
+      };
+  }
+}
+
+function nodegroupEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number): BenchEvent {
+  const nodegroupName = pick(c.nodegroups, n);
+  const kind = n % 3;
+  if (kind === 0 || c.launchTemplateIds.length === 0) {
+    return {
+      family: 'nodegroup',
+      eventName: 'UpdateNodegroupConfig',
+      cluster: c.name,
+      event: envelope(acct, 'eks', 'UpdateNodegroupConfig', { name: c.name, nodegroupName, scalingConfig: { minSize: 2, maxSize: 8, desiredSize: 3 } }, { update: { id: `u-${n}`, status: 'InProgress', type: 'ConfigUpdate' } }),
+    };
+  }
+  if (kind === 1) {
+    return {
+      family: 'nodegroup',
+      eventName: 'CreateNodegroup',
+      cluster: c.name,
+      event: envelope(
+        acct,
+        'eks',
+        'CreateNodegroup',
+        { name: c.name, nodegroupName: `bench-${n}`, subnets: c.nodeSubnetIds, nodeRole: `arn:aws:iam::${acct.account}:role/${c.name}-nodes`, remoteAccess: { ec2SshKey: 'ops-key' } },
+        { nodegroup: { nodegroupName: `bench-${n}`, clusterName: c.name, status: 'CREATING', remoteAccess: { ec2SshKey: 'ops-key' } } },
+      ),
+    };
+  }
+  const launchTemplateId = pick(c.launchTemplateIds, n);
+  return {
+    family: 'nodegroup',
+    eventName: 'CreateLaunchTemplateVersion',
+    cluster: c.name,
+    event: envelope(
+      acct,
+      'ec2',
+      'CreateLaunchTemplateVersion',
+      { CreateLaunchTemplateVersionRequest: { LaunchTemplateId: launchTemplateId, SourceVersion: '2', LaunchTemplateData: { KeyName: 'ops-key' } } },
+      { CreateLaunchTemplateVersionResponse: { requestId: 'r', launchTemplateVersion: { launchTemplateId, versionNumber: 3, defaultVersion: false } } },
+    ),
+  };
+}
+
+function clusterConfigEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number): BenchEvent {
+  switch (n % 4) {
+    case 0:
+      return {
+        family: 'clusterConfig',
+        eventName: 'UpdateClusterConfig',
+        cluster: c.name,
+        event: envelope(acct, 'eks', 'UpdateClusterConfig', { name: c.name, resourcesVpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ['0.0.0.0/0'] } }, { update: { id: `u-${n}`, status: 'InProgress', type: 'EndpointAccessUpdate' } }),
+      };
+    case 1:
+      return {
+        family: 'clusterConfig',
+        eventName: 'UpdateClusterConfig',
+        cluster: c.name,
+        event: envelope(acct, 'eks', 'UpdateClusterConfig', { name: c.name, logging: { clusterLogging: [{ types: ['audit'], enabled: false }] } }, { update: { id: `u-${n}`, status: 'InProgress', type: 'LoggingUpdate' } }),
+      };
+    case 2:
+      return {
+        family: 'clusterConfig',
+        eventName: 'UpdateAddon',
+        cluster: c.name,
+        event: envelope(
+          acct,
+          'eks',
+          'UpdateAddon',
+          { name: c.name, addonName: 'vpc-cni', configurationValues: '{"env":{"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG":"false"}}', resolveConflicts: 'OVERWRITE' },
+          { update: { id: `u-${n}`, status: 'InProgress', type: 'AddonUpdate', params: [], errors: [] } },
+        ),
+      };
+    default:
+      return {
+        family: 'clusterConfig',
+        eventName: 'UntagResource',
+        cluster: c.name,
+        event: envelope(acct, 'eks', 'UntagResource', { resourceArn: c.arn, tagKeys: ['owner'] }, null),
+      };
+  }
+}
+
+function accessEntryEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number): BenchEvent {
+  const principalArn = `arn:aws:iam::${acct.account}:role/bench-admin-${n}`;
+  if (n % 3 === 2 && c.accessEntryPrincipalArns.length) {
+    return {
+      family: 'accessEntry',
+      eventName: 'DeleteAccessEntry',
+      cluster: c.name,
+      event: envelope(acct, 'eks', 'DeleteAccessEntry', { name: c.name, principalArn: encodeURIComponent(pick(c.accessEntryPrincipalArns, n)) }, null),
+    };
+  }
+  if (n % 3 === 0) {
+    return {
+      family: 'accessEntry',
+      eventName: 'CreateAccessEntry',
+      cluster: c.name,
+      event: envelope(acct, 'eks', 'CreateAccessEntry', { name: c.name, principalArn, kubernetesGroups: ['admins'] }, { accessEntry: { clusterName: c.name, principalArn, kubernetesGroups: ['admins'], type: 'STANDARD' } }),
+    };
+  }
+  const policyArn = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
+  return {
+    family: 'accessEntry',
+    eventName: 'AssociateAccessPolicy',
+    cluster: c.name,
+    event: envelope(
+      acct,
+      'eks',
+      'AssociateAccessPolicy',
+      { name: c.name, principalArn: encodeURIComponent(pick([...c.accessEntryPrincipalArns, principalArn], n)), policyArn, accessScope: { type: 'cluster' } },
+      { clusterName: c.name, principalArn, associatedAccessPolicy: { policyArn, accessScope: { type: 'cluster', namespaces: [] } } },
+    ),
+  };
+}
+
+/** A change to a security group no cluster uses (a database's, a load balancer's): the pipeline must drop it cheaply. */
+function unrelatedSecurityGroupEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number): BenchEvent {
+  const groupId = pick(c.otherSecurityGroupIds.length > 1 ? c.otherSecurityGroupIds.slice(1) : c.otherSecurityGroupIds, n);
+  const perm = { ipProtocol: 'tcp', fromPort: 5432, toPort: 5432, groups: {}, ipRanges: { items: [{ cidrIp: '0.0.0.0/0' }] }, ipv6Ranges: {}, prefixListIds: {} };
+  return {
+    family: 'unrelatedSecurityGroup',
+    eventName: 'AuthorizeSecurityGroupIngress',
+    cluster: c.name,
+    event: envelope(acct, 'ec2', 'AuthorizeSecurityGroupIngress', { groupId, ipPermissions: { items: [perm] } }, { requestId: 'r', _return: true }),
+  };
+}
+
+const BUILDERS: Record<Family, (acct: SyntheticAccount, c: SyntheticCluster, n: number) => BenchEvent> = {
+  securityGroup: securityGroupEvent,
+  network: networkEvent,
+  nodegroup: nodegroupEvent,
+  clusterConfig: clusterConfigEvent,
+  accessEntry: accessEntryEvent,
+  unrelatedSecurityGroup: unrelatedSecurityGroupEvent,
+};
+
+/** `count` events of one family spread over the account's clusters (deterministically). */
+export function familyEvents(acct: SyntheticAccount, family: Family, count: number): BenchEvent[] {
+  const out: BenchEvent[] = [];
+  const stride = Math.max(1, Math.floor(acct.clusters.length / Math.max(1, count))) | 1;
+  for (let n = 0; n < count; n++) {
+    const c = acct.clusters[(n * stride + 7 * n) % acct.clusters.length];
+    out.push(BUILDERS[family](acct, c, n));
+  }
+  return out;
+}

@@ -1,0 +1,521 @@
+/**
+ * Synthetic accounts in the world-file shape (DESIGN.md "World file"): JSON with AWS SDK v3 output shapes, so the
+ * result goes through `parseWorld` exactly like a recorded account. Deterministic for given parameters.
+ *
+ * Each cluster lives in its own VPC with the resources a real EKS account has around it: the EKS-created cluster
+ * security group, an extra control-plane group, a node group, remote-access groups for SSH node groups, unrelated
+ * groups (databases, load balancers); private node subnets behind a NAT route table with a dedicated NACL, public
+ * subnets behind an internet gateway; managed node groups of three kinds (default, launch template, SSH remote
+ * access) with their instances; access entries, add-ons, aws-auth, and the CreateCluster CloudTrail record.
+ * A few clusters carry violations so evaluation and the finding store do real work.
+ */
+
+export interface WorldParams {
+  clusters: number;
+  /** Managed node groups per cluster. */
+  nodegroupsPerCluster: number;
+  /** Security groups in each cluster's VPC (the EKS ones included; at least 3). Remote-access groups come on top. */
+  securityGroupsPerCluster: number;
+  /** Subnets in each cluster's VPC (half, rounded up, hold nodes; the rest are public). */
+  subnetsPerCluster: number;
+  account?: string;
+  region?: string;
+}
+
+export const DEFAULT_WORLD_PARAMS: Omit<WorldParams, 'clusters'> = {
+  nodegroupsPerCluster: 3,
+  securityGroupsPerCluster: 8,
+  subnetsPerCluster: 6,
+};
+
+/** The ids of one synthetic cluster, for building events that touch it. */
+export interface SyntheticCluster {
+  name: string;
+  arn: string;
+  vpcId: string;
+  clusterSecurityGroupId: string;
+  controlPlaneSecurityGroupId: string;
+  nodeSecurityGroupId: string;
+  remoteAccessSecurityGroupIds: string[];
+  otherSecurityGroupIds: string[];
+  nodeSubnetIds: string[];
+  publicSubnetIds: string[];
+  mainRouteTableId: string;
+  privateRouteTableId: string;
+  publicRouteTableId: string;
+  nodeNetworkAclId: string;
+  defaultNetworkAclId: string;
+  nodegroups: string[];
+  launchTemplateIds: string[];
+  accessEntryPrincipalArns: string[];
+}
+
+export interface SyntheticAccount {
+  /** Plain JSON, as a world file on disk would hold it. */
+  world: Record<string, unknown>;
+  clusters: SyntheticCluster[];
+  account: string;
+  region: string;
+}
+
+type Json = Record<string, unknown>;
+
+const hexId = (prefix: string, n: number): string => `${prefix}-${n.toString(16).padStart(17, '0')}`;
+const ec2Tags = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+const iso = (daysAgo: number): string => new Date(Date.UTC(2026, 0, 1) - daysAgo * 86_400_000).toISOString();
+
+const ALL_TRAFFIC_SELF = (groupId: string) => ({ IpProtocol: '-1', IpRanges: [], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [{ GroupId: groupId }] });
+const tcp = (port: number, cidr: string) => ({
+  IpProtocol: 'tcp',
+  FromPort: port,
+  ToPort: port,
+  IpRanges: [{ CidrIp: cidr }],
+  Ipv6Ranges: [],
+  PrefixListIds: [],
+  UserIdGroupPairs: [],
+});
+const tcpFromGroup = (port: number, groupId: string) => ({
+  IpProtocol: 'tcp',
+  FromPort: port,
+  ToPort: port,
+  IpRanges: [],
+  Ipv6Ranges: [],
+  PrefixListIds: [],
+  UserIdGroupPairs: [{ GroupId: groupId }],
+});
+const EGRESS_ALL = [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] }];
+
+export function generateWorld(params: WorldParams): SyntheticAccount {
+  const account = params.account ?? '111122223333';
+  const region = params.region ?? 'us-east-1';
+  const sgPerCluster = Math.max(3, params.securityGroupsPerCluster);
+  const subnetsPerCluster = Math.max(1, params.subnetsPerCluster);
+  const nodeSubnetCount = Math.ceil(subnetsPerCluster / 2);
+  const azs = ['a', 'b', 'c'].map((s) => `${region}${s}`);
+
+  const clusters: Json[] = [];
+  const nodegroups: Json[] = [];
+  const accessEntries: Json[] = [];
+  const addons: Json[] = [];
+  const securityGroups: Json[] = [];
+  const subnets: Json[] = [];
+  const routeTables: Json[] = [];
+  const networkAcls: Json[] = [];
+  const launchTemplateVersions: Json[] = [];
+  const instances: Json[] = [];
+  const kubernetes: Record<string, Json> = {};
+  const cloudtrailEvents: Json[] = [];
+  const index: SyntheticCluster[] = [];
+
+  let serial = 0x1000;
+  const next = () => serial++;
+
+  for (let i = 0; i < params.clusters; i++) {
+    const name = `cluster-${String(i).padStart(3, '0')}`;
+    const arn = `arn:aws:eks:${region}:${account}:cluster/${name}`;
+    const vpcId = hexId('vpc', next());
+    const createdAt = iso(400 - (i % 300));
+    const mode = i % 6 === 0 ? 'CONFIG_MAP' : i % 3 === 0 ? 'API' : 'API_AND_CONFIG_MAP';
+    const creatorArn = `arn:aws:iam::${account}:role/eks-creator`;
+    const nodeRoleArn = `arn:aws:iam::${account}:role/${name}-nodes`;
+
+    // Security groups.
+    const clusterSg = hexId('sg', next());
+    const controlPlaneSg = hexId('sg', next());
+    const nodeSg = hexId('sg', next());
+    const otherSgs = Array.from({ length: sgPerCluster - 3 }, () => hexId('sg', next()));
+    const bastionSg = otherSgs[0] ?? nodeSg;
+    const sshOpenToWorld = i % 10 === 3;
+    securityGroups.push(
+      {
+        GroupId: clusterSg,
+        GroupName: `eks-cluster-sg-${name}-1234567890`,
+        Description: 'EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, as well as any managed workloads.',
+        VpcId: vpcId,
+        OwnerId: account,
+        IpPermissions: [ALL_TRAFFIC_SELF(clusterSg), tcpFromGroup(443, nodeSg)],
+        IpPermissionsEgress: EGRESS_ALL,
+        Tags: ec2Tags({ [`kubernetes.io/cluster/${name}`]: 'owned', 'aws:eks:cluster-name': name, Name: `eks-cluster-sg-${name}` }),
+      },
+      {
+        GroupId: controlPlaneSg,
+        GroupName: `${name}-control-plane`,
+        Description: 'additional control plane access',
+        VpcId: vpcId,
+        OwnerId: account,
+        IpPermissions: [tcp(443, '10.0.0.0/8')],
+        IpPermissionsEgress: EGRESS_ALL,
+        Tags: ec2Tags({ Name: `${name}-control-plane` }),
+      },
+      {
+        GroupId: nodeSg,
+        GroupName: `${name}-nodes`,
+        Description: 'worker nodes',
+        VpcId: vpcId,
+        OwnerId: account,
+        IpPermissions: [
+          ALL_TRAFFIC_SELF(nodeSg),
+          tcpFromGroup(443, clusterSg),
+          { ...tcpFromGroup(10250, clusterSg) },
+          ...(sshOpenToWorld ? [tcp(22, '0.0.0.0/0')] : []),
+        ],
+        IpPermissionsEgress: EGRESS_ALL,
+        Tags: ec2Tags({ [`kubernetes.io/cluster/${name}`]: 'owned', Name: `${name}-nodes` }),
+      },
+      ...otherSgs.map((g, k) => ({
+        GroupId: g,
+        GroupName: k === 0 ? `${name}-bastion` : `${name}-app-${k}`,
+        Description: k === 0 ? 'bastion hosts' : 'application (RDS, ALB, cache)',
+        VpcId: vpcId,
+        OwnerId: account,
+        IpPermissions: k === 0 ? [tcp(22, '203.0.113.0/24')] : [tcp(5432, '10.0.0.0/16'), tcp(443, '10.0.0.0/16')],
+        IpPermissionsEgress: EGRESS_ALL,
+        Tags: ec2Tags({ Name: `${name}-app-${k}` }),
+      })),
+    );
+
+    // Subnets, route tables, NACLs.
+    const nodeSubnets = Array.from({ length: nodeSubnetCount }, () => hexId('subnet', next()));
+    const publicSubnets = Array.from({ length: subnetsPerCluster - nodeSubnetCount }, () => hexId('subnet', next()));
+    const publicNodes = i % 11 === 5; // a node subnet that maps public IPs: nodes-no-public-ip
+    nodeSubnets.forEach((s, k) =>
+      subnets.push({
+        SubnetId: s,
+        VpcId: vpcId,
+        AvailabilityZone: azs[k % azs.length],
+        CidrBlock: `10.${i % 256}.${k * 16}.0/20`,
+        MapPublicIpOnLaunch: publicNodes && k === 0,
+        State: 'available',
+        OwnerId: account,
+        Tags: ec2Tags({ Name: `${name}-private-${k}`, 'kubernetes.io/role/internal-elb': '1', [`kubernetes.io/cluster/${name}`]: 'shared' }),
+      }),
+    );
+    publicSubnets.forEach((s, k) =>
+      subnets.push({
+        SubnetId: s,
+        VpcId: vpcId,
+        AvailabilityZone: azs[k % azs.length],
+        CidrBlock: `10.${i % 256}.${128 + k * 16}.0/20`,
+        MapPublicIpOnLaunch: true,
+        State: 'available',
+        OwnerId: account,
+        Tags: ec2Tags({ Name: `${name}-public-${k}`, 'kubernetes.io/role/elb': '1' }),
+      }),
+    );
+    const igw = hexId('igw', next());
+    const nat = hexId('nat', next());
+    const mainRt = hexId('rtb', next());
+    const privateRt = hexId('rtb', next());
+    const publicRt = hexId('rtb', next());
+    const local = { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', Origin: 'CreateRouteTable', State: 'active' };
+    const leakyRoute = i % 13 === 7; // node route table with a default route to the internet gateway: nodes-in-private-subnets
+    routeTables.push(
+      { RouteTableId: mainRt, VpcId: vpcId, OwnerId: account, Routes: [local], Associations: [{ Main: true, RouteTableId: mainRt, RouteTableAssociationId: hexId('rtbassoc', next()) }], Tags: [] },
+      {
+        RouteTableId: privateRt,
+        VpcId: vpcId,
+        OwnerId: account,
+        Routes: [local, leakyRoute ? { DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw, State: 'active' } : { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: nat, State: 'active' }],
+        Associations: nodeSubnets.map((s) => ({ Main: false, SubnetId: s, RouteTableId: privateRt, RouteTableAssociationId: hexId('rtbassoc', next()) })),
+        Tags: ec2Tags({ Name: `${name}-private` }),
+      },
+      {
+        RouteTableId: publicRt,
+        VpcId: vpcId,
+        OwnerId: account,
+        Routes: [local, { DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw, State: 'active' }],
+        Associations: publicSubnets.map((s) => ({ Main: false, SubnetId: s, RouteTableId: publicRt, RouteTableAssociationId: hexId('rtbassoc', next()) })),
+        Tags: ec2Tags({ Name: `${name}-public` }),
+      },
+    );
+    const defaultNacl = hexId('acl', next());
+    const nodeNacl = hexId('acl', next());
+    const allowAll = (egress: boolean) => ({ RuleNumber: 100, Protocol: '-1', RuleAction: 'allow', Egress: egress, CidrBlock: '0.0.0.0/0' });
+    const denyAll = (egress: boolean) => ({ RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: egress, CidrBlock: '0.0.0.0/0' });
+    const naclOpen = i % 9 === 2; // node NACL lets SSH in from anywhere: nacl-blocks-ssh
+    networkAcls.push(
+      {
+        NetworkAclId: defaultNacl,
+        VpcId: vpcId,
+        IsDefault: true,
+        OwnerId: account,
+        Entries: [allowAll(false), allowAll(true), denyAll(false), denyAll(true)],
+        Associations: publicSubnets.map((s) => ({ SubnetId: s, NetworkAclId: defaultNacl, NetworkAclAssociationId: hexId('aclassoc', next()) })),
+        Tags: [],
+      },
+      {
+        NetworkAclId: nodeNacl,
+        VpcId: vpcId,
+        IsDefault: false,
+        OwnerId: account,
+        Entries: [
+          ...(naclOpen ? [] : [{ RuleNumber: 90, Protocol: '6', RuleAction: 'deny', Egress: false, CidrBlock: '0.0.0.0/0', PortRange: { From: 22, To: 22 } }]),
+          allowAll(false),
+          allowAll(true),
+          denyAll(false),
+          denyAll(true),
+        ],
+        Associations: nodeSubnets.map((s) => ({ SubnetId: s, NetworkAclId: nodeNacl, NetworkAclAssociationId: hexId('aclassoc', next()) })),
+        Tags: ec2Tags({ Name: `${name}-nodes` }),
+      },
+    );
+
+    // Cluster.
+    const tagged = i % 9 !== 4;
+    const tags = tagged ? { owner: `team-${i % 7}`, environment: i % 2 ? 'prod' : 'staging' } : { owner: `team-${i % 7}` };
+    const publicEndpoint = i % 7 === 2;
+    clusters.push({
+      name,
+      arn,
+      createdAt,
+      version: '1.31',
+      endpoint: `https://${(0xabc000 + i).toString(16).toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
+      roleArn: `arn:aws:iam::${account}:role/${name}-cluster`,
+      resourcesVpcConfig: {
+        subnetIds: [...nodeSubnets, ...publicSubnets],
+        securityGroupIds: [controlPlaneSg],
+        clusterSecurityGroupId: clusterSg,
+        vpcId,
+        endpointPublicAccess: publicEndpoint || i % 2 === 0,
+        endpointPrivateAccess: true,
+        publicAccessCidrs: publicEndpoint ? ['0.0.0.0/0'] : ['198.51.100.0/24'],
+      },
+      kubernetesNetworkConfig: { serviceIpv4Cidr: '172.20.0.0/16', ipFamily: 'ipv4' },
+      logging: {
+        clusterLogging: [
+          { types: i % 8 === 5 ? ['api'] : ['api', 'audit', 'authenticator'], enabled: true },
+          { types: i % 8 === 5 ? ['audit', 'authenticator', 'controllerManager', 'scheduler'] : ['controllerManager', 'scheduler'], enabled: false },
+        ],
+      },
+      identity: { oidc: { issuer: `https://oidc.eks.${region}.amazonaws.com/id/${(0xdef000 + i).toString(16).toUpperCase()}` } },
+      status: 'ACTIVE',
+      certificateAuthority: { data: 'LS0tLS1CRUdJTi...' },
+      platformVersion: 'eks.12',
+      accessConfig: { authenticationMode: mode, bootstrapClusterCreatorAdminPermissions: true },
+      tags,
+    });
+
+    // Node groups, launch templates, instances.
+    const ngNames: string[] = [];
+    const ltIds: string[] = [];
+    const raSgs: string[] = [];
+    for (let j = 0; j < params.nodegroupsPerCluster; j++) {
+      const ngName = `ng-${j}`;
+      ngNames.push(ngName);
+      const kind = j % 3; // 0: EKS defaults, 1: launch template, 2: SSH remote access
+      const asg = `eks-${ngName}-${name}-${(0x100 + j).toString(16)}`;
+      const ng: Json = {
+        nodegroupName: ngName,
+        clusterName: name,
+        nodegroupArn: `arn:aws:eks:${region}:${account}:nodegroup/${name}/${ngName}/00000000-0000-0000-0000-${String(i * 100 + j).padStart(12, '0')}`,
+        version: '1.31',
+        status: 'ACTIVE',
+        capacityType: 'ON_DEMAND',
+        scalingConfig: { minSize: 2, maxSize: 6, desiredSize: 2 },
+        instanceTypes: kind === 1 ? undefined : ['m6i.large'],
+        subnets: nodeSubnets,
+        amiType: 'AL2023_x86_64_STANDARD',
+        nodeRole: nodeRoleArn,
+        createdAt,
+        modifiedAt: createdAt,
+        resources: { autoScalingGroups: [{ name: asg }] },
+        tags: tagged || j > 0 ? { owner: `team-${i % 7}`, environment: 'prod' } : { owner: `team-${i % 7}` },
+      };
+      if (kind === 1) {
+        const ltId = hexId('lt', next());
+        ltIds.push(ltId);
+        ng.launchTemplate = { id: ltId, name: `${name}-${ngName}`, version: '2' };
+        for (const v of [1, 2]) {
+          launchTemplateVersions.push({
+            LaunchTemplateId: ltId,
+            LaunchTemplateName: `${name}-${ngName}`,
+            VersionNumber: v,
+            DefaultVersion: v === 2,
+            CreateTime: createdAt,
+            LaunchTemplateData: {
+              SecurityGroupIds: [nodeSg, clusterSg],
+              ...(v === 1 ? { KeyName: 'legacy-key' } : {}),
+              MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
+              TagSpecifications: [{ ResourceType: 'instance', Tags: ec2Tags({ Name: `${name}-${ngName}` }) }],
+            },
+          });
+        }
+      }
+      if (kind === 2) {
+        const raSg = hexId('sg', next());
+        raSgs.push(raSg);
+        ng.remoteAccess = { ec2SshKey: 'ops-key', sourceSecurityGroups: [bastionSg] };
+        (ng.resources as Json).remoteAccessSecurityGroup = raSg;
+        securityGroups.push({
+          GroupId: raSg,
+          GroupName: `eks-remoteAccess-${(0x5000 + i * 10 + j).toString(16)}`,
+          Description: 'Security group for all nodes in the nodeGroup to allow SSH access',
+          VpcId: vpcId,
+          OwnerId: account,
+          IpPermissions: [tcpFromGroup(22, bastionSg)],
+          IpPermissionsEgress: EGRESS_ALL,
+          Tags: ec2Tags({ 'eks:cluster-name': name, 'eks:nodegroup-name': ngName }),
+        });
+      }
+      nodegroups.push(ng);
+      const groups = kind === 1 ? [nodeSg, clusterSg] : kind === 2 ? [clusterSg, lastOf(raSgs)] : [clusterSg];
+      for (let k = 0; k < 2; k++) {
+        const subnetId = nodeSubnets[k % nodeSubnets.length];
+        instances.push(instance(hexId('i', next()), subnetId, vpcId, groups, {
+          'eks:cluster-name': name,
+          'eks:nodegroup-name': ngName,
+          [`kubernetes.io/cluster/${name}`]: 'owned',
+          'aws:autoscaling:groupName': asg,
+        }, kind === 2 ? 'ops-key' : undefined, createdAt));
+      }
+    }
+    // Every fourth cluster also runs self-managed nodes.
+    if (i % 4 === 1) {
+      for (let k = 0; k < 2; k++) {
+        instances.push(instance(hexId('i', next()), nodeSubnets[k % nodeSubnets.length], vpcId, [nodeSg], { [`kubernetes.io/cluster/${name}`]: 'owned', Name: `${name}-self-managed` }, undefined, createdAt));
+      }
+    }
+
+    // Access entries, add-ons, Kubernetes objects, the CreateCluster record.
+    const principals: string[] = [];
+    const entry = (principalArn: string, type: string, groups: string[], policies: string[], at: string) => {
+      principals.push(principalArn);
+      accessEntries.push({
+        clusterName: name,
+        principalArn,
+        accessEntryArn: `arn:aws:eks:${region}:${account}:access-entry/${name}/role/${account}/${principalArn.split('/').pop()}/${(0x9000 + principals.length).toString(16)}`,
+        kubernetesGroups: groups,
+        createdAt: at,
+        modifiedAt: at,
+        username: principalArn,
+        type,
+        associatedAccessPolicies: policies.map((p) => ({
+          policyArn: `arn:aws:eks::aws:cluster-access-policy/${p}`,
+          accessScope: { type: 'cluster', namespaces: [] },
+          associatedAt: at,
+          modifiedAt: at,
+        })),
+      });
+    };
+    if (mode !== 'CONFIG_MAP') {
+      if (i % 4 === 0) entry(creatorArn, 'STANDARD', [], ['AmazonEKSClusterAdminPolicy'], createdAt);
+      entry(nodeRoleArn, 'EC2_LINUX', ['system:nodes'], [], createdAt);
+      entry(`arn:aws:iam::${account}:role/platform-viewers`, 'STANDARD', ['viewers'], ['AmazonEKSViewPolicy'], iso(30));
+    }
+    addons.push(
+      {
+        addonName: 'vpc-cni',
+        clusterName: name,
+        addonVersion: 'v1.19.0-eksbuild.1',
+        status: 'ACTIVE',
+        addonArn: `arn:aws:eks:${region}:${account}:addon/${name}/vpc-cni/1`,
+        createdAt,
+        modifiedAt: createdAt,
+        ...(i % 5 === 1 ? {} : { configurationValues: JSON.stringify({ env: { AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true', ENI_CONFIG_LABEL_DEF: 'topology.kubernetes.io/zone' } }) }),
+      },
+      { addonName: 'kube-proxy', clusterName: name, addonVersion: 'v1.31.0-eksbuild.2', status: 'ACTIVE', createdAt, modifiedAt: createdAt },
+      { addonName: 'coredns', clusterName: name, addonVersion: 'v1.11.3-eksbuild.1', status: 'ACTIVE', createdAt, modifiedAt: createdAt },
+    );
+    const mapRoles = [`- rolearn: ${nodeRoleArn}`, '  username: system:node:{{EC2PrivateDNSName}}', '  groups:', '    - system:bootstrappers', '    - system:nodes'];
+    if (i % 12 === 6) mapRoles.push(`- rolearn: arn:aws:iam::${account}:role/break-glass`, '  username: break-glass', '  groups:', '    - system:masters');
+    kubernetes[name] = {
+      awsAuth: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'aws-auth', namespace: 'kube-system' }, data: { mapRoles: mapRoles.join('\n') + '\n' } },
+      clusterRoleBindings: [
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name: 'cluster-admin' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:masters' }],
+        },
+      ],
+      namespaces: ['default', 'kube-system', 'kube-public', 'apps'].map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } })),
+      networkPolicies: [],
+      calicoGlobalNetworkPolicies: [],
+    };
+    const creationRecord = {
+      eventVersion: '1.09',
+      userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${account}:assumed-role/eks-creator/ci`, accountId: account, sessionContext: { sessionIssuer: { type: 'Role', arn: creatorArn, accountId: account, userName: 'eks-creator' } } },
+      eventTime: createdAt.replace(/\.\d{3}Z$/, 'Z'),
+      eventSource: 'eks.amazonaws.com',
+      eventName: 'CreateCluster',
+      awsRegion: region,
+      sourceIPAddress: '198.51.100.10',
+      userAgent: 'aws-cli/2.17.0',
+      requestParameters: { name, roleArn: `arn:aws:iam::${account}:role/${name}-cluster`, accessConfig: { authenticationMode: mode, bootstrapClusterCreatorAdminPermissions: true } },
+      responseElements: { cluster: { name, arn } },
+      eventID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      readOnly: false,
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: account,
+    };
+    cloudtrailEvents.push({
+      EventId: creationRecord.eventID,
+      EventName: 'CreateCluster',
+      EventSource: 'eks.amazonaws.com',
+      EventTime: createdAt,
+      Username: 'ci',
+      ReadOnly: 'false',
+      Resources: [{ ResourceType: 'AWS::EKS::Cluster', ResourceName: name }],
+      CloudTrailEvent: JSON.stringify(creationRecord),
+    });
+
+    index.push({
+      name,
+      arn,
+      vpcId,
+      clusterSecurityGroupId: clusterSg,
+      controlPlaneSecurityGroupId: controlPlaneSg,
+      nodeSecurityGroupId: nodeSg,
+      remoteAccessSecurityGroupIds: raSgs,
+      otherSecurityGroupIds: otherSgs,
+      nodeSubnetIds: nodeSubnets,
+      publicSubnetIds: publicSubnets,
+      mainRouteTableId: mainRt,
+      privateRouteTableId: privateRt,
+      publicRouteTableId: publicRt,
+      nodeNetworkAclId: nodeNacl,
+      defaultNetworkAclId: defaultNacl,
+      nodegroups: ngNames,
+      launchTemplateIds: ltIds,
+      accessEntryPrincipalArns: principals,
+    });
+  }
+
+  const trailArn = `arn:aws:cloudtrail:${region}:${account}:trail/organization-trail`;
+  const world = {
+    account,
+    region,
+    eks: { clusters, nodegroups, accessEntries, addons },
+    ec2: { securityGroups, subnets, routeTables, networkAcls, launchTemplateVersions, instances },
+    cloudtrail: {
+      trails: [{ Name: 'organization-trail', TrailARN: trailArn, HomeRegion: region, IsMultiRegionTrail: true, S3BucketName: 'audit-logs', LogFileValidationEnabled: true, IncludeGlobalServiceEvents: true }],
+      trailStatus: { [trailArn]: { IsLogging: true, StartLoggingTime: iso(500), LatestDeliveryTime: iso(0) } },
+      eventSelectors: { [trailArn]: { EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true, ExcludeManagementEventSources: [] }] } },
+    },
+    kubernetes,
+    cloudtrailEvents,
+  };
+  return { world, clusters: index, account, region };
+}
+
+function lastOf(items: string[]): string {
+  return items[items.length - 1];
+}
+
+function instance(id: string, subnetId: string, vpcId: string, groups: string[], tags: Record<string, string>, keyName: string | undefined, launchTime: string): Json {
+  return {
+    InstanceId: id,
+    InstanceType: 'm6i.large',
+    SubnetId: subnetId,
+    VpcId: vpcId,
+    LaunchTime: launchTime,
+    PrivateIpAddress: '10.0.1.10',
+    ...(keyName ? { KeyName: keyName } : {}),
+    State: { Code: 16, Name: 'running' },
+    SecurityGroups: groups.map((g) => ({ GroupId: g, GroupName: g })),
+    NetworkInterfaces: [{ SubnetId: subnetId, VpcId: vpcId, Groups: groups.map((g) => ({ GroupId: g, GroupName: g })) }],
+    Tags: ec2Tags(tags),
+  };
+}

@@ -1,0 +1,295 @@
+#!/usr/bin/env node
+// `npm run bench [-- --json] [options]`: API calls, latency, CPU and memory per event family and for the sweep,
+// against a naive re-scan-everything baseline in the same run, plus handler cold starts. See docs/PERFORMANCE.md.
+// With --json, stdout carries the JSON report and nothing else; progress goes to stderr.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { coldStart } from './coldStart.mjs';
+
+process.chdir(resolve(dirname(fileURLToPath(import.meta.url)), '..'));
+
+const USAGE = `usage: npm run bench -- [--json] [--sizes 1,20,200] [--latency MS] [--concurrency N] [--events N]
+       [--baseline-events N] [--sweep-concurrency N] [--nodegroups N] [--security-groups N] [--subnets N]
+       [--load-runs N] [--dependency-runs N] [--no-cold-start] [--real-time]`;
+
+function parseArgs(argv) {
+  const o = {
+    json: false,
+    sizes: [1, 20, 200],
+    latency: 30,
+    concurrency: 10,
+    events: 20,
+    baselineEvents: 3,
+    sweepConcurrency: 4,
+    nodegroups: undefined,
+    securityGroups: undefined,
+    subnets: undefined,
+    loadRuns: 15,
+    dependencyRuns: 9,
+    coldStart: true,
+    realTime: false,
+  };
+  const nums = { '--latency': 'latency', '--concurrency': 'concurrency', '--events': 'events', '--baseline-events': 'baselineEvents', '--sweep-concurrency': 'sweepConcurrency', '--nodegroups': 'nodegroups', '--security-groups': 'securityGroups', '--subnets': 'subnets', '--load-runs': 'loadRuns', '--dependency-runs': 'dependencyRuns' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') o.json = true;
+    else if (a === '--no-cold-start') o.coldStart = false;
+    else if (a === '--real-time') o.realTime = true;
+    else if (a === '--sizes') {
+      o.sizes = String(argv[++i]).split(',').map(Number);
+      if (!o.sizes.length || o.sizes.some((n) => !Number.isInteger(n) || n < 1)) fail(`--sizes: expected cluster counts such as 1,20,200`);
+      o.sizes.sort((a, b) => a - b);
+    } else if (a in nums) {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v < (a === '--latency' ? 0 : 1)) fail(`${a}: expected a positive number, got ${argv[i]}`);
+      o[nums[a]] = v;
+    } else if (a === '--help' || a === '-h') {
+      process.stderr.write(USAGE + '\n');
+      process.exit(0);
+    } else fail(`unknown option ${a}\n${USAGE}`);
+  }
+  return o;
+}
+
+function fail(msg) {
+  process.stderr.write(`bench: ${msg}\n`);
+  process.exit(2);
+}
+
+const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
+const opts = parseArgs(process.argv.slice(2));
+const started = Date.now();
+
+// TypeScript is bundled with esbuild (no ts-node here); the bundle is private to this run.
+const work = mkdtempSync(join(tmpdir(), 'eks-drift-bench-'));
+const measureJs = join(work, 'measure.cjs');
+await build({
+  entryPoints: ['bench/measure.ts'],
+  outfile: measureJs,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+  sourcemap: 'inline',
+  logLevel: 'warning',
+});
+
+/** One measurement phase in its own process, so its peak memory is its own. */
+function phase(name, clusters, events) {
+  const args = [
+    '--enable-source-maps',
+    measureJs,
+    '--phase', name,
+    '--clusters', String(clusters),
+    '--latency', String(opts.latency),
+    '--concurrency', String(opts.concurrency),
+    '--events', String(events),
+    '--sweep-concurrency', String(opts.sweepConcurrency),
+  ];
+  if (opts.nodegroups !== undefined) args.push('--nodegroups', String(opts.nodegroups));
+  if (opts.securityGroups !== undefined) args.push('--security-groups', String(opts.securityGroups));
+  if (opts.subnets !== undefined) args.push('--subnets', String(opts.subnets));
+  if (opts.realTime) args.push('--real-time');
+  const r = spawnSync(process.execPath, args, {
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  if (r.status !== 0) throw new Error(`phase ${name} (${clusters} clusters) failed with status ${r.status}`);
+  return JSON.parse(r.stdout);
+}
+
+const round = (n, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+let report;
+try {
+  const sizes = {};
+  for (const n of opts.sizes) {
+    log(`account of ${n} cluster(s): pipeline`);
+    const pipeline = phase('pipeline', n, opts.events);
+    log(`account of ${n} cluster(s): naive baseline`);
+    const baseline = phase('baseline', n, opts.baselineEvents);
+    sizes[n] = { pipeline, baseline };
+  }
+  const largest = opts.sizes[opts.sizes.length - 1];
+  log(`rule evaluation CPU over ${largest} full cluster views`);
+  const rules = phase('rules', largest, 1);
+
+  const familiesOf = (n) => {
+    const { pipeline, baseline } = sizes[n];
+    return Object.fromEntries(
+      Object.entries(pipeline.families).map(([family, p]) => {
+        const b = baseline.families[family];
+        return [
+          family,
+          {
+            apiCalls: { mean: p.apiCalls.mean, max: p.apiCalls.max },
+            baselineApiCalls: { mean: b.apiCalls.mean },
+            baselineToEventCallRatio: p.apiCalls.mean ? round(b.apiCalls.mean / p.apiCalls.mean, 1) : null,
+            evalMs: p.evalMs,
+            cpuMsPerEvent: p.cpuMsPerEvent,
+            baselineEvalMs: b.evalMs,
+            baselineCpuMsPerEvent: b.cpuMsPerEvent,
+            peakHeapUsedMb: p.peakHeapUsedMb,
+            baselinePeakHeapUsedMb: b.peakHeapUsedMb,
+            ioMs: p.ioMs,
+            computeMs: p.computeMs,
+            kubernetesCalls: p.kubernetesCalls,
+            clustersPerEvent: p.clustersPerEvent,
+            statuses: p.statuses,
+            eventNames: p.eventNames,
+            meanCallsByOperation: p.meanCallsByOperation,
+            maxConcurrentCalls: p.maxConcurrentCalls,
+            coldIndex: p.coldIndex,
+            baselineMeanCallsByOperation: b.meanCallsByOperation,
+          },
+        ];
+      }),
+    );
+  };
+
+  const big = sizes[largest];
+  const sweep = big.pipeline.sweep;
+  const cold = opts.coldStart ? await coldStart({ runs: opts.loadRuns, dependencyRuns: opts.dependencyRuns, log }) : { handlers: [], sdkUnbundledLoadMs: null };
+
+  report = {
+    clusters: largest,
+    families: familiesOf(largest),
+    sweep: {
+      clusters: sweep.clusters,
+      simulatedSeconds: sweep.simulatedSeconds,
+      maxConcurrentCalls: sweep.maxConcurrentCalls,
+      apiCalls: sweep.apiCalls,
+      apiCallsPerCluster: sweep.apiCallsPerCluster,
+      maxWantedCalls: sweep.maxWantedCalls,
+      concurrency: sweep.concurrency,
+      computeSeconds: sweep.computeSeconds,
+      cpuSeconds: sweep.cpuSeconds,
+      rateLimitWaitSeconds: sweep.rateLimitWaitSeconds,
+      kubernetesCalls: sweep.kubernetesCalls,
+      callsByOperation: sweep.callsByOperation,
+      errors: sweep.errors,
+      byConcurrency: big.pipeline.sweepByConcurrency,
+      whatIf: big.pipeline.sweepWhatIf,
+    },
+    clusterIndexBuild: big.pipeline.indexBuild,
+    handlers: cold.handlers,
+    sdkUnbundledLoadMs: cold.sdkUnbundledLoadMs,
+    peakRssMb: big.pipeline.memory.end.peakRssMb,
+    memory: {
+      pipeline: big.pipeline.memory,
+      baseline: big.baseline.memory,
+      note: 'afterWorld is the synthetic account held in memory by the bench (a Lambda does not hold it); peakRssMb is the pipeline process peak',
+    },
+    evaluation: { cpuMsPerCluster: rules.cpuMsPerCluster, clusters: rules.clusters, repeats: rules.repeats },
+    coldStart: opts.coldStart
+      ? {
+          sdkUnbundledClients: cold.sdkUnbundledClients,
+          sdkUnbundledFor: cold.representativeHandler,
+          sdkUnbundledLoadCpuMs: cold.sdkUnbundledLoadCpuMs,
+          emptyProcessLoadMs: cold.emptyLoadMs,
+          runs: cold.loadRuns,
+          dependencyCosts: cold.dependencyCosts,
+        }
+      : null,
+    bySize: Object.fromEntries(
+      opts.sizes.map((n) => [
+        n,
+        {
+          world: sizes[n].pipeline.world,
+          sweep: { simulatedSeconds: sizes[n].pipeline.sweep.simulatedSeconds, apiCalls: sizes[n].pipeline.sweep.apiCalls, maxConcurrentCalls: sizes[n].pipeline.sweep.maxConcurrentCalls },
+          families: Object.fromEntries(
+            Object.entries(familiesOf(n)).map(([f, v]) => [f, { apiCalls: v.apiCalls, baselineApiCalls: v.baselineApiCalls, baselineToEventCallRatio: v.baselineToEventCallRatio, evalMs: v.evalMs, cpuMsPerEvent: v.cpuMsPerEvent }]),
+          ),
+        },
+      ]),
+    ),
+    settings: {
+      latencyMs: opts.latency,
+      concurrencyLimit: opts.concurrency,
+      eventsPerFamily: opts.events,
+      baselineEventsPerFamily: opts.baselineEvents,
+      sweepConcurrency: opts.sweepConcurrency,
+      clock: opts.realTime ? 'real' : 'virtual',
+      node: process.version,
+      date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+      seconds: round((Date.now() - started) / 1000, 1),
+    },
+  };
+  report.targets = targets(report);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+function targets(r) {
+  const sg = r.families.securityGroup;
+  const t = [];
+  const add = (name, target, actual, met) => t.push({ name, target, actual, met });
+  if (sg) {
+    add('securityGroup calls vs naive baseline', '<= 1/20 of baseline', `1/${sg.baselineToEventCallRatio}`, sg.baselineToEventCallRatio !== null && sg.baselineToEventCallRatio >= 20);
+    add('securityGroup calls per event', '<= 12 (max)', sg.apiCalls.max, sg.apiCalls.max <= 12);
+  }
+  add(`sweep of ${r.sweep.clusters} clusters`, '< 60 s simulated', r.sweep.simulatedSeconds, r.sweep.simulatedSeconds < 60);
+  add('sweep concurrent calls', '<= 10', r.sweep.maxConcurrentCalls, r.sweep.maxConcurrentCalls <= 10);
+  add('rule evaluation CPU per cluster', '< 2 ms (mean)', r.evaluation.cpuMsPerCluster.mean, r.evaluation.cpuMsPerCluster.mean < 2);
+  for (const h of r.handlers) {
+    add(`${h.name} bundle size`, '< 1 MB (1,000,000 bytes)', h.bytes, h.bytes < 1_000_000);
+    add(`${h.name} load time`, '< 120 ms', h.loadMs, h.loadMs < 120);
+  }
+  return t;
+}
+
+if (opts.json) {
+  process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+} else {
+  printHuman(report);
+}
+
+function table(rows, headers) {
+  const cells = [headers, ...rows].map((r) => r.map((c) => String(c ?? '')));
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  return cells.map((r, k) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ') + (k === 0 ? '\n' + widths.map((w) => '-'.repeat(w)).join('  ') : '')).join('\n');
+}
+
+function printHuman(r) {
+  const out = [];
+  out.push(`eks-drift bench — ${r.clusters} clusters, ${r.settings.latencyMs} ms per call, at most ${r.settings.concurrencyLimit} concurrent calls (${r.settings.clock} clock)\n`);
+  out.push('Per event (this pipeline vs the naive re-scan of the whole account):');
+  out.push(
+    table(
+      Object.entries(r.families).map(([f, v]) => [f, v.apiCalls.mean, v.apiCalls.max, v.baselineApiCalls.mean, v.baselineToEventCallRatio, v.evalMs.p50, v.evalMs.p99, v.baselineEvalMs.p50, v.cpuMsPerEvent, v.baselineCpuMsPerEvent]),
+      ['family', 'calls', 'max', 'naive', 'ratio', 'p50 ms', 'p99 ms', 'naive p50', 'cpu ms', 'naive cpu'],
+    ),
+  );
+  out.push('');
+  out.push(`Sweep: ${r.sweep.clusters} clusters, ${r.sweep.apiCalls} calls (${r.sweep.apiCallsPerCluster}/cluster), ${r.sweep.simulatedSeconds} s simulated, ${r.sweep.maxConcurrentCalls} concurrent calls max (wanted ${r.sweep.maxWantedCalls}), cluster concurrency ${r.sweep.concurrency}`);
+  const w = r.sweep.whatIf.lookupEventsOncePerSweep;
+  out.push(`  what-if, CreateCluster records read once per sweep: ${w.simulatedSeconds} s, ${w.apiCalls} calls; by cluster concurrency: ${Object.entries(r.sweep.byConcurrency).map(([c, v]) => `${c} → ${v.simulatedSeconds} s`).join(', ')}`);
+  out.push(`Cluster index build (first event of a cold container that needs it): ${r.clusterIndexBuild.apiCalls} calls, ${r.clusterIndexBuild.simulatedSeconds} s simulated`);
+  out.push(`Rule evaluation CPU per cluster: mean ${r.evaluation.cpuMsPerCluster.mean} ms, p99 ${r.evaluation.cpuMsPerCluster.p99} ms`);
+  out.push(`Peak RSS (pipeline process, incl. the synthetic account): ${r.peakRssMb} MB`);
+  if (r.handlers.length) {
+    out.push('');
+    out.push(`Cold start (median of ${r.coldStart.runs} fresh processes; same SDK clients unbundled: ${r.sdkUnbundledLoadMs} ms):`);
+    out.push(table(r.handlers.map((h) => [h.name, h.bytes, h.loadMs, h.loadCpuMs, h.sdkUnbundledLoadMs]), ['handler', 'bytes', 'load ms', 'cpu ms', 'SDK unbundled ms']));
+    const d = r.coldStart.dependencyCosts;
+    out.push('');
+    out.push(`What each dependency of ${d.handler} costs (rebuilt without it, median of ${d.runs}; wall-time deltas are noisy on a shared machine, CPU deltas less so):`);
+    out.push(table(d.dependencies.map((x) => [x.package, x.bytes, x.loadMs, x.loadCpuMs]), ['package', 'bytes', 'load ms', 'cpu ms']));
+  }
+  out.push('');
+  out.push('Targets:');
+  out.push(table(r.targets.map((t) => [t.name, t.target, t.actual, t.met ? 'met' : 'MISSED']), ['target', 'wanted', 'actual', '']));
+  out.push('');
+  out.push('Smaller accounts:');
+  for (const [n, s] of Object.entries(r.bySize)) {
+    out.push(`  ${n} cluster(s): sweep ${s.sweep.apiCalls} calls / ${s.sweep.simulatedSeconds} s; ` + Object.entries(s.families).map(([f, v]) => `${f} ${v.apiCalls.mean} vs ${v.baselineApiCalls.mean}`).join(', '));
+  }
+  process.stdout.write(out.join('\n') + '\n');
+}
