@@ -109,7 +109,7 @@ describe('serverless package (CloudFormation template)', () => {
     for (const a of actions) expect(a).not.toMatch(/\*/);
     const writes = actions.filter((a) => !/^(ec2|eks|cloudtrail):(Describe|List|Get|Lookup)/.test(a));
     expect(writes.sort()).toEqual(
-      ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage'].sort(),
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage'].sort(),
     );
     for (const s of statements) {
       const a = Array.isArray(s.Action) ? s.Action : [s.Action];
