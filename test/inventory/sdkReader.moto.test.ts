@@ -23,6 +23,8 @@ import { EKSClient, CreateClusterCommand, CreateNodegroupCommand } from '@aws-sd
 import { SdkReader } from '../../src/inventory/sdkReader';
 import { buildClusterView } from '../../src/inventory/buildView';
 import { snapshotAccount } from '../../src/inventory/snapshot';
+import { evaluateCluster } from '../../src/rules/evaluate';
+import { defaultConfig } from '../../src/config';
 import { parseWorld } from '../../src/inventory/world';
 import { WorldReader } from '../../src/inventory/worldReader';
 import type { ClusterView, ViewPart } from '../../src/inventory/view';
@@ -224,5 +226,11 @@ describeWithMoto('SdkReader against moto', () => {
     const replayed = (await buildClusterView(new WorldReader(world), 'prod', new Set(ALL), ids))!;
     expect(plain(replayed)).toEqual(plain(liveView));
     expect(replayed.creatorEvent?.EventId).toBe('ev-1');
+
+    // `scan` of the live account and `scan --world` of its snapshot: the same findings, and not none.
+    const liveScan = evaluateCluster(liveView, defaultConfig);
+    const worldScan = evaluateCluster(replayed, defaultConfig);
+    expect(liveScan.findings.map((f) => `${f.ruleId} ${f.resourceId}`)).toEqual(expect.arrayContaining([`no-internet-ssh ${s.sgLt1}`]));
+    expect(worldScan).toEqual(liveScan);
   });
 });
