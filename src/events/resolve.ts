@@ -133,12 +133,7 @@ async function resolveSecurityGroups(
     const known = warm?.usingSecurityGroup(id) ?? [];
     if (!add([...tagged, ...known])) untagged.push(id);
   }
-  if (!untagged.length) return;
-  const idx = await index();
-  const misses = untagged.filter((id) => !add(idx.usingSecurityGroup(id)));
-  if (!misses.length) return;
-  const fromInstances = await clustersOfInstances(reader, [{ Name: 'instance.group-id', Values: misses }]);
-  if (!add(fromInstances)) unused.push(`${misses.join(', ')} ${misses.length > 1 ? 'are' : 'is'} not used by any EKS cluster`);
+  await resolveUntagged(reader, untagged, index, (idx, id) => idx.usingSecurityGroup(id), 'instance.group-id', add, unused);
 }
 
 /**
@@ -158,11 +153,24 @@ async function resolveSubnets(
   if (missing.length) for (const sub of await reader.describeSubnets({ subnetIds: missing })) if (sub.SubnetId) known.set(sub.SubnetId, sub);
   const warm = cache?.peek(reader);
   const untagged = ids.filter((id) => !add([...clustersFromTags(known.get(id)?.Tags), ...(warm?.usingSubnet(id) ?? [])]));
+  await resolveUntagged(reader, untagged, index, (idx, id) => idx.usingSubnet(id), 'subnet-id', add, unused);
+}
+
+/** What tags did not place, for groups and subnets alike: the cluster index, then the instances using them (self-managed nodes). */
+async function resolveUntagged(
+  reader: AwsReader,
+  untagged: string[],
+  index: () => Promise<ClusterIndex>,
+  usedBy: (idx: ClusterIndex, id: string) => string[],
+  instanceFilter: string,
+  add: (names: Iterable<string>) => boolean,
+  unused: string[],
+): Promise<void> {
   if (!untagged.length) return;
   const idx = await index();
-  const misses = untagged.filter((id) => !add(idx.usingSubnet(id)));
+  const misses = untagged.filter((id) => !add(usedBy(idx, id)));
   if (!misses.length) return;
-  const fromInstances = await clustersOfInstances(reader, [{ Name: 'subnet-id', Values: misses }]);
+  const fromInstances = await clustersOfInstances(reader, [{ Name: instanceFilter, Values: misses }]);
   if (!add(fromInstances)) unused.push(`${misses.join(', ')} ${misses.length > 1 ? 'are' : 'is'} not used by any EKS cluster`);
 }
 
