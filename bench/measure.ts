@@ -11,7 +11,7 @@ import { WorldReader } from '../src/inventory/worldReader';
 import { buildAccountView, buildClusterView } from '../src/inventory/buildView';
 import type { AwsReader } from '../src/inventory/reader';
 import type { ClusterView, ViewPart } from '../src/inventory/view';
-import { evaluateAccount, evaluateCluster } from '../src/rules/evaluate';
+import { evaluateAccount, evaluateCluster } from '../src/rules/engine/evaluate';
 import { createClusterIndexCache } from '../src/events/resolve';
 import { MemoryFindingStore } from '../src/findings/memoryStore';
 import { processEvent, sweep, type PipelineDeps } from '../src/pipeline';

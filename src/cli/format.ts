@@ -1,6 +1,6 @@
 import type { Finding, NotEvaluated, Severity } from '../findings/finding';
 import { severityRank } from '../findings/finding';
-import type { Rule } from '../rules/rule';
+import type { Rule } from '../rules/engine/rule';
 import type { EventOutcome } from '../pipeline';
 import { JSON_SEPARATOR } from '../notify/message';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/main';
-import { RULES } from '../../src/rules/catalog';
+import { RULES } from '../../src/rules/engine/catalog';
 
 const root = join(__dirname, '../..');
 const WORLD = join(root, 'examples/demo-world.json');

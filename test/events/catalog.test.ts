@@ -3,7 +3,7 @@ import { classifyEvent } from '../../src/events/classify';
 import { matchesPattern } from '../../src/events/matcher';
 import { eventBridgePatterns } from '../../src/events/patterns';
 import { parseEvent } from '../../src/events/schema';
-import { RULES } from '../../src/rules/catalog';
+import { RULES } from '../../src/rules/engine/catalog';
 import { loadSample } from './support';
 
 const WATCHED: Record<string, [string, Family][]> = {

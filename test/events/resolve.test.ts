@@ -2,7 +2,7 @@ import { emptyRefs, type ResourceRefs } from '../../src/events/catalog';
 import { classifyEvent } from '../../src/events/classify';
 import { createClusterIndexCache, resolveAffectedClusters } from '../../src/events/resolve';
 import { buildClusterView } from '../../src/inventory/buildView';
-import { neededParts } from '../../src/rules/evaluate';
+import { neededParts } from '../../src/rules/engine/evaluate';
 import { WorldReader } from '../../src/inventory/worldReader';
 import { parseWorld } from '../../src/inventory/world';
 import { counting, demoReader, loadSample, worldReader } from './support';

@@ -23,7 +23,7 @@ import { EKSClient, CreateClusterCommand, CreateNodegroupCommand } from '@aws-sd
 import { SdkReader } from '../../src/inventory/sdkReader';
 import { buildClusterView } from '../../src/inventory/buildView';
 import { snapshotAccount } from '../../src/inventory/snapshot';
-import { evaluateCluster } from '../../src/rules/evaluate';
+import { evaluateCluster } from '../../src/rules/engine/evaluate';
 import { defaultConfig } from '../../src/config';
 import { parseWorld } from '../../src/inventory/world';
 import { WorldReader } from '../../src/inventory/worldReader';

@@ -4,8 +4,8 @@ import type { Finding } from '../../src/findings/finding';
 import { buildAccountView, buildClusterView } from '../../src/inventory/buildView';
 import { loadWorld } from '../../src/inventory/world';
 import { WorldReader } from '../../src/inventory/worldReader';
-import { RULES } from '../../src/rules/catalog';
-import { evaluateAccount, evaluateCluster, neededParts } from '../../src/rules/evaluate';
+import { RULES } from '../../src/rules/engine/catalog';
+import { evaluateAccount, evaluateCluster, neededParts } from '../../src/rules/engine/evaluate';
 
 const EXAMPLES = join(__dirname, '../../examples');
 const ids = { account: '111122223333', region: 'us-east-1' };

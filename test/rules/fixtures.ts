@@ -9,7 +9,7 @@ import { parseConfig, type Config } from '../../src/config';
 import type { Finding } from '../../src/findings/finding';
 import type { AccessEntryView, KubernetesState } from '../../src/inventory/reader';
 import type { AccountView, ClusterView, NodegroupView, SecurityGroupRole, SubnetView, TrailView, ViewPart } from '../../src/inventory/view';
-import { evaluateAccount, evaluateCluster } from '../../src/rules/evaluate';
+import { evaluateAccount, evaluateCluster } from '../../src/rules/engine/evaluate';
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';

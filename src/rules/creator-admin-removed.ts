@@ -1,0 +1,108 @@
+import type { ClusterView } from '../inventory/view';
+import type { AccessEntryView } from '../inventory/reader';
+import type { ClusterRule } from './engine/rule';
+import { authenticationMode, hasClusterAdminPolicy, principalKey, recordPrincipal, toTime, CLUSTER_ADMIN_POLICY } from './semantics/iam';
+import { hasPart, requirePart } from './engine/parts';
+import { RESOURCE } from './semantics/resources';
+
+/** How close to the cluster's creation an admin access entry must be created to count as the creator's bootstrap entry. */
+const BOOTSTRAP_WINDOW_MS = 10 * 60 * 1000;
+
+function creatorOf(view: ClusterView): { arn: string; type?: string; eventID?: string } | undefined {
+  if (!hasPart(view, 'creator') || !view.creatorEvent) return undefined;
+  const p = recordPrincipal(view.creatorEvent.record);
+  return p ? { ...p, eventID: view.creatorEvent.EventId } : undefined;
+}
+
+function entryEvidence(e: AccessEntryView): Record<string, unknown> {
+  return {
+    principalArn: e.principalArn,
+    type: e.type,
+    createdAt: e.createdAt instanceof Date ? e.createdAt.toISOString() : e.createdAt,
+    associatedAccessPolicies: (e.associatedAccessPolicies ?? []).map((p) => ({ policyArn: p.policyArn, accessScope: p.accessScope })),
+  };
+}
+
+/**
+ * The cluster creator must not keep permanent cluster admin.
+ * - CONFIG_MAP mode (or no accessConfig): the creator holds an invisible system:masters grant, so the rule is violated
+ *   unless the recorded ClusterRoleBindings show that no `cluster-admin` binding names the group `system:masters`
+ *   (the DESIGN's escape hatch). Kubernetes objects are required in this mode; when they were read but
+ *   clusterRoleBindings were not recorded, the EKS default binding cluster-admin → system:masters is assumed.
+ * - API / API_AND_CONFIG_MAP: violated while the creator's bootstrap access entry exists: an entry with
+ *   AmazonEKSClusterAdminPolicy for the creator — the CreateCluster record's principal (for AssumedRole the session
+ *   issuer role) when that record was found — else any entry with that policy created within 10 minutes of the
+ *   cluster. bootstrapClusterCreatorAdminPermissions alone is only what happened at creation and is not read.
+ */
+export const creatorAdminRemoved: ClusterRule = {
+  id: 'creator-admin-removed',
+  scope: 'cluster',
+  title: 'Cluster creator no longer holds cluster admin',
+  guideline: 'Dedicated IAM Role for EKS Cluster Creation',
+  severity: 'high',
+  description:
+    'The cluster creator still holds permanent cluster admin (CONFIG_MAP mode: the invisible system:masters grant; otherwise the creator\'s bootstrap access entry with AmazonEKSClusterAdminPolicy still exists).',
+  remediation:
+    'Switch the cluster to API authentication mode (aws eks update-cluster-config --access-config authenticationMode=API_AND_CONFIG_MAP, then API), grant admins their own access entries, and delete the creator\'s bootstrap entry (aws eks delete-access-entry --cluster-name <cluster> --principal-arn <creator ARN>).',
+  needs: ['accessEntries'],
+  mayNeed: ['kubernetes', 'creator'],
+  evaluate(view) {
+    const mode = authenticationMode(view.cluster);
+    const creator = creatorOf(view);
+    const creatorEvidence = creator ? { creator: creator.arn, creatorSource: `CreateCluster record ${creator.eventID ?? ''}`.trim() } : {};
+
+    if (mode === 'CONFIG_MAP') {
+      requirePart(view, 'kubernetes');
+      const bindings = view.kubernetes?.clusterRoleBindings;
+      const granting = bindings?.filter(
+        (b) => b.roleRef?.kind === 'ClusterRole' && b.roleRef.name === 'cluster-admin' && (b.subjects ?? []).some((s) => s.kind === 'Group' && s.name === 'system:masters'),
+      );
+      if (granting && granting.length === 0) return [];
+      return [
+        {
+          resourceType: RESOURCE.cluster,
+          resourceId: view.name,
+          message: `cluster ${view.name} runs in CONFIG_MAP mode: its creator${creator ? ` ${creator.arn}` : ''} keeps an invisible, irrevocable system:masters grant`,
+          evidence: {
+            field: 'accessConfig.authenticationMode',
+            authenticationMode: mode,
+            grant: 'system:masters (EKS cluster creator)',
+            clusterAdminBinding: granting ? granting.map((b) => b.metadata?.name) : 'not recorded; EKS default cluster-admin → system:masters assumed',
+            ...creatorEvidence,
+          },
+        },
+      ];
+    }
+
+    const admins = view.accessEntries.filter(hasClusterAdminPolicy);
+    let bootstrap: AccessEntryView[];
+    let how: string;
+    if (creator) {
+      const key = principalKey(creator.arn);
+      bootstrap = admins.filter((e) => e.principalArn && principalKey(e.principalArn) === key);
+      how = 'creator from the CreateCluster record';
+    } else {
+      const created = toTime(view.cluster.createdAt);
+      bootstrap = created === undefined ? [] : admins.filter((e) => {
+        const t = toTime(e.createdAt);
+        return t !== undefined && Math.abs(t - created) <= BOOTSTRAP_WINDOW_MS;
+      });
+      how = `no CreateCluster record; admin entry created within 10 minutes of the cluster`;
+    }
+    if (bootstrap.length === 0) return [];
+    const principal = bootstrap[0].principalArn;
+    return [
+      {
+        resourceType: RESOURCE.cluster,
+        resourceId: view.name,
+        message: `cluster creator ${principal} still holds ${CLUSTER_ADMIN_POLICY} on cluster ${view.name} through its bootstrap access entry`,
+        evidence: {
+          authenticationMode: mode,
+          identifiedBy: how,
+          ...creatorEvidence,
+          accessEntries: bootstrap.map(entryEvidence),
+        },
+      },
+    ];
+  },
+};

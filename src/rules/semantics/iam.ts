@@ -1,0 +1,85 @@
+import type { Cluster } from '@aws-sdk/client-eks';
+import { load as parse } from 'js-yaml';
+import type { AccessEntryView, KubeConfigMap } from '../../inventory/reader';
+
+export type AuthenticationMode = 'CONFIG_MAP' | 'API_AND_CONFIG_MAP' | 'API';
+
+/** accessConfig.authenticationMode; clusters created before access entries report none and run in CONFIG_MAP mode. */
+export function authenticationMode(cluster: Cluster): AuthenticationMode {
+  const m = cluster.accessConfig?.authenticationMode;
+  return m === 'API' || m === 'API_AND_CONFIG_MAP' ? m : 'CONFIG_MAP';
+}
+
+export interface AwsAuthMapping {
+  key: 'mapRoles' | 'mapUsers';
+  index: number;
+  arn: string;
+  username?: string;
+  groups: string[];
+}
+
+/**
+ * The IAM mappings of the aws-auth ConfigMap: `data.mapRoles` (rolearn) and `data.mapUsers` (userarn), each a YAML
+ * (or JSON) list inside a string. A value that does not parse throws, so the rule is not evaluated rather than passed.
+ */
+export function awsAuthMappings(cm: KubeConfigMap | undefined): AwsAuthMapping[] {
+  const out: AwsAuthMapping[] = [];
+  for (const key of ['mapRoles', 'mapUsers'] as const) {
+    const text = cm?.data?.[key];
+    if (text === undefined || text.trim() === '') continue;
+    let doc: unknown;
+    try {
+      doc = parse(text);
+    } catch (e) {
+      throw new Error(`aws-auth data.${key} is not valid YAML: ${(e as Error).message}`, { cause: e });
+    }
+    if (doc === null || doc === undefined) continue;
+    if (!Array.isArray(doc)) throw new Error(`aws-auth data.${key} is not a list`);
+    doc.forEach((item: unknown, index) => {
+      if (!item || typeof item !== 'object') return;
+      const rec = item as Record<string, unknown>;
+      const arn = key === 'mapRoles' ? rec.rolearn : rec.userarn;
+      if (typeof arn !== 'string') return;
+      const groups = Array.isArray(rec.groups) ? rec.groups.filter((g): g is string => typeof g === 'string') : [];
+      out.push({ key, index, arn, username: typeof rec.username === 'string' ? rec.username : undefined, groups });
+    });
+  }
+  return out;
+}
+
+/**
+ * Comparable identity of an IAM principal ARN: roles by account + name (paths dropped, assumed-role session ARNs
+ * reduced to their role), users likewise, anything else as given.
+ */
+export function principalKey(arn: string): string {
+  const m = /^arn:[^:]+:(iam|sts)::(\d{12}):(role|user|assumed-role)\/(.+)$/.exec(arn);
+  if (!m) return arn;
+  const [, , account, kind, rest] = m;
+  const parts = rest.split('/');
+  const name = kind === 'assumed-role' ? parts[0] : parts[parts.length - 1];
+  return `${account}:${kind === 'user' ? 'user' : 'role'}:${name}`;
+}
+
+export const CLUSTER_ADMIN_POLICY = 'AmazonEKSClusterAdminPolicy';
+
+export function hasClusterAdminPolicy(entry: AccessEntryView): boolean {
+  return (entry.associatedAccessPolicies ?? []).some((p) => typeof p.policyArn === 'string' && p.policyArn.endsWith(`/${CLUSTER_ADMIN_POLICY}`));
+}
+
+export function toTime(d: Date | string | number | undefined): number | undefined {
+  if (d === undefined || d === null) return undefined;
+  const t = d instanceof Date ? d.getTime() : typeof d === 'number' ? d * (d < 1e12 ? 1000 : 1) : Date.parse(d);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** The principal that made a CloudTrail record: the role (not the session) for AssumedRole, else userIdentity.arn. */
+export function recordPrincipal(record: Record<string, unknown> | undefined): { arn: string; type?: string } | undefined {
+  const ui = record?.userIdentity as
+    | { type?: string; arn?: string; sessionContext?: { sessionIssuer?: { arn?: string } } }
+    | undefined;
+  if (!ui) return undefined;
+  const issuer = ui.sessionContext?.sessionIssuer?.arn;
+  if (ui.type === 'AssumedRole' && issuer) return { arn: issuer, type: ui.type };
+  if (ui.arn) return { arn: ui.arn, type: ui.type };
+  return issuer ? { arn: issuer, type: ui.type } : undefined;
+}

@@ -1,0 +1,79 @@
+import { evaluateCluster } from '../../src/rules/engine/evaluate';
+import { ACCOUNT, accessEntry, check, CLUSTER_CREATED, clusterView, config, createClusterEvent, VIEW_POLICY } from './fixtures';
+
+const CREATOR = `arn:aws:iam::${ACCOUNT}:role/eks-creator`;
+const OPS = `arn:aws:iam::${ACCOUNT}:role/ops-admin`;
+const mode = (authenticationMode: 'API' | 'API_AND_CONFIG_MAP' | 'CONFIG_MAP') => ({ accessConfig: { authenticationMode } });
+const minutesAfterCreation = (m: number) => new Date(Date.parse(CLUSTER_CREATED) + m * 60_000).toISOString();
+
+describe('creator-admin-removed', () => {
+  const run = (o: Parameters<typeof clusterView>[0]) => check('creator-admin-removed', clusterView(o));
+
+  describe('API / API_AND_CONFIG_MAP mode: the bootstrap access entry', () => {
+    it('fires while the creator (from the CreateCluster record) keeps AmazonEKSClusterAdminPolicy — not once it is deleted', () => {
+      const [f] = run({ accessEntries: [accessEntry(CREATOR, minutesAfterCreation(0))], creatorEvent: createClusterEvent(CREATOR) });
+      expect(f).toMatchObject({ ruleId: 'creator-admin-removed', severity: 'high', resourceType: 'AWS::EKS::Cluster', resourceId: 'demo' });
+      expect(f.evidence).toMatchObject({ creator: CREATOR, identifiedBy: 'creator from the CreateCluster record', accessEntries: [{ principalArn: CREATOR }] });
+      expect(run({ accessEntries: [accessEntry(OPS, minutesAfterCreation(1))], creatorEvent: createClusterEvent(CREATOR) })).toEqual([]);
+    });
+
+    it('matches the creator role through a path and through the assumed-role session', () => {
+      const withPath = `arn:aws:iam::${ACCOUNT}:role/platform/eks-creator`;
+      expect(run({ accessEntries: [accessEntry(withPath, minutesAfterCreation(0))], creatorEvent: createClusterEvent(withPath), cluster: mode('API_AND_CONFIG_MAP') })).toHaveLength(1);
+    });
+
+    it('ignores the creator\'s entry once it holds only a non-admin policy', () => {
+      expect(run({ accessEntries: [accessEntry(CREATOR, minutesAfterCreation(0), [VIEW_POLICY])], creatorEvent: createClusterEvent(CREATOR) })).toEqual([]);
+    });
+
+    it('without a CreateCluster record, uses the admin entry created within 10 minutes of the cluster', () => {
+      const [f] = run({ accessEntries: [accessEntry(CREATOR, minutesAfterCreation(2))] });
+      expect(f.evidence).toMatchObject({ accessEntries: [{ principalArn: CREATOR }] });
+      expect(f.evidence.identifiedBy).toMatch(/within 10 minutes/);
+      expect(run({ accessEntries: [accessEntry(OPS, minutesAfterCreation(60 * 24))] })).toEqual([]);
+    });
+
+    it('falls back to the creation-time heuristic when the CreateCluster lookup was unreadable', () => {
+      const view = clusterView({
+        accessEntries: [accessEntry(CREATOR, minutesAfterCreation(0))],
+        unreadable: [{ part: 'creator', reason: 'ThrottlingException' }],
+        loaded: ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes'],
+      });
+      expect(check('creator-admin-removed', view)).toHaveLength(1);
+    });
+
+    it('is not evaluated when access entries could not be read', () => {
+      const view = clusterView({ unreadable: [{ part: 'accessEntries', reason: 'AccessDeniedException' }] });
+      expect(evaluateCluster(view, config(), ['creator-admin-removed']).notEvaluated).toEqual([
+        expect.objectContaining({ ruleId: 'creator-admin-removed', reason: expect.stringContaining('AccessDeniedException') }),
+      ]);
+    });
+  });
+
+  describe('CONFIG_MAP mode: the invisible system:masters grant', () => {
+    it('fires always while cluster-admin is bound to system:masters (assumed when bindings are not recorded)', () => {
+      const [f] = run({ cluster: mode('CONFIG_MAP'), kubernetes: {}, creatorEvent: createClusterEvent(CREATOR) });
+      expect(f.evidence).toMatchObject({ authenticationMode: 'CONFIG_MAP', creator: CREATOR, clusterAdminBinding: expect.stringContaining('assumed') });
+      expect(run({ cluster: { accessConfig: undefined }, kubernetes: {} })).toHaveLength(1);
+    });
+
+    it('is compliant once no cluster-admin binding names system:masters', () => {
+      const binding = { metadata: { name: 'cluster-admin' }, roleRef: { kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'Group', name: 'platform-admins' }] };
+      expect(run({ cluster: mode('CONFIG_MAP'), kubernetes: { clusterRoleBindings: [binding] } })).toEqual([]);
+      const masters = { ...binding, subjects: [{ kind: 'Group', name: 'system:masters' }] };
+      expect(run({ cluster: mode('CONFIG_MAP'), kubernetes: { clusterRoleBindings: [masters] } })).toHaveLength(1);
+    });
+
+    it('is not evaluated when the Kubernetes objects could not be read (never read as empty)', () => {
+      const view = clusterView({ cluster: mode('CONFIG_MAP'), kubernetes: undefined, unreadable: [{ part: 'kubernetes', reason: 'Unauthorized' }] });
+      const r = evaluateCluster(view, config(), ['creator-admin-removed']);
+      expect(r.evaluatedRuleIds).toEqual([]);
+      expect(r.notEvaluated[0].reason).toMatch(/kubernetes could not be read: Unauthorized/);
+    });
+
+    it('does not need Kubernetes objects in API mode', () => {
+      const view = clusterView({ kubernetes: undefined, loaded: ['accessEntries', 'creator'] });
+      expect(evaluateCluster(view, config(), ['creator-admin-removed'])).toMatchObject({ evaluatedRuleIds: ['creator-admin-removed'], notEvaluated: [] });
+    });
+  });
+});
