@@ -1,5 +1,6 @@
 import type { Cluster } from '@aws-sdk/client-eks';
 import type { Filter } from '@aws-sdk/client-ec2';
+import type { Filter as AutoScalingFilter } from '@aws-sdk/client-auto-scaling';
 import type { AccessEntryView, AwsReader, KubernetesState } from '../src/inventory/reader';
 import type { Clock } from './clock';
 
@@ -93,7 +94,7 @@ export class Semaphore {
 }
 
 // Page sizes of the paginated APIs (their maximum MaxResults), so large accounts pay for every page.
-const PAGE = { listClusters: 100, listNodegroups: 100, listAccessEntries: 100, lookupEvents: 50, ec2Describe: 1000 } as const;
+const PAGE = { listClusters: 100, listNodegroups: 100, listAccessEntries: 100, lookupEvents: 50, ec2Describe: 1000, iamList: 100, autoScaling: 100 } as const;
 
 const pages = (items: number, size: number): number => Math.max(1, Math.ceil(items / size));
 
@@ -302,11 +303,69 @@ export class CountingReader implements AwsReader {
     return r;
   }
 
-  /** aws-auth, ClusterRoleBindings, Namespaces, NetworkPolicies, Calico policies: five Kubernetes GETs in parallel. */
+  /** aws-auth, ClusterRoleBindings, Namespaces, NetworkPolicies, Calico global and namespaced policies: six Kubernetes GETs in parallel. */
   async readKubernetes(cluster: Cluster): Promise<KubernetesState | undefined> {
     const r = await this.timed(() => this.inner.readKubernetes(cluster));
-    this.stats.kubernetesCalls += 5;
-    await Promise.all(Array.from({ length: 5 }, () => this.opts.clock.sleep(this.opts.latencyMs)));
+    this.stats.kubernetesCalls += 6;
+    await Promise.all(Array.from({ length: 6 }, () => this.opts.clock.sleep(this.opts.latencyMs)));
+    return r;
+  }
+
+  // ---- IAM (one request each; the lists page by 100)
+
+  async getRole(roleName: string) {
+    const r = await this.timed(() => this.inner.getRole(roleName));
+    await this.call('iam:GetRole');
+    return r;
+  }
+
+  async listAttachedRolePolicies(roleName: string) {
+    const r = await this.timed(() => this.inner.listAttachedRolePolicies(roleName));
+    await this.paged('iam:ListAttachedRolePolicies', pages(r.length, PAGE.iamList));
+    return r;
+  }
+
+  async listRolePolicies(roleName: string) {
+    const r = await this.timed(() => this.inner.listRolePolicies(roleName));
+    await this.paged('iam:ListRolePolicies', pages(r.length, PAGE.iamList));
+    return r;
+  }
+
+  async getRolePolicy(roleName: string, policyName: string) {
+    const r = await this.timed(() => this.inner.getRolePolicy(roleName, policyName));
+    await this.call('iam:GetRolePolicy');
+    return r;
+  }
+
+  async getPolicy(policyArn: string) {
+    const r = await this.timed(() => this.inner.getPolicy(policyArn));
+    await this.call('iam:GetPolicy');
+    return r;
+  }
+
+  async getPolicyVersion(policyArn: string, versionId: string) {
+    const r = await this.timed(() => this.inner.getPolicyVersion(policyArn, versionId));
+    await this.call('iam:GetPolicyVersion');
+    return r;
+  }
+
+  async getInstanceProfile(name: string) {
+    const r = await this.timed(() => this.inner.getInstanceProfile(name));
+    await this.call('iam:GetInstanceProfile');
+    return r;
+  }
+
+  // ---- Auto Scaling
+
+  async describeAutoScalingGroups(q: { names?: string[]; filters?: AutoScalingFilter[] }) {
+    const r = await this.timed(() => this.inner.describeAutoScalingGroups(q));
+    await this.paged('autoscaling:DescribeAutoScalingGroups', pages(r.length, PAGE.autoScaling));
+    return r;
+  }
+
+  async describeLaunchConfigurations(names: string[]) {
+    const r = await this.timed(() => this.inner.describeLaunchConfigurations(names));
+    await this.paged('autoscaling:DescribeLaunchConfigurations', pages(r.length, PAGE.autoScaling));
     return r;
   }
 }

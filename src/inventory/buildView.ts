@@ -1,16 +1,20 @@
-import type { Cluster, Nodegroup } from '@aws-sdk/client-eks';
-import type { Instance, LaunchTemplateVersion, NetworkAcl, RouteTable, SecurityGroup } from '@aws-sdk/client-ec2';
+import type { Cluster } from '@aws-sdk/client-eks';
+import type { NetworkAcl, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
+import type { InstanceProfile } from '@aws-sdk/client-iam';
 import type { AwsReader } from './reader';
 import { ReadError } from './reader';
-import type { AccountView, ClusterView, NodegroupView, SecurityGroupRole, SubnetView, TrailView, ViewPart } from './view';
-import { parseLookupRecord } from './lookupMatch';
+import type { AccountView, ClusterView, NodeRoleView, NodeWithoutRole, SecurityGroupRole, SubnetView, TrailView, ViewPart } from './view';
+import { clusterSecurityGroupId, GROUP_TAG, instanceGroups, instanceSubnets, readNodes, uniq, type Nodes } from './nodes';
+import { defaultCreatorSources, readCreator, type CreatorSource } from './creator';
+import { instanceProfileName, readRoleDetails } from './iamRoles';
+import { identifyCreator } from '../rules/semantics/creator';
 
 type Ids = { account: string; region: string };
 
-/** Which view parts depend on knowing the nodes (node groups, their launch templates, self-managed instances). */
-const NEEDS_NODES: readonly ViewPart[] = ['nodegroups', 'securityGroups', 'network'];
+/** Which view parts depend on knowing the nodes (node groups, their launch templates, self-managed groups and instances). */
+const NEEDS_NODES: readonly ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'nodeRoles'];
 
-/** The addon whose configuration `pod-sg-isolation` reads; the only one the rules need. */
+/** The addon whose configuration `pod-sg-isolation` and `ssh-egress-blocked` read; the only one the rules need. */
 const VPC_CNI = 'vpc-cni';
 
 /** A failed part's reason, for `unreadable`. Only ReadError is a "could not read"; anything else is a bug and propagates. */
@@ -19,108 +23,7 @@ function reasonOf(e: unknown): string {
   throw e;
 }
 
-const uniq = <T>(xs: (T | undefined)[]): T[] => [...new Set(xs.filter((x): x is T => x !== undefined && x !== ''))];
-
-interface Nodes {
-  nodegroups: NodegroupView[];
-  selfManagedInstances: Instance[];
-}
-
-function clusterSecurityGroupId(cluster: Cluster): string | undefined {
-  return cluster.resourcesVpcConfig?.clusterSecurityGroupId || undefined;
-}
-
-/** The launch template version a node group runs: its recorded version, else the template's default. */
-function templateRef(ng: Nodegroup): { key: string; id?: string; name?: string; version: string } | undefined {
-  const lt = ng.launchTemplate;
-  if (!lt || (!lt.id && !lt.name)) return undefined;
-  return { key: lt.id ? `id:${lt.id}` : `name:${lt.name}`, id: lt.id, name: lt.name, version: lt.version || '$Default' };
-}
-
-function templateGroups(v: LaunchTemplateVersion): string[] {
-  const d = v.LaunchTemplateData;
-  return uniq([...(d?.SecurityGroupIds ?? []), ...(d?.NetworkInterfaces ?? []).flatMap((n) => n.Groups ?? [])]);
-}
-
-/**
- * Node security groups (DESIGN "Node security groups"): a managed node group without a launch template gets the
- * cluster security group plus its remote-access group; with one, the template's groups — and when the template
- * names none, EKS attaches the cluster security group. A template that could not be found leaves only what is known.
- */
-function nodegroupSecurityGroups(cluster: Cluster, ng: Nodegroup, lt: LaunchTemplateVersion | undefined, hasTemplate: boolean): string[] {
-  const remote = ng.resources?.remoteAccessSecurityGroup;
-  if (!hasTemplate) return uniq([clusterSecurityGroupId(cluster), remote]);
-  if (!lt) return uniq([remote]);
-  const groups = templateGroups(lt);
-  return uniq([...(groups.length ? groups : [clusterSecurityGroupId(cluster)]), remote]);
-}
-
-function instanceGroups(i: Instance): string[] {
-  return uniq([...(i.SecurityGroups ?? []).map((g) => g.GroupId), ...(i.NetworkInterfaces ?? []).flatMap((n) => (n.Groups ?? []).map((g) => g.GroupId))]);
-}
-
-function instanceSubnets(i: Instance): string[] {
-  return uniq([i.SubnetId, ...(i.NetworkInterfaces ?? []).map((n) => n.SubnetId)]);
-}
-
-const tag = (i: Instance, key: string) => (i.Tags ?? []).find((t) => t.Key === key)?.Value;
-
-async function readNodes(reader: AwsReader, cluster: Cluster, name: string): Promise<Nodes> {
-  const [names, taggedK8s, taggedEks] = await Promise.all([
-    reader.listNodegroups(name),
-    reader.describeInstances({ filters: [{ Name: 'tag-key', Values: [`kubernetes.io/cluster/${name}`] }] }),
-    reader.describeInstances({ filters: [{ Name: 'tag:eks:cluster-name', Values: [name] }] }),
-  ]);
-  // A node group listed then deleted before we describe it is simply gone.
-  const groups = (await Promise.all(names.map((n) => reader.describeNodegroup(name, n)))).filter((n): n is Nodegroup => !!n);
-
-  // One DescribeLaunchTemplateVersions per template, for every version the node groups run.
-  const byTemplate = new Map<string, { id?: string; name?: string; versions: Set<string> }>();
-  for (const ng of groups) {
-    const ref = templateRef(ng);
-    if (!ref) continue;
-    const t = byTemplate.get(ref.key) ?? { id: ref.id, name: ref.name, versions: new Set<string>() };
-    t.versions.add(ref.version);
-    byTemplate.set(ref.key, t);
-  }
-  const versions = new Map<string, LaunchTemplateVersion[]>();
-  await Promise.all(
-    [...byTemplate].map(async ([key, t]) => {
-      versions.set(
-        key,
-        await reader.describeLaunchTemplateVersions({ launchTemplateId: t.id, launchTemplateName: t.id ? undefined : t.name, versions: [...t.versions] }),
-      );
-    }),
-  );
-  const versionFor = (ng: Nodegroup): LaunchTemplateVersion | undefined => {
-    const ref = templateRef(ng);
-    if (!ref) return undefined;
-    const found = versions.get(ref.key) ?? [];
-    return ref.version === '$Default'
-      ? found.find((v) => v.DefaultVersion)
-      : ref.version === '$Latest'
-        ? found.reduce<LaunchTemplateVersion | undefined>((a, v) => ((v.VersionNumber ?? 0) > (a?.VersionNumber ?? -1) ? v : a), undefined)
-        : found.find((v) => String(v.VersionNumber) === ref.version);
-  };
-
-  const nodegroups: NodegroupView[] = groups.map((ng) => {
-    const launchTemplate = versionFor(ng);
-    return {
-      nodegroup: ng,
-      ...(launchTemplate ? { launchTemplate } : {}),
-      securityGroupIds: nodegroupSecurityGroups(cluster, ng, launchTemplate, !!templateRef(ng)),
-    };
-  });
-
-  // Instances a managed node group launched carry eks:nodegroup-name; those are covered by the node group itself.
-  const seen = new Set<string>();
-  const selfManagedInstances = [...taggedK8s, ...taggedEks].filter((i) => {
-    if (!i.InstanceId || seen.has(i.InstanceId)) return false;
-    seen.add(i.InstanceId);
-    return i.State?.Name !== 'terminated' && tag(i, 'eks:nodegroup-name') === undefined;
-  });
-  return { nodegroups, selfManagedInstances };
-}
+const tagOf = (tags: { Key?: string; Value?: string }[] | undefined, key: string) => (tags ?? []).find((t) => t.Key === key)?.Value;
 
 function securityGroupRoles(cluster: Cluster, nodes: Nodes): Map<string, { roles: Set<SecurityGroupRole>; usedBy: Set<string> }> {
   const out = new Map<string, { roles: Set<SecurityGroupRole>; usedBy: Set<string> }>();
@@ -138,6 +41,7 @@ function securityGroupRoles(cluster: Cluster, nodes: Nodes): Map<string, { roles
     const remote = ng.nodegroup.resources?.remoteAccessSecurityGroup;
     for (const id of ng.securityGroupIds) add(id, id === remote ? 'remote-access' : 'node', name);
   }
+  for (const g of nodes.selfManagedGroups) for (const id of g.securityGroupIds) add(id, 'node', g.group.AutoScalingGroupName ?? '');
   for (const i of nodes.selfManagedInstances) for (const id of instanceGroups(i)) add(id, 'node', i.InstanceId ?? '');
   return out;
 }
@@ -169,19 +73,34 @@ export function effectiveNetworkAcl(subnetId: string, vpcId: string | undefined,
   );
 }
 
-async function readNetwork(reader: AwsReader, nodes: Nodes): Promise<SubnetView[]> {
+/**
+ * Node subnets with their governing route table and network ACL, plus every subnet of their VPCs (with its ACL), so
+ * rules can tell node subnets from the others (bastion subnets behind their own ACL).
+ */
+async function readNetwork(reader: AwsReader, cluster: Cluster, nodes: Nodes): Promise<Pick<ClusterView, 'subnets' | 'vpcSubnets'>> {
   const usedBy = new Map<string, Set<string>>();
   const use = (subnetId: string, user: string) => usedBy.set(subnetId, (usedBy.get(subnetId) ?? new Set()).add(user));
   for (const ng of nodes.nodegroups) for (const s of ng.nodegroup.subnets ?? []) use(s, ng.nodegroup.nodegroupName ?? '');
+  for (const g of nodes.selfManagedGroups) for (const s of g.subnetIds) use(s, g.group.AutoScalingGroupName ?? '');
   for (const i of nodes.selfManagedInstances) for (const s of instanceSubnets(i)) use(s, i.InstanceId ?? '');
-  if (!usedBy.size) return [];
+  if (!usedBy.size) return { subnets: [], vpcSubnets: [] };
 
-  const subnets = await reader.describeSubnets({ subnetIds: [...usedBy.keys()] });
-  const vpcIds = uniq(subnets.map((s) => s.VpcId));
-  if (!vpcIds.length) return subnets.map((subnet) => ({ subnet, routeTableIsMain: false, usedBy: [...(usedBy.get(subnet.SubnetId ?? '') ?? [])] }));
+  // One call for the whole VPC when the cluster names it; node subnets elsewhere (rare) are read by id.
+  const clusterVpc = cluster.resourcesVpcConfig?.vpcId || undefined;
+  let all: Subnet[] = clusterVpc ? await reader.describeSubnets({ filters: [{ Name: 'vpc-id', Values: [clusterVpc] }] }) : [];
+  const missing = [...usedBy.keys()].filter((id) => !all.some((x) => x.SubnetId === id));
+  if (missing.length) {
+    const found = await reader.describeSubnets({ subnetIds: missing });
+    const otherVpcs = uniq(found.map((x) => x.VpcId)).filter((v) => v !== clusterVpc);
+    all = [...all, ...found, ...(otherVpcs.length ? await reader.describeSubnets({ filters: [{ Name: 'vpc-id', Values: otherVpcs }] }) : [])];
+  }
+  all = [...new Map(all.map((x) => [x.SubnetId, x])).values()];
+  const subnets = all.filter((x) => usedBy.has(x.SubnetId ?? ''));
+  const vpcIds = uniq(subnets.map((x) => x.VpcId));
+  if (!vpcIds.length) return { subnets: subnets.map((subnet) => ({ subnet, routeTableIsMain: false, usedBy: [...(usedBy.get(subnet.SubnetId ?? '') ?? [])] })), vpcSubnets: [] };
   const vpcFilter = [{ Name: 'vpc-id', Values: vpcIds }];
   const [tables, acls] = await Promise.all([reader.describeRouteTables({ filters: vpcFilter }), reader.describeNetworkAcls({ filters: vpcFilter })]);
-  return subnets.map((subnet) => {
+  const views: SubnetView[] = subnets.map((subnet) => {
     const id = subnet.SubnetId ?? '';
     const rt = effectiveRouteTable(id, subnet.VpcId, tables);
     const networkAcl = effectiveNetworkAcl(id, subnet.VpcId, acls);
@@ -193,32 +112,65 @@ async function readNetwork(reader: AwsReader, nodes: Nodes): Promise<SubnetView[
       usedBy: [...(usedBy.get(id) ?? [])],
     };
   });
+  const vpcSubnets = all
+    .filter((x) => vpcIds.includes(x.VpcId ?? ''))
+    .map((subnet) => {
+      const networkAcl = effectiveNetworkAcl(subnet.SubnetId ?? '', subnet.VpcId, acls);
+      return { subnet, ...(networkAcl ? { networkAcl } : {}) };
+    });
+  return { subnets: views, vpcSubnets };
 }
 
-/** Slack for clock differences between CloudTrail's eventTime and EKS's createdAt. */
-const CREATE_SLACK_MS = 10 * 60_000;
-
 /**
- * The CreateCluster record of this cluster. A name can be reused after a deletion, so the record is the newest
- * successful EKS CreateCluster for the name not later than the cluster's creation time.
+ * The roles the nodes run as: managed node groups' `nodeRole`; self-managed groups' and instances' instance profile
+ * (from the launch template, the launch configuration, or the instance), resolved with GetInstanceProfile. Nodes
+ * with no instance profile, or one that does not exist, are listed apart. Documents are read for every role.
  */
-async function readCreator(reader: AwsReader, cluster: Cluster, name: string): Promise<ClusterView['creatorEvent']> {
-  const events = await reader.lookupEvents({ eventName: 'CreateCluster', resourceName: name });
-  const created = cluster.createdAt?.getTime();
-  const candidates = events
-    .map((e) => ({ ...e, record: parseLookupRecord(e) }))
-    .filter((e) => {
-      const r = e.record;
-      // CreateCluster is also an ECS (and other services') call.
-      if ([r?.eventSource, e.EventSource].some((s) => s !== undefined && s !== 'eks.amazonaws.com')) return false;
-      if (r?.errorCode) return false;
-      const params = r?.requestParameters as Record<string, unknown> | undefined;
-      if (params?.name !== undefined && params.name !== name) return false;
-      const t = e.EventTime?.getTime();
-      return created === undefined || t === undefined || t <= created + CREATE_SLACK_MS;
-    })
-    .sort((a, b) => (b.EventTime?.getTime() ?? 0) - (a.EventTime?.getTime() ?? 0));
-  return candidates[0];
+async function readNodeRoles(reader: AwsReader, nodes: Nodes, account: string): Promise<Pick<ClusterView, 'nodeRoles' | 'nodesWithoutRole' | 'instanceProfiles'>> {
+  const roles = new Map<string, { usedBy: Set<string>; via: Set<string> }>();
+  const addRole = (arn: string, user: string, via: string) => {
+    const e = roles.get(arn) ?? { usedBy: new Set<string>(), via: new Set<string>() };
+    e.usedBy.add(user);
+    e.via.add(via);
+    roles.set(arn, e);
+  };
+  const profiles = new Map<string, Set<string>>(); // instance profile name → nodes using it
+  const nodesWithoutRole: NodeWithoutRole[] = [];
+  const useProfile = (profile: string | undefined, node: string, resourceType: 'group' | 'instance') => {
+    const name = profile && (profile.startsWith('arn:') ? instanceProfileName(profile) : profile);
+    if (!name) return void nodesWithoutRole.push({ node, resourceType, reason: 'launches nodes without an instance profile (no IAM role)' });
+    profiles.set(name, (profiles.get(name) ?? new Set()).add(`${resourceType}:${node}`));
+  };
+  for (const ng of nodes.nodegroups) if (ng.nodegroup.nodeRole) addRole(ng.nodegroup.nodeRole, ng.nodegroup.nodegroupName ?? '', 'nodegroup.nodeRole');
+  for (const g of nodes.selfManagedGroups) {
+    const name = g.group.AutoScalingGroupName ?? '';
+    const fromTemplates = uniq(g.launchTemplates.map((t) => t.LaunchTemplateData?.IamInstanceProfile?.Arn ?? t.LaunchTemplateData?.IamInstanceProfile?.Name));
+    const declared = [...fromTemplates, ...(g.launchConfiguration?.IamInstanceProfile ? [g.launchConfiguration.IamInstanceProfile] : [])];
+    if (declared.length) declared.forEach((p) => useProfile(p, name, 'group'));
+    else if (!g.instances.length) useProfile(undefined, name, 'group');
+  }
+  for (const i of nodes.selfManagedInstances) {
+    const group = tagOf(i.Tags, GROUP_TAG);
+    useProfile(i.IamInstanceProfile?.Arn, group ?? i.InstanceId ?? '', group ? 'group' : 'instance');
+  }
+  const names = [...profiles.keys()];
+  const found = await Promise.all(names.map((n) => reader.getInstanceProfile(n)));
+  names.forEach((n, i) => {
+    const role = found[i]?.Roles?.[0]?.Arn;
+    for (const user of profiles.get(n) ?? []) {
+      const [resourceType, node] = user.split(/:(.*)/s) as ['group' | 'instance', string];
+      if (role) addRole(role, node, `instance profile ${found[i]?.Arn ?? n}`);
+      else nodesWithoutRole.push({ node, resourceType, instanceProfile: n, reason: found[i] ? `instance profile ${n} holds no role` : `instance profile ${n} does not exist` });
+    }
+  });
+  const nodeRoles: NodeRoleView[] = await Promise.all(
+    [...roles].map(async ([roleArn, e]) => ({ roleArn, usedBy: [...e.usedBy], via: [...e.via], details: await readRoleDetails(reader, roleArn, account, { documents: true }) })),
+  );
+  return {
+    nodeRoles,
+    nodesWithoutRole: [...new Map(nodesWithoutRole.map((n) => [`${n.resourceType}:${n.node}:${n.reason}`, n])).values()],
+    instanceProfiles: found.filter((p): p is InstanceProfile => !!p),
+  };
 }
 
 function arnOf(cluster: Cluster, name: string, ids: Ids): string {
@@ -227,13 +179,28 @@ function arnOf(cluster: Cluster, name: string, ids: Ids): string {
   return `arn:${partition}:eks:${ids.region}:${ids.account}:cluster/${name}`;
 }
 
+export interface BuildOptions {
+  /**
+   * Where CreateCluster records come from, in order (see inventory/creator). Default: CloudTrail LookupEvents. The
+   * pipeline puts the CreateCluster event it is processing first.
+   */
+  creatorSources?: readonly CreatorSource[];
+}
+
 /**
  * Reads one cluster's current state, only the parts asked for, in as few calls as the joins allow. Undefined when
  * the cluster does not exist. A part whose read fails (AccessDenied, throttling after retries) lands in
- * `unreadable` and the rest is still built. Reading the nodes for 'securityGroups' or 'network' reads the node
- * groups completely, so 'nodegroups' is marked loaded then too.
+ * `unreadable` and the rest is still built. Reading the nodes for 'securityGroups', 'network' or 'nodeRoles' reads
+ * the node groups completely, so 'nodegroups' is marked loaded then too. 'creatorRole' is read after 'creator' and
+ * 'accessEntries', which say who the creator is.
  */
-export async function buildClusterView(reader: AwsReader, clusterName: string, parts: ReadonlySet<ViewPart>, ids: Ids): Promise<ClusterView | undefined> {
+export async function buildClusterView(
+  reader: AwsReader,
+  clusterName: string,
+  parts: ReadonlySet<ViewPart>,
+  ids: Ids,
+  opts: BuildOptions = {},
+): Promise<ClusterView | undefined> {
   const cluster = await reader.describeCluster(clusterName);
   if (!cluster) return undefined;
 
@@ -245,10 +212,17 @@ export async function buildClusterView(reader: AwsReader, clusterName: string, p
     cluster,
     nodegroups: [],
     selfManagedInstances: [],
+    selfManagedGroups: [],
     securityGroups: [],
     subnets: [],
+    vpcSubnets: [],
     accessEntries: [],
     addons: [],
+    creations: [],
+    creatorSources: [],
+    nodeRoles: [],
+    nodesWithoutRole: [],
+    instanceProfiles: [],
     loaded: new Set<ViewPart>(),
     unreadable: [],
   };
@@ -256,6 +230,12 @@ export async function buildClusterView(reader: AwsReader, clusterName: string, p
   const fail = (part: ViewPart, e: unknown): void => {
     view.unreadable.push({ part, reason: reasonOf(e) });
   };
+  /** Runs a part's read; its result lands in the view and the part is marked loaded, or it is marked unreadable. */
+  const part = <T>(name: ViewPart, read: () => Promise<T>, store: (value: T) => void): Promise<void> =>
+    read().then(
+      (value) => void (store(value), loaded.add(name)),
+      (e) => fail(name, e),
+    );
 
   const tasks: Promise<void>[] = [];
   const wantNodes = NEEDS_NODES.filter((p) => parts.has(p));
@@ -271,44 +251,18 @@ export async function buildClusterView(reader: AwsReader, clusterName: string, p
         }
         view.nodegroups = nodes.nodegroups;
         view.selfManagedInstances = nodes.selfManagedInstances;
+        view.selfManagedGroups = nodes.selfManagedGroups;
         loaded.add('nodegroups');
         const sub: Promise<void>[] = [];
-        if (parts.has('securityGroups')) {
-          sub.push(
-            readSecurityGroups(reader, cluster, nodes).then(
-              (g) => void ((view.securityGroups = g), loaded.add('securityGroups')),
-              (e) => fail('securityGroups', e),
-            ),
-          );
-        }
-        if (parts.has('network')) {
-          sub.push(
-            readNetwork(reader, nodes).then(
-              (s) => void ((view.subnets = s), loaded.add('network')),
-              (e) => fail('network', e),
-            ),
-          );
-        }
+        if (parts.has('securityGroups')) sub.push(part('securityGroups', () => readSecurityGroups(reader, cluster, nodes), (g) => (view.securityGroups = g)));
+        if (parts.has('network')) sub.push(part('network', () => readNetwork(reader, cluster, nodes), (n) => Object.assign(view, n)));
+        if (parts.has('nodeRoles')) sub.push(part('nodeRoles', () => readNodeRoles(reader, nodes, ids.account), (r) => Object.assign(view, r)));
         await Promise.all(sub);
       })(),
     );
   }
-  if (parts.has('accessEntries')) {
-    tasks.push(
-      reader.listAccessEntries(clusterName).then(
-        (a) => void ((view.accessEntries = a), loaded.add('accessEntries')),
-        (e) => fail('accessEntries', e),
-      ),
-    );
-  }
-  if (parts.has('addons')) {
-    tasks.push(
-      reader.describeAddon(clusterName, VPC_CNI).then(
-        (a) => void ((view.addons = a ? [a] : []), loaded.add('addons')),
-        (e) => fail('addons', e),
-      ),
-    );
-  }
+  if (parts.has('accessEntries')) tasks.push(part('accessEntries', () => reader.listAccessEntries(clusterName), (a) => (view.accessEntries = a)));
+  if (parts.has('addons')) tasks.push(part('addons', () => reader.describeAddon(clusterName, VPC_CNI), (a) => (view.addons = a ? [a] : [])));
   if (parts.has('kubernetes')) {
     tasks.push(
       reader.readKubernetes(cluster).then(
@@ -325,15 +279,18 @@ export async function buildClusterView(reader: AwsReader, clusterName: string, p
     );
   }
   if (parts.has('creator')) {
-    tasks.push(
-      readCreator(reader, cluster, clusterName).then(
-        (c) => void ((view.creatorEvent = c), loaded.add('creator')),
-        (e) => fail('creator', e),
-      ),
-    );
+    tasks.push(part('creator', () => readCreator(opts.creatorSources ?? defaultCreatorSources(reader), cluster, clusterName), (c) => Object.assign(view, c)));
   }
   await Promise.all(tasks);
   view.loaded = loaded;
+
+  if (parts.has('creatorRole')) {
+    const who = identifyCreator(view);
+    const arn = 'creator' in who && who.creator.kind === 'role' ? who.creator.arn : undefined;
+    await part('creatorRole', async () => (arn ? readRoleDetails(reader, arn, ids.account, { documents: false }) : undefined), (r) => {
+      if (r) view.creatorRole = r;
+    });
+  }
   return view;
 }
 

@@ -1,4 +1,5 @@
 import type { Filter, Instance, NetworkAcl, RouteTable, SecurityGroup, Subnet, Tag } from '@aws-sdk/client-ec2';
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 
 /** For one filter name, the values a resource has (a filter matches when any of them matches any filter value). */
 type Extractor<T> = (r: T) => (string | undefined)[];
@@ -104,3 +105,6 @@ export const instanceFilters: FilterTable<Instance> = {
 };
 
 export const LAUNCH_TEMPLATE_TAG = 'aws:ec2launchtemplate:id';
+
+/** DescribeAutoScalingGroups filters: the tag filters (`tag-key`, `tag-value`, `tag:KEY`) and nothing else. */
+export const autoScalingGroupFilters: FilterTable<AutoScalingGroup> = {};

@@ -119,21 +119,31 @@ const notFoundAs =
 /**
  * Reads the objects the rules need through the cluster's API server. Undefined when it cannot (no network path to
  * a private endpoint, the detector's role not mapped into the cluster, TLS failure): the caller reports the rules
- * needing them as not evaluated. A missing aws-auth or a missing Calico CRD is "none", not a failure.
+ * needing them as not evaluated. A missing aws-auth is "none"; a missing Calico CRD is "no Calico" (the lists are
+ * left out, which is how the view tells whether Calico enforces policies), not a failure.
  */
 export async function readKubernetesApi(cluster: Cluster, token: string, timeoutMs = 5000): Promise<KubernetesState | undefined> {
   if (!cluster.endpoint) return undefined;
   const ca = cluster.certificateAuthority?.data ? Buffer.from(cluster.certificateAuthority.data, 'base64') : undefined;
   const get = kubeGetter(cluster.endpoint, ca, token, timeoutMs);
+  const calico = (kind: string) => list(get, `/apis/crd.projectcalico.org/v1/${kind}`).catch(notFoundAs<Record<string, unknown>[] | undefined>(undefined));
   try {
-    const [awsAuth, clusterRoleBindings, namespaces, networkPolicies, calicoGlobalNetworkPolicies] = await Promise.all([
+    const [awsAuth, clusterRoleBindings, namespaces, networkPolicies, calicoGlobalNetworkPolicies, calicoNetworkPolicies] = await Promise.all([
       get('/api/v1/namespaces/kube-system/configmaps/aws-auth').then((c) => c as KubeConfigMap, notFoundAs<KubeConfigMap | undefined>(undefined)),
       list(get, '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings') as Promise<KubeClusterRoleBinding[]>,
       list(get, '/api/v1/namespaces'),
       list(get, '/apis/networking.k8s.io/v1/networkpolicies'),
-      list(get, '/apis/crd.projectcalico.org/v1/globalnetworkpolicies').catch(notFoundAs<Record<string, unknown>[]>([])),
+      calico('globalnetworkpolicies'),
+      calico('networkpolicies'),
     ]);
-    return { ...(awsAuth ? { awsAuth } : {}), clusterRoleBindings, namespaces, networkPolicies, calicoGlobalNetworkPolicies };
+    return {
+      ...(awsAuth ? { awsAuth } : {}),
+      clusterRoleBindings,
+      namespaces,
+      networkPolicies,
+      ...(calicoGlobalNetworkPolicies ? { calicoGlobalNetworkPolicies } : {}),
+      ...(calicoNetworkPolicies ? { calicoNetworkPolicies } : {}),
+    };
   } catch {
     return undefined;
   }

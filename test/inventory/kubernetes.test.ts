@@ -84,6 +84,7 @@ describe('reading the Kubernetes API', () => {
     let ca: string;
     const seen: { path: string; auth?: string }[] = [];
     let forbid = false;
+    let calico = false;
 
     beforeAll(async () => {
       const dir = mkdtempSync(join(tmpdir(), 'kube-'));
@@ -111,6 +112,10 @@ describe('reading the Kubernetes API', () => {
             return json(200, { items: [{ metadata: { name: 'default' } }] });
           case '/apis/networking.k8s.io/v1/networkpolicies':
             return json(200, { items: [] });
+          case '/apis/crd.projectcalico.org/v1/globalnetworkpolicies':
+            return calico ? json(200, { items: [{ metadata: { name: 'deny-ssh' }, spec: { selector: 'all()' } }] }) : json(404, { kind: 'Status', code: 404 });
+          case '/apis/crd.projectcalico.org/v1/networkpolicies':
+            return calico ? json(200, { items: [] }) : json(404, { kind: 'Status', code: 404 });
           default:
             return json(404, { kind: 'Status', code: 404 }); // no Calico CRD
         }
@@ -122,17 +127,28 @@ describe('reading the Kubernetes API', () => {
     beforeEach(() => {
       seen.length = 0;
       forbid = false;
+      calico = false;
     });
 
-    it('reads aws-auth, every page of cluster role bindings, namespaces, network policies; a missing Calico CRD is none', async () => {
+    it('reads aws-auth, every page of cluster role bindings, namespaces, network policies; a missing Calico CRD is "no Calico"', async () => {
       const reader = new SdkReader({ region: 'us-east-1', clientConfig: { credentials } });
       const k = await reader.readKubernetes({ name: 'prod', endpoint, certificateAuthority: { data: ca } });
       expect(k?.awsAuth?.data?.mapRoles).toContain('system:masters');
       expect(k?.clusterRoleBindings?.map((b) => b.metadata?.name)).toEqual(['cluster-admin', 'b']);
       expect(k?.namespaces).toHaveLength(1);
       expect(k?.networkPolicies).toEqual([]);
-      expect(k?.calicoGlobalNetworkPolicies).toEqual([]);
+      expect(k).not.toHaveProperty('calicoGlobalNetworkPolicies');
+      expect(k).not.toHaveProperty('calicoNetworkPolicies');
       expect(seen.every((s) => s.auth?.startsWith('Bearer k8s-aws-v1.'))).toBe(true);
+    });
+
+    it('reads Calico global and namespaced policies where the CRDs exist (an empty list still says Calico is there)', async () => {
+      calico = true;
+      const reader = new SdkReader({ region: 'us-east-1', clientConfig: { credentials } });
+      const k = await reader.readKubernetes({ name: 'prod', endpoint, certificateAuthority: { data: ca } });
+      expect(k?.calicoGlobalNetworkPolicies?.map((p) => (p.metadata as { name: string }).name)).toEqual(['deny-ssh']);
+      expect(k?.calicoNetworkPolicies).toEqual([]);
+      expect(seen.map((s) => s.path)).toContain('/apis/crd.projectcalico.org/v1/networkpolicies?limit=500');
     });
 
     it('no access (the detector role is not mapped into the cluster) is undefined', async () => {
