@@ -25,7 +25,7 @@ describe('eks-drift rules', () => {
     for (const r of RULES) expect(table.out).toContain(r.id);
     const json = JSON.parse((await cli('rules', '--format', 'json')).out) as { id: string; severity: string }[];
     expect(json.map((r) => r.id)).toEqual(RULES.map((r) => r.id));
-    expect(json).toHaveLength(15);
+    expect(json).toHaveLength(18);
   });
 });
 
@@ -36,7 +36,7 @@ describe('eks-drift scan', () => {
     const { findings, notEvaluated } = JSON.parse(r.out) as { findings: { cluster: string | null; ruleId: string; account: string; region: string }[]; notEvaluated: unknown[] };
     expect(notEvaluated).toEqual([]);
     expect(findings.filter((f) => f.cluster === 'payments')).toEqual([]);
-    expect(new Set(findings.filter((f) => f.cluster === 'prod').map((f) => f.ruleId)).size).toBe(13);
+    expect(new Set(findings.filter((f) => f.cluster === 'prod').map((f) => f.ruleId)).size).toBe(16);
     expect(findings.find((f) => f.ruleId === 'cloudtrail-enabled')).toMatchObject({ cluster: null, account: '111122223333', region: 'us-east-1' });
   });
 
@@ -154,6 +154,6 @@ describe('the eks-drift bin', () => {
       execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root });
     }
     const out = execFileSync(process.execPath, [join(root, 'bin/eks-drift.js'), 'rules', '--format', 'json'], { cwd: root }).toString();
-    expect(JSON.parse(out)).toHaveLength(15);
+    expect(JSON.parse(out)).toHaveLength(18);
   });
 });
