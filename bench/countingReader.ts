@@ -355,6 +355,12 @@ export class CountingReader implements AwsReader {
     return r;
   }
 
+  async listInstanceProfilesForRole(roleName: string) {
+    const r = await this.timed(() => this.inner.listInstanceProfilesForRole(roleName));
+    await this.paged('iam:ListInstanceProfilesForRole', pages(r.length, PAGE.iamList));
+    return r;
+  }
+
   // ---- Auto Scaling
 
   async describeAutoScalingGroups(q: { names?: string[]; filters?: AutoScalingFilter[] }) {

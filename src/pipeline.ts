@@ -4,10 +4,12 @@ import type { Config } from './config';
 import type { Finding, NotEvaluated } from './findings/finding';
 import type { Changes, FindingStore } from './findings/store';
 import { buildAccountView, buildClusterView } from './inventory/buildView';
+import { cloudTrailCreatorSource, liveRecordSource, type CreatorSource } from './inventory/creator';
 import { withSharedLookups } from './inventory/sharedLookups';
 import { evaluateAccount, evaluateCluster, neededParts, rootUserFinding } from './rules/engine/evaluate';
 import { RULES } from './rules/engine/catalog';
 import { classifyEvent } from './events/classify';
+import type { CloudTrailRecord } from './events/schema';
 import { resolveAffectedClusters, type ClusterIndexCache } from './events/resolve';
 import { buildNotifications, type NotificationTrigger, type SnsNotification } from './notify/message';
 import type { Logger } from './log';
@@ -52,6 +54,17 @@ export function clusterArnOf(name: string, account: string, region: string): str
 }
 
 /**
+ * Where a cluster's CreateCluster record is looked for, in order (inventory/creator): the EKS CreateCluster call
+ * being processed, when it is one, then CloudTrail LookupEvents. A store that keeps these records for good (they
+ * never change, and LookupEvents forgets them after 90 days) belongs between the two: a `CreatorSource` whose
+ * `records()` reads them back, inserted here, with nothing to change in the rules.
+ */
+export function creatorSourcesFor(deps: Pick<PipelineDeps, 'reader'>, record?: CloudTrailRecord): CreatorSource[] {
+  const live = record?.eventSource === 'eks.amazonaws.com' && record.eventName === 'CreateCluster' && !record.errorCode ? [liveRecordSource(record)] : [];
+  return [...live, cloudTrailCreatorSource(deps.reader)];
+}
+
+/**
  * Re-reads one cluster and reconciles its findings for `ruleIds`. A cluster that no longer exists resolves every
  * finding it had; a rule that could not be evaluated keeps its stored findings and is reported as not evaluated.
  */
@@ -62,8 +75,9 @@ export async function reconcileCluster(
   ruleIds: readonly string[],
   trigger: NotificationTrigger,
   eventId: string,
+  record?: CloudTrailRecord,
 ): Promise<ScopeOutcome> {
-  const view = await buildClusterView(deps.reader, name, neededParts(ruleIds), ids);
+  const view = await buildClusterView(deps.reader, name, neededParts(ruleIds), ids, { creatorSources: creatorSourcesFor(deps, record) });
   const clusterArn = view?.arn ?? clusterArnOf(name, ids.account, ids.region);
   const result = view
     ? evaluateCluster(view, deps.config, ruleIds)
@@ -191,7 +205,7 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
     ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache)
     : { clusters: [], reason: c.refs.accountLevel ? undefined : `no guideline evaluates ${record.eventName} yet` };
   for (const name of resolved.clusters) {
-    scopes.push(await reconcileCluster(deps, ids, name, clusterRuleIds, trigger, record.eventID));
+    scopes.push(await reconcileCluster(deps, ids, name, clusterRuleIds, trigger, record.eventID, record));
   }
 
   if (!scopes.length) {

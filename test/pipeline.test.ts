@@ -86,9 +86,13 @@ describe('processEvent', () => {
     const out = await processEvent(again, denied);
     expect(out.status).toBe('processed');
     const notEvaluated = out.scopes.flatMap((s) => s.notEvaluated);
-    expect(notEvaluated).toEqual([expect.objectContaining({ ruleId: 'pod-sg-isolation', cluster: 'prod', reason: expect.stringContaining('AccessDeniedException') })]);
+    // Both rules reading the add-on: custom networking, and the network policy agent.
+    expect(notEvaluated).toEqual([
+      expect.objectContaining({ ruleId: 'pod-sg-isolation', cluster: 'prod', reason: expect.stringContaining('AccessDeniedException') }),
+      expect.objectContaining({ ruleId: 'ssh-egress-blocked', cluster: 'prod', reason: expect.stringContaining('AccessDeniedException') }),
+    ]);
     expect(out.scopes.flatMap((s) => s.changes.resolved)).toEqual([]);
-    expect(denied.log.metrics.RulesNotEvaluated).toBe(1);
+    expect(denied.log.metrics.RulesNotEvaluated).toBe(2);
     expect(await isOpen()).toBe(true);
   });
 
@@ -124,6 +128,32 @@ describe('processEvent', () => {
     const out = await processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), d);
     expect(out.scopes.flatMap((s) => s.changes.opened).map((f) => f.ruleId)).not.toContain('no-internet-ssh');
     expect(out.scopes.flatMap((s) => s.changes.suppressed).map((f) => f.ruleId)).toContain('no-internet-ssh');
+  });
+});
+
+describe('guidelines that need the event itself or IAM', () => {
+  it('the CreateCluster event being processed names the creator before CloudTrail LookupEvents does', async () => {
+    const ev = sample('eks-CreateCluster.json');
+    // The call as it happened for the demo cluster payments (same time as its creation), made by an IAM user.
+    ev.detail.eventTime = '2026-02-01T11:59:40Z';
+    ev.detail.userIdentity = { type: 'IAMUser', principalId: 'AIDA3EXAMPLEALICE', arn: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333', userName: 'alice' };
+    const out = await processEvent(ev, deps());
+    const f = out.findings.find((x) => x.ruleId === 'creator-role-dedicated');
+    expect(f).toMatchObject({ cluster: 'payments', resourceId: 'arn:aws:iam::111122223333:user/alice' });
+    expect(f?.evidence.identifiedBy).toBe(`CreateCluster record ${ev.detail.eventID} from the CreateCluster event being processed`);
+  });
+
+  it('an IAM call recorded in us-east-1 is processed by a deployment in another region, its findings in that region', async () => {
+    const world = demo();
+    world.region = 'eu-west-1';
+    const out = await processEvent(sample('iam-AttachRolePolicy-creator-role.json'), deps(new WorldReader(world)));
+    expect(out).toMatchObject({ status: 'processed', clusters: ['prod'] });
+    expect(out.findings.find((x) => x.ruleId === 'creator-role-dedicated')).toMatchObject({ region: 'eu-west-1', resourceId: 'arn:aws:iam::111122223333:role/eks-creator' });
+  });
+
+  it('a policy change on a role that is neither a creator nor a node role is ignored with the reason', async () => {
+    const out = await processEvent(sample('iam-DetachRolePolicy-unrelated-role.json'), deps());
+    expect(out).toMatchObject({ status: 'ignored', reason: expect.stringContaining('IAM role lambda-exec neither created an EKS cluster') });
   });
 });
 

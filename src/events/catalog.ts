@@ -1,5 +1,6 @@
 import type { CloudTrailRecord } from './schema';
 import { at, decodePathParam, list, pathParam, scalar, uniq } from './fields';
+import { clustersFromTags } from './clusterIndex';
 
 /** The resources a CloudTrail record names, by kind. Resolution turns them into clusters. */
 export interface ResourceRefs {
@@ -14,6 +15,12 @@ export interface ResourceRefs {
   nodegroups: { cluster: string; nodegroup: string }[];
   /** Trail names or ARNs, as the call named them. */
   trails: string[];
+  /** Auto Scaling groups (self-managed nodes when tagged for a cluster). */
+  autoScalingGroupNames: string[];
+  /** EC2 instances whose cluster tags the record does not show (RunInstances without them). */
+  instanceIds: string[];
+  /** IAM roles whose policies or trust changed: a cluster's creator role or node role. */
+  roleNames: string[];
   /** The call changes account-level state (CloudTrail), evaluated without any cluster. */
   accountLevel: boolean;
   /**
@@ -24,8 +31,8 @@ export interface ResourceRefs {
   reshapesClusters: boolean;
 }
 
-export type Family = 'securityGroup' | 'network' | 'nodegroup' | 'clusterConfig' | 'accessEntry' | 'trail';
-export type HandlerName = 'securityGroupChanged' | 'networkChanged' | 'clusterChanged' | 'trailChanged';
+export type Family = 'securityGroup' | 'network' | 'nodegroup' | 'clusterConfig' | 'accessEntry' | 'trail' | 'selfManagedNodes' | 'iamRole';
+export type HandlerName = 'securityGroupChanged' | 'networkChanged' | 'clusterChanged' | 'trailChanged' | 'nodesChanged' | 'iamChanged';
 
 /** Which Lambda function (EventBridge rule) serves each family. */
 export const HANDLER_OF: Record<Family, HandlerName> = {
@@ -35,6 +42,8 @@ export const HANDLER_OF: Record<Family, HandlerName> = {
   clusterConfig: 'clusterChanged',
   accessEntry: 'clusterChanged',
   trail: 'trailChanged',
+  selfManagedNodes: 'nodesChanged',
+  iamRole: 'iamChanged',
 };
 
 export interface CatalogEntry {
@@ -60,6 +69,9 @@ export function emptyRefs(): ResourceRefs {
     clusterNames: [],
     nodegroups: [],
     trails: [],
+    autoScalingGroupNames: [],
+    instanceIds: [],
+    roleNames: [],
     accountLevel: false,
     reshapesClusters: false,
   };
@@ -78,6 +90,9 @@ function refs(partial: Partial<ResourceRefs>): ResourceRefs {
     clusterNames: uniq(r.clusterNames),
     nodegroups: uniq(r.nodegroups),
     trails: uniq(r.trails),
+    autoScalingGroupNames: uniq(r.autoScalingGroupNames),
+    instanceIds: uniq(r.instanceIds),
+    roleNames: uniq(r.roleNames),
   };
 }
 
@@ -87,15 +102,13 @@ const res = (r: CloudTrailRecord, ...path: string[]) => at(r.responseElements, .
 // ---------------------------------------------------------------------------------------------------- rule sets
 
 const SG_RULES = ['no-internet-ssh', 'no-internet-ingress', 'cluster-sg-restricted'] as const;
-const NODEGROUP_RULES = [
-  'nodes-in-private-subnets',
-  'nodes-no-public-ip',
-  'nodegroup-no-ssh-key',
-  'no-internet-ssh',
-  'no-internet-ingress',
-  'nacl-blocks-ssh',
-  'cluster-tagged',
-] as const;
+/** What a node group's nodes are: subnets, public IPs, key, security groups, role. */
+const NODE_RULES = ['nodes-in-private-subnets', 'nodes-no-public-ip', 'nodegroup-no-ssh-key', 'no-internet-ssh', 'no-internet-ingress', 'nacl-blocks-ssh', 'nodes-ssm-managed'] as const;
+const NODEGROUP_RULES = [...NODE_RULES, 'cluster-tagged'] as const;
+/** A launch template decides public IPs, the key, security groups and the instance profile of the nodes. */
+const LAUNCH_TEMPLATE_RULES = ['nodes-no-public-ip', 'nodegroup-no-ssh-key', 'no-internet-ssh', 'no-internet-ingress', 'nodes-ssm-managed'] as const;
+/** An IAM role's policies and trust: what a creator role keeps, what a node role grants. */
+const ROLE_RULES = ['creator-role-dedicated', 'nodes-ssm-managed'] as const;
 /** Every cluster-scoped rule: a created or deleted cluster is evaluated (or resolved) whole. */
 const ALL_CLUSTER_RULES = [
   'nodes-in-private-subnets',
@@ -111,6 +124,9 @@ const ALL_CLUSTER_RULES = [
   'creator-admin-removed',
   'no-system-masters',
   'cluster-tagged',
+  'creator-role-dedicated',
+  'ssh-egress-blocked',
+  'nodes-ssm-managed',
 ] as const;
 
 // ---------------------------------------------------------------------------------------------------- EC2 extractors
@@ -276,14 +292,14 @@ const EC2: Row[] = [
   [
     'CreateLaunchTemplateVersion',
     'network',
-    ['nodes-no-public-ip', 'nodegroup-no-ssh-key', 'no-internet-ssh', 'no-internet-ingress'],
+    LAUNCH_TEMPLATE_RULES,
     launchTemplate('CreateLaunchTemplateVersionRequest', 'CreateLaunchTemplateVersionResponse', 'launchTemplateVersion'),
     'a new node launch template version (public IP, key pair, security groups)',
   ],
   [
     'ModifyLaunchTemplate',
     'network',
-    ['nodes-no-public-ip', 'nodegroup-no-ssh-key', 'no-internet-ssh', 'no-internet-ingress'],
+    LAUNCH_TEMPLATE_RULES,
     launchTemplate('ModifyLaunchTemplateRequest', 'ModifyLaunchTemplateResponse', 'launchTemplate'),
     'changes the default version of a node launch template',
   ],
@@ -312,10 +328,10 @@ const EKS: Row[] = [
   ['DisassociateAccessPolicy', 'accessEntry', ['creator-admin-removed'], cluster, 'detaches an access policy'],
   ['TagResource', 'clusterConfig', ['cluster-tagged'], tagResource, 'cluster or node group tags'],
   ['UntagResource', 'clusterConfig', ['cluster-tagged'], tagResource, 'removes required tags'],
-  ['CreateAddon', 'clusterConfig', ['pod-sg-isolation'], cluster, 'add-on configuration (vpc-cni custom networking)'],
-  ['UpdateAddon', 'clusterConfig', ['pod-sg-isolation'], cluster, 'add-on configuration (vpc-cni custom networking)'],
-  // Deleting the managed vpc-cni add-on (preserve: true keeps the daemonset unmanaged) loses the custom networking config we can see.
-  ['DeleteAddon', 'clusterConfig', ['pod-sg-isolation'], cluster, 'removes the managed vpc-cni add-on'],
+  ['CreateAddon', 'clusterConfig', ['pod-sg-isolation', 'ssh-egress-blocked'], cluster, 'add-on configuration (vpc-cni custom networking, network policy agent)'],
+  ['UpdateAddon', 'clusterConfig', ['pod-sg-isolation', 'ssh-egress-blocked'], cluster, 'add-on configuration (vpc-cni custom networking, network policy agent)'],
+  // Deleting the managed vpc-cni add-on (preserve: true keeps the daemonset unmanaged) loses the configuration we can see.
+  ['DeleteAddon', 'clusterConfig', ['pod-sg-isolation', 'ssh-egress-blocked'], cluster, 'removes the managed vpc-cni add-on'],
   // No guideline covers secrets envelope encryption yet: watched so the trigger exists, but nothing is re-evaluated.
   ['AssociateEncryptionConfig', 'clusterConfig', [], cluster, 'secrets envelope encryption (no rule yet)'],
 ];
@@ -325,6 +341,63 @@ const CLOUDTRAIL: Row[] = [
   ['DeleteTrail', 'trail', ['cloudtrail-enabled'], trail, 'deletes a trail'],
   ['UpdateTrail', 'trail', ['cloudtrail-enabled'], trail, 'may make a trail single-region'],
   ['PutEventSelectors', 'trail', ['cloudtrail-enabled'], trail, 'may drop management or write events'],
+];
+
+// ---------------------------------------------------------------------------------------------------- self-managed nodes
+
+/** Cluster names in tags as CloudTrail records them (`{key, value}`, the API's `{Key, Value}` in places). */
+function clustersInTags(tags: unknown[]): string[] {
+  return clustersFromTags(
+    tags.map((t) => ({ Key: scalar(at(t, 'key')) ?? scalar(at(t, 'Key')), Value: scalar(at(t, 'value')) ?? scalar(at(t, 'Value')) })),
+  );
+}
+
+/**
+ * CreateAutoScalingGroup / UpdateAutoScalingGroup: `requestParameters.autoScalingGroupName`; a create names its
+ * `tags` ([{key, value, propagateAtLaunch}]), whose cluster tags say the cluster without a read.
+ */
+function autoScalingGroup(r: CloudTrailRecord): ResourceRefs {
+  return refs({ autoScalingGroupNames: uniq([scalar(req(r, 'autoScalingGroupName'))]), clusterNames: clustersInTags(list(req(r, 'tags'))) });
+}
+
+/**
+ * RunInstances: the instances in `responseElements.instancesSet.items[].instanceId`, their tags in the request's
+ * `tagSpecificationSet.items[]` (resourceType instance) and the response's `instancesSet.items[].tagSet.items[]`.
+ * Cluster tags there name the cluster; otherwise (tags from the launch template) the instances are read.
+ */
+function runInstances(r: CloudTrailRecord): ResourceRefs {
+  const items = list(res(r, 'instancesSet'));
+  const tags = [
+    ...list(req(r, 'tagSpecificationSet'))
+      .filter((s) => (scalar(at(s, 'resourceType')) ?? 'instance') === 'instance')
+      .flatMap((s) => list(at(s, 'tags'))),
+    ...items.flatMap((i) => list(at(i, 'tagSet'))),
+  ];
+  const clusters = clustersInTags(tags);
+  return refs({ clusterNames: clusters, instanceIds: clusters.length ? [] : uniq(items.map((i) => scalar(at(i, 'instanceId')))) });
+}
+
+// ---------------------------------------------------------------------------------------------------- IAM
+
+/** Attach/DetachRolePolicy, Put/DeleteRolePolicy, UpdateAssumeRolePolicy: `requestParameters.roleName`. */
+function iamRole(r: CloudTrailRecord): ResourceRefs {
+  return refs({ roleNames: uniq([scalar(req(r, 'roleName'))]) });
+}
+
+const AUTOSCALING: Row[] = [
+  ['CreateAutoScalingGroup', 'selfManagedNodes', NODE_RULES, autoScalingGroup, 'new self-managed nodes: subnets, launch template (key, public IP, security groups, role)'],
+  ['UpdateAutoScalingGroup', 'selfManagedNodes', NODE_RULES, autoScalingGroup, 'moves self-managed nodes to other subnets or another launch template'],
+];
+
+const EC2_INSTANCES: Row[] = [['RunInstances', 'selfManagedNodes', NODE_RULES, runInstances, 'a node launched outside a managed node group (key, public IP, security groups, role)']];
+
+// IAM records say us-east-1 wherever the detector runs: see serverless.iam-forwarder.yml.
+const IAM: Row[] = [
+  ['AttachRolePolicy', 'iamRole', ROLE_RULES, iamRole, 'grants a creator or node role a managed policy'],
+  ['DetachRolePolicy', 'iamRole', ROLE_RULES, iamRole, 'takes a managed policy from a creator or node role'],
+  ['PutRolePolicy', 'iamRole', ROLE_RULES, iamRole, 'writes an inline policy of a creator or node role'],
+  ['DeleteRolePolicy', 'iamRole', ROLE_RULES, iamRole, 'deletes an inline policy of a creator or node role'],
+  ['UpdateAssumeRolePolicy', 'iamRole', ['creator-role-dedicated'], iamRole, 'changes who may assume a creator role'],
 ];
 
 /** EKS calls after which the index must re-read the clusters they name. */
@@ -350,6 +423,9 @@ export const CATALOG: readonly CatalogEntry[] = [
   ...entries('ec2.amazonaws.com', EC2),
   ...entries('eks.amazonaws.com', EKS),
   ...entries('cloudtrail.amazonaws.com', CLOUDTRAIL),
+  ...entries('autoscaling.amazonaws.com', AUTOSCALING),
+  ...entries('ec2.amazonaws.com', EC2_INSTANCES),
+  ...entries('iam.amazonaws.com', IAM),
 ];
 
 const BY_KEY = new Map(CATALOG.map((e) => [`${e.eventSource} ${e.eventName}`, e]));

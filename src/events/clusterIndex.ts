@@ -12,6 +12,8 @@ export interface ClusterFacts {
   securityGroupIds: Set<string>;
   launchTemplateIds: Set<string>;
   launchTemplateNames: Set<string>;
+  /** Names of the IAM roles its managed node groups run as. */
+  nodeRoleNames: Set<string>;
 }
 
 /**
@@ -37,6 +39,9 @@ export class ClusterIndex {
   }
   inVpc(vpcId: string): string[] {
     return this.where((c) => c.vpcId === vpcId);
+  }
+  withNodeRole(roleName: string): string[] {
+    return this.where((c) => c.nodeRoleNames.has(roleName));
   }
   usingLaunchTemplate(ref: { id?: string; name?: string }): string[] {
     return this.where((c) => (!!ref.id && c.launchTemplateIds.has(ref.id)) || (!!ref.name && c.launchTemplateNames.has(ref.name)));
@@ -92,12 +97,15 @@ export async function readClusterFacts(reader: AwsReader, name: string): Promise
     securityGroupIds: new Set([...(vpc?.securityGroupIds ?? []), ...(vpc?.clusterSecurityGroupId ? [vpc.clusterSecurityGroupId] : [])]),
     launchTemplateIds: new Set(),
     launchTemplateNames: new Set(),
+    nodeRoleNames: new Set(),
   };
   const names = await reader.listNodegroups(name);
   const groups = (await Promise.all(names.map((n) => reader.describeNodegroup(name, n)))).filter((n): n is Nodegroup => !!n);
   const templates = new Map<string, { id?: string; name?: string; versions: Set<string> }>();
   for (const ng of groups) {
     for (const s of ng.subnets ?? []) facts.subnetIds.add(s);
+    const role = ng.nodeRole?.split('/').pop();
+    if (role) facts.nodeRoleNames.add(role);
     if (ng.resources?.remoteAccessSecurityGroup) facts.securityGroupIds.add(ng.resources.remoteAccessSecurityGroup);
     const lt = ng.launchTemplate;
     if (lt?.id || lt?.name) {

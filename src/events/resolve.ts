@@ -1,5 +1,9 @@
 import type { Filter, Subnet } from '@aws-sdk/client-ec2';
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { AwsReader } from '../inventory/reader';
+import { parseLookupRecord } from '../inventory/lookupMatch';
+import { createdCluster } from '../inventory/creator';
+import { creatorOfRecord } from '../rules/semantics/creator';
 import type { ResourceRefs } from './catalog';
 import { buildClusterIndex, clustersFromTags, type ClusterIndex, type ClusterIndexCache } from './clusterIndex';
 
@@ -21,7 +25,11 @@ export interface Resolution {
  * - a route table reaches its associated subnets, and when it is its VPC's main table, the subnets of that VPC
  *   without an explicit association; a network ACL reaches its associated subnets;
  * - a subnet tagged for a cluster (`kubernetes.io/cluster/NAME`) needs one DescribeSubnets; others go through the
- *   index, then the instances in it.
+ *   index, then the instances in it;
+ * - an Auto Scaling group or an instance by its cluster tags (a group's members when the group carries none); a
+ *   launch template no managed node group or instance uses, by the Auto Scaling groups launching from it;
+ * - an IAM role by the clusters it created (CloudTrail's CreateCluster records) and runs (managed node groups'
+ *   nodeRole in the index, instances with an instance profile holding it).
  * Over-approximating is safe (an extra cluster is re-read and found unchanged); missing one is not.
  */
 export async function resolveAffectedClusters(reader: AwsReader, refs: ResourceRefs, cache?: ClusterIndexCache): Promise<Resolution> {
@@ -104,9 +112,32 @@ export async function resolveAffectedClusters(reader: AwsReader, refs: ResourceR
         continue;
       }
       const fromInstances = t.id ? await clustersOfInstances(reader, [{ Name: 'launch-template-id', Values: [t.id] }]) : [];
-      if (!add(fromInstances)) unused.push(`${label} is not used by any EKS cluster`);
+      if (add(fromInstances)) continue;
+      // Self-managed groups launching from it, even with no instance running yet.
+      const groups = (await reader.describeAutoScalingGroups({})).filter((g) => groupUsesTemplate(g, t));
+      if (!add(groups.flatMap((g) => clustersFromTags(g.Tags)))) unused.push(`${label} is not used by any EKS cluster`);
     }
   }
+
+  if (refs.autoScalingGroupNames.length) {
+    const groups = await reader.describeAutoScalingGroups({ names: refs.autoScalingGroupNames });
+    for (const name of refs.autoScalingGroupNames) {
+      const g = groups.find((x) => x.AutoScalingGroupName === name);
+      if (add(clustersFromTags(g?.Tags))) continue;
+      // A group tagged through its launch template carries no cluster tag; its instances do.
+      if (!add(await clustersOfInstances(reader, [{ Name: 'tag:aws:autoscaling:groupName', Values: [name] }]))) {
+        unused.push(g ? `Auto Scaling group ${name} is not tagged for any EKS cluster` : `Auto Scaling group ${name} no longer exists`);
+      }
+    }
+  }
+
+  if (refs.instanceIds.length) {
+    const instances = await reader.describeInstances({ instanceIds: refs.instanceIds });
+    const misses = refs.instanceIds.filter((id) => !add(clustersFromTags(instances.find((i) => i.InstanceId === id)?.Tags)));
+    if (misses.length) unused.push(`${misses.join(', ')} ${misses.length > 1 ? 'are' : 'is'} not tagged for any EKS cluster`);
+  }
+
+  if (refs.roleNames.length) await resolveRoles(reader, refs.roleNames, index, add, unused);
 
   const clusters = [...found].sort();
   if (clusters.length) return { clusters };
@@ -178,4 +209,39 @@ async function resolveUntagged(
 async function clustersOfInstances(reader: AwsReader, filters: Filter[]): Promise<string[]> {
   const instances = await reader.describeInstances({ filters: [...filters, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }] });
   return [...new Set(instances.flatMap((i) => clustersFromTags(i.Tags)))];
+}
+
+/** True when the group launches from the template: its own, its mixed-instances policy's, or an override's. */
+function groupUsesTemplate(g: AutoScalingGroup, t: { id?: string; name?: string }): boolean {
+  const mixed = g.MixedInstancesPolicy?.LaunchTemplate;
+  return [g.LaunchTemplate, mixed?.LaunchTemplateSpecification, ...(mixed?.Overrides ?? []).map((o) => o.LaunchTemplateSpecification)].some(
+    (s) => !!s && ((!!t.id && s.LaunchTemplateId === t.id) || (!!t.name && s.LaunchTemplateName === t.name)),
+  );
+}
+
+/**
+ * The clusters a role matters to: those it created (by the CreateCluster records CloudTrail keeps, 90 days), those
+ * whose managed node groups run as it (the index), and those whose self-managed nodes run as it (instances with an
+ * instance profile holding it). Only clusters that exist count; any other role changes nothing we watch.
+ */
+async function resolveRoles(
+  reader: AwsReader,
+  roleNames: string[],
+  index: () => Promise<ClusterIndex>,
+  add: (names: Iterable<string>) => boolean,
+  unused: string[],
+): Promise<void> {
+  const [idx, records] = await Promise.all([index(), reader.lookupEvents({ eventName: 'CreateCluster' })]);
+  for (const name of roleNames) {
+    const created = records
+      .map((e) => ({ cluster: createdCluster({ ...e, record: parseLookupRecord(e), source: 'CloudTrail' }), creator: creatorOfRecord(parseLookupRecord(e)) }))
+      .filter((x) => x.creator?.kind === 'role' && x.creator.arn.split('/').pop() === name && x.cluster !== undefined && idx.clusters.has(x.cluster))
+      .map((x) => x.cluster as string);
+    const running = idx.withNodeRole(name);
+    const profiles = (await reader.listInstanceProfilesForRole(name)).map((p) => p.Arn).filter((a): a is string => !!a);
+    const selfManaged = profiles.length ? await clustersOfInstances(reader, [{ Name: 'iam-instance-profile.arn', Values: profiles }]) : [];
+    if (!add([...created, ...running, ...selfManaged])) {
+      unused.push(`IAM role ${name} neither created an EKS cluster (CloudTrail, last 90 days) nor runs the nodes of one`);
+    }
+  }
 }

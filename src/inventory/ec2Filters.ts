@@ -99,6 +99,7 @@ export const instanceFilters: FilterTable<Instance> = {
   'instance.group-id': instanceGroups,
   'network-interface.group-id': instanceGroups,
   'key-name': (i) => [i.KeyName],
+  'iam-instance-profile.arn': (i) => [i.IamInstanceProfile?.Arn],
   // DescribeInstances has no launch-template filter; EC2 tags such instances with aws:ec2launchtemplate:id, and the
   // SDK reader sends this filter as that tag filter (see LAUNCH_TEMPLATE_TAG).
   'launch-template-id': (i) => (i.Tags ?? []).filter((t) => t.Key === LAUNCH_TEMPLATE_TAG).map((t) => t.Value),

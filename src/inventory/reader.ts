@@ -101,6 +101,7 @@ export interface AwsReader {
   getPolicy(policyArn: string): Promise<Policy | undefined>;
   getPolicyVersion(policyArn: string, versionId: string): Promise<PolicyVersion | undefined>;
   getInstanceProfile(name: string): Promise<InstanceProfile | undefined>;
+  listInstanceProfilesForRole(roleName: string): Promise<InstanceProfile[]>;
 
   /** Auto Scaling groups by name and/or `tag-key` / `tag-value` / `tag:KEY` filters. */
   describeAutoScalingGroups(q: { names?: string[]; filters?: AutoScalingFilter[] }): Promise<AutoScalingGroup[]>;

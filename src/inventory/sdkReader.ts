@@ -48,6 +48,7 @@ import {
   GetRoleCommand,
   GetRolePolicyCommand,
   paginateListAttachedRolePolicies,
+  paginateListInstanceProfilesForRole,
   paginateListRolePolicies,
   type AttachedPolicy,
   type InstanceProfile,
@@ -361,6 +362,10 @@ export class SdkReader implements AwsReader {
 
   getInstanceProfile(name: string): Promise<InstanceProfile | undefined> {
     return read('iam:GetInstanceProfile', async () => (await this.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }))).InstanceProfile, undefined);
+  }
+
+  listInstanceProfilesForRole(roleName: string): Promise<InstanceProfile[]> {
+    return read('iam:ListInstanceProfilesForRole', () => collect(paginateListInstanceProfilesForRole({ client: this.iam }, { RoleName: roleName }), (p) => p.InstanceProfiles), []);
   }
 
   // ---- Auto Scaling

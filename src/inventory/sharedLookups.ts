@@ -11,6 +11,7 @@ const SHARED_IAM_READS = new Set<keyof AwsReader>([
   'getPolicy',
   'getPolicyVersion',
   'getInstanceProfile',
+  'listInstanceProfilesForRole',
 ]);
 
 /**

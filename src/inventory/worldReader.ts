@@ -151,6 +151,10 @@ export class WorldReader implements AwsReader {
     return this.world.iam.instanceProfiles.find((p) => p.InstanceProfileName === name);
   }
 
+  async listInstanceProfilesForRole(roleName: string): Promise<InstanceProfile[]> {
+    return this.world.iam.instanceProfiles.filter((p) => (p.Roles ?? []).some((r) => (r.RoleName ?? r.Arn?.split('/').pop()) === roleName));
+  }
+
   async describeAutoScalingGroups(q: { names?: string[]; filters?: AutoScalingFilter[] }): Promise<AutoScalingGroup[]> {
     const items = byIds(this.world.autoscaling.groups, q.names, (g) => g.AutoScalingGroupName);
     return applyFilters(items, q.filters, autoScalingGroupFilters, 'Auto Scaling group');

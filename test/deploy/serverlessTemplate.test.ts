@@ -80,7 +80,7 @@ describe('serverless package (CloudFormation template)', () => {
   it('runs every function on nodejs22.x from its own bundle', () => {
     const fns = ofType('AWS::Lambda::Function');
     expect(fns.map(([id]) => id).sort()).toEqual(
-      ['ClusterChanged', 'NetworkChanged', 'SecurityGroupChanged', 'SlackNotifier', 'Sweep', 'TrailChanged'].map((n) => `${n}LambdaFunction`),
+      ['ClusterChanged', 'IamChanged', 'NetworkChanged', 'NodesChanged', 'SecurityGroupChanged', 'SlackNotifier', 'Sweep', 'TrailChanged'].map((n) => `${n}LambdaFunction`),
     );
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
@@ -107,7 +107,7 @@ describe('serverless package (CloudFormation template)', () => {
     const statements = (role.Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[])[0].PolicyDocument.Statement;
     const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     for (const a of actions) expect(a).not.toMatch(/\*/);
-    const writes = actions.filter((a) => !/^(ec2|eks|cloudtrail):(Describe|List|Get|Lookup)/.test(a));
+    const writes = actions.filter((a) => !/^(ec2|eks|cloudtrail|iam|autoscaling):(Describe|List|Get|Lookup)/.test(a));
     expect(writes.sort()).toEqual(
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage'].sort(),
     );
@@ -115,6 +115,21 @@ describe('serverless package (CloudFormation template)', () => {
       const a = Array.isArray(s.Action) ? s.Action : [s.Action];
       if (a.some((x) => /^(sns|dynamodb|sqs):/.test(x))) expect(s.Resource).not.toBe('*');
     }
+  });
+
+  it('reads IAM only for this account\'s roles, instance profiles and policies (and AWS managed policies)', () => {
+    const role = resources.DetectorRole as Resource;
+    const statements = (role.Properties.Policies as { PolicyDocument: { Statement: { Sid: string; Action: string | string[]; Resource: unknown }[] } }[])[0].PolicyDocument.Statement;
+    const iam = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('iam:')));
+    expect(iam.flatMap((s) => [s.Action].flat()).sort()).toEqual(
+      ['iam:GetInstanceProfile', 'iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListInstanceProfilesForRole', 'iam:ListRolePolicies'].sort(),
+    );
+    const resourcesOf = (sid: string) => JSON.stringify(iam.find((s) => s.Sid === sid)?.Resource);
+    expect(resourcesOf('ReadIamRoles')).toContain(':role/*');
+    expect(resourcesOf('ReadIamInstanceProfiles')).toContain(':instance-profile/*');
+    expect(resourcesOf('ReadIamPolicies')).toContain('${AWS::AccountId}:policy/*');
+    expect(resourcesOf('ReadIamPolicies')).toContain('iam::aws:policy/*');
+    for (const s of iam) expect(s.Resource).not.toBe('*');
   });
 
   it('lets only the Slack notifier read the webhook parameter', () => {

@@ -68,6 +68,11 @@ function fromRecord(record: Record<string, unknown> | undefined, via: string): C
   return { arn, kind, identityType: type, via };
 }
 
+/** The creator a CreateCluster record names (for an assumed role, the role), when it names one. */
+export function creatorOfRecord(record: Record<string, unknown> | undefined): Creator | undefined {
+  return fromRecord(record, 'CreateCluster record');
+}
+
 /**
  * Who created the cluster: the principal of its CreateCluster record (for an assumed role, the role), from the
  * first creator source that had it; else the principal of its bootstrap access entry (the one admin entry created
