@@ -89,6 +89,15 @@ interface Nets {
   family?: Family;
 }
 
+const netSets = new WeakMap<Nets, Record<Family, AddressSet>>();
+
+/** netSet, parsed once per rule (the same rule is walked for every label class of every namespace). */
+function netSetOf(n: Nets): Record<Family, AddressSet> {
+  let set = netSets.get(n);
+  if (!set) netSets.set(n, (set = netSet(n)));
+  return set;
+}
+
 function netSet(n: Nets): Record<Family, AddressSet> {
   const out: Record<Family, AddressSet> = { 4: [], 6: [] };
   for (const fam of [4, 6] as Family[]) {
@@ -455,7 +464,7 @@ interface Outcome {
 
 /** What one rule does to the destinations still undecided: which it reaches for sure, and whether more may match. */
 function reached(rule: Rule, state: Space): { sure: Space; maybeEndpoints: boolean } {
-  const nets = netSet(rule.dest.nets);
+  const nets = netSetOf(rule.dest.nets);
   const sure = nothing();
   let maybeEndpoints = false;
   if (rule.dest.reach === 'any') {

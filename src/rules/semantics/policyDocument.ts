@@ -101,9 +101,13 @@ export function parsePolicyDocument(raw: unknown): PolicyDocument {
   return { statements };
 }
 
+const compiled = new Map<string, RegExp>();
+
 /** IAM wildcard matching (`*` any run, `?` one character); action names are case-insensitive. */
 export function wildcardMatches(pattern: string, value: string, caseInsensitive = true): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, caseInsensitive ? 'is' : 's');
+  const key = `${caseInsensitive ? 'i' : 's'}${pattern}`;
+  let re = compiled.get(key);
+  if (!re) compiled.set(key, (re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, caseInsensitive ? 'is' : 's')));
   return re.test(value);
 }
 
