@@ -204,8 +204,11 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   const resolved = clusterRuleIds.length
     ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache)
     : { clusters: [], reason: c.refs.accountLevel ? undefined : `no guideline evaluates ${record.eventName} yet` };
+  // One event is one moment: the clusters it touched share CloudTrail and IAM reads (a creator role's change can
+  // touch every cluster it created). Resolution keeps the plain reader, the key of the warm cluster index.
+  const eventDeps = { ...deps, reader: withSharedLookups(deps.reader) };
   for (const name of resolved.clusters) {
-    scopes.push(await reconcileCluster(deps, ids, name, clusterRuleIds, trigger, record.eventID, record));
+    scopes.push(await reconcileCluster(eventDeps, ids, name, clusterRuleIds, trigger, record.eventID, record));
   }
 
   if (!scopes.length) {

@@ -4,7 +4,7 @@ import type { InstanceProfile } from '@aws-sdk/client-iam';
 import type { AwsReader } from './reader';
 import { ReadError } from './reader';
 import type { AccountView, ClusterView, NodeRoleView, NodeWithoutRole, SecurityGroupRole, SubnetView, TrailView, ViewPart } from './view';
-import { clusterSecurityGroupId, GROUP_TAG, instanceGroups, instanceSubnets, readNodes, uniq, type Nodes } from './nodes';
+import { clusterSecurityGroupId, GROUP_TAG, instanceGroups, instanceSubnets, readNodes, tagOf, uniq, type Nodes } from './nodes';
 import { defaultCreatorSources, readCreator, type CreatorSource } from './creator';
 import { instanceProfileName, readRoleDetails } from './iamRoles';
 import { identifyCreator } from '../rules/semantics/creator';
@@ -22,8 +22,6 @@ function reasonOf(e: unknown): string {
   if (e instanceof ReadError) return e.message;
   throw e;
 }
-
-const tagOf = (tags: { Key?: string; Value?: string }[] | undefined, key: string) => (tags ?? []).find((t) => t.Key === key)?.Value;
 
 function securityGroupRoles(cluster: Cluster, nodes: Nodes): Map<string, { roles: Set<SecurityGroupRole>; usedBy: Set<string> }> {
   const out = new Map<string, { roles: Set<SecurityGroupRole>; usedBy: Set<string> }>();
@@ -134,12 +132,13 @@ async function readNodeRoles(reader: AwsReader, nodes: Nodes, account: string): 
     e.via.add(via);
     roles.set(arn, e);
   };
-  const profiles = new Map<string, Set<string>>(); // instance profile name → nodes using it
+  type Node = Pick<NodeWithoutRole, 'node' | 'resourceType'>;
+  const profiles = new Map<string, Map<string, Node>>(); // instance profile name → the nodes using it
   const nodesWithoutRole: NodeWithoutRole[] = [];
-  const useProfile = (profile: string | undefined, node: string, resourceType: 'group' | 'instance') => {
+  const useProfile = (profile: string | undefined, node: string, resourceType: Node['resourceType']) => {
     const name = profile && (profile.startsWith('arn:') ? instanceProfileName(profile) : profile);
     if (!name) return void nodesWithoutRole.push({ node, resourceType, reason: 'launches nodes without an instance profile (no IAM role)' });
-    profiles.set(name, (profiles.get(name) ?? new Set()).add(`${resourceType}:${node}`));
+    profiles.set(name, (profiles.get(name) ?? new Map<string, Node>()).set(`${resourceType} ${node}`, { node, resourceType }));
   };
   for (const ng of nodes.nodegroups) if (ng.nodegroup.nodeRole) addRole(ng.nodegroup.nodeRole, ng.nodegroup.nodegroupName ?? '', 'nodegroup.nodeRole');
   for (const g of nodes.selfManagedGroups) {
@@ -157,8 +156,7 @@ async function readNodeRoles(reader: AwsReader, nodes: Nodes, account: string): 
   const found = await Promise.all(names.map((n) => reader.getInstanceProfile(n)));
   names.forEach((n, i) => {
     const role = found[i]?.Roles?.[0]?.Arn;
-    for (const user of profiles.get(n) ?? []) {
-      const [resourceType, node] = user.split(/:(.*)/s) as ['group' | 'instance', string];
+    for (const { node, resourceType } of profiles.get(n)?.values() ?? []) {
       if (role) addRole(role, node, `instance profile ${found[i]?.Arn ?? n}`);
       else nodesWithoutRole.push({ node, resourceType, instanceProfile: n, reason: found[i] ? `instance profile ${n} holds no role` : `instance profile ${n} does not exist` });
     }

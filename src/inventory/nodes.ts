@@ -18,7 +18,7 @@ const MANAGED_TAG = 'eks:nodegroup-name';
 
 export const uniq = <T>(xs: (T | undefined)[]): T[] => [...new Set(xs.filter((x): x is T => x !== undefined && x !== ''))];
 
-const tagOf = (tags: { Key?: string; Value?: string }[] | undefined, key: string) => (tags ?? []).find((t) => t.Key === key)?.Value;
+export const tagOf = (tags: { Key?: string; Value?: string }[] | undefined, key: string) => (tags ?? []).find((t) => t.Key === key)?.Value;
 
 export function clusterSecurityGroupId(cluster: Cluster): string | undefined {
   return cluster.resourcesVpcConfig?.clusterSecurityGroupId || undefined;

@@ -1,8 +1,7 @@
 import type { ClusterView } from '../inventory/view';
 import type { ClusterRule, Violation } from './engine/rule';
 import { RESOURCE, list } from './semantics/resources';
-
-const GROUP_TAG = 'aws:autoscaling:groupName';
+import { GROUP_TAG } from '../inventory/nodes';
 
 /**
  * Self-managed nodes: an Auto Scaling group carries a key through its launch templates, its launch configuration, or

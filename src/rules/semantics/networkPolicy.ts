@@ -154,11 +154,10 @@ function example(s: Record<Family, AddressSet>): string | undefined {
 /** Which destinations a rule reaches: addresses (`nets`), and whether only endpoints matching a selector. */
 interface Destination {
   nets: Nets;
-  /** 'any': addresses alone decide; 'all-endpoints': every endpoint in `nets`, no outside address; 'some-endpoints': endpoints matching `endpoints` only. */
+  /** 'any': addresses alone decide; 'all-endpoints': every endpoint in `nets`, no outside address; 'some-endpoints': endpoints a selector picks, only. */
   reach: 'any' | 'all-endpoints' | 'some-endpoints';
   /** Endpoints a negative selector leaves out: outside addresses are matched, endpoints only partly. */
   notEndpoints?: string;
-  endpoints?: string;
   text: string;
 }
 
@@ -283,7 +282,7 @@ function kubePeer(p: Obj): Destination {
   if (isObj(p.namespaceSelector)) parts.push(`namespaces matching ${formatSelector(fromKubeSelector(p.namespaceSelector as KubeLabelSelector))}`);
   if (isObj(p.podSelector)) parts.push(`pods matching ${formatSelector(fromKubeSelector(p.podSelector as KubeLabelSelector))}`);
   const text = parts.length ? parts.join(' and ') : 'pods of the namespace';
-  return { nets: { exclude: [] }, reach: 'some-endpoints', endpoints: text, text };
+  return { nets: { exclude: [] }, reach: 'some-endpoints', text };
 }
 
 function kubePolicy(o: Obj): Policy {
@@ -338,7 +337,7 @@ function calicoDestination(d: Obj, ipVersion: unknown): Destination {
       (nsSelector === undefined || selectsEverything(parseCalicoSelector(nsSelector))) &&
       notSel === undefined;
     const text = `${constraints.join(' ')}${netText ? ` within ${netText}` : ''}${notNetText}`;
-    return { nets, reach: everyEndpoint ? 'all-endpoints' : 'some-endpoints', endpoints: text, text };
+    return { nets, reach: everyEndpoint ? 'all-endpoints' : 'some-endpoints', text };
   }
   const text = `${netText || 'any destination'}${notNetText}${notSel !== undefined ? ` (not endpoints matching ${notSel})` : ''}`;
   return { nets, reach: 'any', ...(notSel !== undefined ? { notEndpoints: notSel } : {}), text };
