@@ -229,6 +229,13 @@ describe('buildClusterView', () => {
       expect([...v.loaded].sort()).toEqual(['addons', 'creator', 'creatorRole', 'kubernetes', 'network', 'nodeRoles', 'nodegroups', 'securityGroups']);
     });
 
+    it('IAM reads denied make the node roles and the creator role unreadable, and leave the rest', async () => {
+      const { v } = await view(['nodegroups', 'nodeRoles', 'creator', 'accessEntries', 'creatorRole'], selfManagedWorld(), { getRole: 'AccessDenied' });
+      expect(v.unreadable.map((u) => u.part).sort()).toEqual(['creatorRole', 'nodeRoles']);
+      expect(v.unreadable[0].reason).toContain('AccessDenied');
+      expect([...v.loaded].sort()).toEqual(['accessEntries', 'creator', 'nodegroups']);
+    });
+
     it('failing to read the nodes makes every part that needs them unreadable', async () => {
       const { v } = await view(['securityGroups', 'network', 'addons'], prodWorld(), { listNodegroups: 'ThrottlingException' });
       expect(v.unreadable.map((u) => u.part).sort()).toEqual(['network', 'securityGroups']);

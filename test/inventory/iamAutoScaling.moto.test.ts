@@ -128,6 +128,17 @@ describeWithMoto('IAM and Auto Scaling against moto', () => {
     expect(view.nodesWithoutRole).toEqual([{ node: 'legacy', resourceType: 'group', reason: 'launches nodes without an instance profile (no IAM role)' }]);
   });
 
+  it('an IAM entity that does not exist is absent (NoSuchEntity), never an error', async () => {
+    const r = motoReader(moto.endpoint);
+    expect(await r.getRole('gone')).toBeUndefined();
+    expect(await r.getRolePolicy('self-nodes', 'gone')).toBeUndefined();
+    expect(await r.getPolicy(`arn:aws:iam::${ACCOUNT}:policy/gone`)).toBeUndefined();
+    expect(await r.getInstanceProfile('gone')).toBeUndefined();
+    expect(await r.listAttachedRolePolicies('gone')).toEqual([]);
+    expect((await r.listInstanceProfilesForRole('self-nodes')).map((p) => p.InstanceProfileName)).toEqual(['self-nodes']);
+    expect(await r.describeAutoScalingGroups({ names: ['gone'] })).toEqual([]);
+  });
+
   it('evaluates the new guidelines on what moto returns', () => {
     const r = evaluateCluster(view, defaultConfig, ['nodegroup-no-ssh-key', 'nodes-ssm-managed', 'creator-role-dedicated']);
     expect(r.notEvaluated).toEqual([]);
