@@ -201,12 +201,12 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   }
 
   const clusterRuleIds = ruleIds.filter((id) => CLUSTER_RULE_IDS.includes(id));
-  const resolved = clusterRuleIds.length
-    ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache)
-    : { clusters: [], reason: c.refs.accountLevel ? undefined : `no guideline evaluates ${record.eventName} yet` };
-  // One event is one moment: the clusters it touched share CloudTrail and IAM reads (a creator role's change can
-  // touch every cluster it created). Resolution keeps the plain reader, the key of the warm cluster index.
+  // One event is one moment: resolution and the clusters it finds share CloudTrail and IAM reads (a creator role's
+  // change can touch every cluster it created). Resolution keeps the plain reader, the key of the warm cluster index.
   const eventDeps = { ...deps, reader: withSharedLookups(deps.reader) };
+  const resolved = clusterRuleIds.length
+    ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache, eventDeps.reader)
+    : { clusters: [], reason: c.refs.accountLevel ? undefined : `no guideline evaluates ${record.eventName} yet` };
   for (const name of resolved.clusters) {
     scopes.push(await reconcileCluster(eventDeps, ids, name, clusterRuleIds, trigger, record.eventID, record));
   }

@@ -32,7 +32,13 @@ export interface Resolution {
  *   nodeRole in the index, instances with an instance profile holding it).
  * Over-approximating is safe (an extra cluster is re-read and found unchanged); missing one is not.
  */
-export async function resolveAffectedClusters(reader: AwsReader, refs: ResourceRefs, cache?: ClusterIndexCache): Promise<Resolution> {
+export async function resolveAffectedClusters(
+  reader: AwsReader,
+  refs: ResourceRefs,
+  cache?: ClusterIndexCache,
+  /** Where CloudTrail records are looked up, when the caller shares them with the evaluation that follows. */
+  lookups: Pick<AwsReader, 'lookupEvents'> = reader,
+): Promise<Resolution> {
   const found = new Set<string>();
   const unused: string[] = [];
   let local: Promise<ClusterIndex> | undefined;
@@ -137,7 +143,7 @@ export async function resolveAffectedClusters(reader: AwsReader, refs: ResourceR
     if (misses.length) unused.push(`${misses.join(', ')} ${misses.length > 1 ? 'are' : 'is'} not tagged for any EKS cluster`);
   }
 
-  if (refs.roleNames.length) await resolveRoles(reader, refs.roleNames, index, add, unused);
+  if (refs.roleNames.length) await resolveRoles(reader, lookups, refs.roleNames, index, add, unused);
 
   const clusters = [...found].sort();
   if (clusters.length) return { clusters };
@@ -226,12 +232,13 @@ function groupUsesTemplate(g: AutoScalingGroup, t: { id?: string; name?: string 
  */
 async function resolveRoles(
   reader: AwsReader,
+  lookups: Pick<AwsReader, 'lookupEvents'>,
   roleNames: string[],
   index: () => Promise<ClusterIndex>,
   add: (names: Iterable<string>) => boolean,
   unused: string[],
 ): Promise<void> {
-  const [idx, records] = await Promise.all([index(), reader.lookupEvents({ eventName: 'CreateCluster' })]);
+  const [idx, records] = await Promise.all([index(), lookups.lookupEvents({ eventName: 'CreateCluster' })]);
   for (const name of roleNames) {
     const created = records
       .map((e) => ({ cluster: createdCluster({ ...e, record: parseLookupRecord(e), source: 'CloudTrail' }), creator: creatorOfRecord(parseLookupRecord(e)) }))
