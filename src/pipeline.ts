@@ -203,7 +203,7 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   return { ...base, status: 'processed', clusters: resolved.clusters, scopes, findings: await openFindings(deps.store, scopes) };
 }
 
-async function openFindings(store: FindingStore, scopes: ScopeOutcome[]): Promise<Finding[]> {
+export async function openFindings(store: FindingStore, scopes: ScopeOutcome[]): Promise<Finding[]> {
   const seen = new Set<string>();
   const out: Finding[] = [];
   for (const s of scopes) {

@@ -2,6 +2,10 @@ import type { Finding, NotEvaluated, Severity } from '../findings/finding';
 import { severityRank } from '../findings/finding';
 import type { Rule } from '../rules/engine/rule';
 import type { EventOutcome } from '../pipeline';
+import type { LineOutcome } from '../audit/pipeline';
+
+/** An audit-log delivery's outcome also says what became of each of its log events. */
+type ReplayOutcome = EventOutcome & { lines?: LineOutcome[] };
 import { JSON_SEPARATOR } from '../notify/message';
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
@@ -115,7 +119,7 @@ export function sarif(findings: Finding[], rules: readonly Rule[], artifactUri: 
 }
 
 /** The `replay --format json` element (DESIGN.md): one per input event. */
-export function replayJson(file: string, o: EventOutcome) {
+export function replayJson(file: string, o: ReplayOutcome) {
   return {
     file,
     eventId: o.eventId ?? null,
@@ -129,14 +133,23 @@ export function replayJson(file: string, o: EventOutcome) {
       ...s.changes.resolved.map((finding) => ({ change: 'resolved' as const, finding })),
     ]),
     notEvaluated: o.scopes.flatMap((s) => s.notEvaluated),
+    ...(o.lines ? { lines: o.lines } : {}),
   };
 }
 
+function lineSummary(lines: LineOutcome[] | undefined): string[] {
+  if (!lines?.length) return [];
+  const count = (s: LineOutcome['status']) => lines.filter((l) => l.status === s).length;
+  const out = [`log events: ${count('write')} write(s) to watched objects, ${count('ignored')} ignored, ${count('invalid')} invalid`];
+  for (const l of lines) if (l.status === 'invalid') out.push(`invalid log event ${l.id}: ${l.reason ?? ''}`);
+  return out;
+}
+
 /** What a person on call would read: per event, its verdict and the text of every alert it would publish. */
-export function replayText(file: string, o: EventOutcome): string {
+export function replayText(file: string, o: ReplayOutcome): string {
   const head = `== ${file}${o.eventName ? ` — ${o.eventName}` : ''}${o.eventId ? ` (eventID ${o.eventId})` : ''}`;
-  if (o.status !== 'processed') return `${head}\n${o.status}: ${o.reason ?? ''}\n`;
-  const lines = [head, `processed: ${o.clusters.length ? `cluster(s) ${o.clusters.join(', ')}` : 'account-level'}`];
+  if (o.status !== 'processed') return [`${head}`, `${o.status}: ${o.reason ?? ''}`, ...lineSummary(o.lines)].join('\n') + '\n';
+  const lines = [head, `processed: ${o.clusters.length ? `cluster(s) ${o.clusters.join(', ')}` : 'account-level'}`, ...lineSummary(o.lines)];
   const notes = o.scopes.flatMap((s) => s.notifications);
   const opened = o.scopes.reduce((n, s) => n + s.changes.opened.length, 0);
   const resolved = o.scopes.reduce((n, s) => n + s.changes.resolved.length, 0);

@@ -2,6 +2,7 @@ import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import { severityRank, type Finding, type Severity } from '../findings/finding';
 import type { Changes } from '../findings/store';
 import { consoleUrl } from './console';
+import { kubernetesTriggerLines } from './kubernetesTrigger';
 import { JSON_SEPARATOR, type NotificationChange, type NotificationPayload, type NotificationTrigger } from './payload';
 
 export { JSON_SEPARATOR, parseNotificationMessage } from './payload';
@@ -170,6 +171,7 @@ function readableText(p: NotificationPayload): string {
 }
 
 function triggerLines(t: NotificationTrigger): string[] {
+  if (t.kind === 'kubernetes') return kubernetesTriggerLines(t);
   if (t.kind === 'sweep') {
     return [`Found by the scheduled sweep ${t.sweepId} at ${t.time}.`, `No CloudTrail event is attached: the change was not seen as it happened (missed event, or a resource that disappeared).`];
   }

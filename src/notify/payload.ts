@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { findingSchema, type Finding } from '../findings/finding';
+import { kubernetesTriggerSchema, type KubernetesTrigger } from './kubernetesTrigger';
 
-/** What started the evaluation: a CloudTrail event, or the scheduled sweep. */
+/** What started the evaluation: a CloudTrail event, writes seen in a cluster's audit log, or the scheduled sweep. */
 export type NotificationTrigger =
   | {
       kind: 'event';
@@ -14,7 +15,8 @@ export type NotificationTrigger =
       sourceIPAddress?: string;
       userAgent?: string;
     }
-  | { kind: 'sweep'; sweepId: string; time: string };
+  | { kind: 'sweep'; sweepId: string; time: string }
+  | KubernetesTrigger;
 
 export type ChangeKind = 'opened' | 'resolved';
 
@@ -57,6 +59,7 @@ export const payloadSchema = z.object({
       userAgent: optional,
     }),
     z.object({ kind: z.literal('sweep'), sweepId: z.string(), time: z.string() }),
+    kubernetesTriggerSchema,
   ]),
   changes: z.array(z.object({ change: z.enum(['opened', 'resolved']), finding: findingSchema })),
   part: z.object({ index: z.number().int(), of: z.number().int() }).optional(),

@@ -1,5 +1,6 @@
 import { severityRank, type Severity } from '../findings/finding';
 import { consoleUrl } from './console';
+import { kubernetesWho } from './kubernetesTrigger';
 import type { NotificationChange, NotificationPayload, NotificationTrigger } from './payload';
 
 /** Slack attachment colours: red to grey by severity; a resolution is always green. */
@@ -36,6 +37,7 @@ const md = (text: string): Text => ({ type: 'mrkdwn', text: cut(text, 2000) });
 
 function who(t: NotificationTrigger): string {
   if (t.kind === 'sweep') return `scheduled sweep at ${t.time}`;
+  if (t.kind === 'kubernetes') return kubernetesWho(t, esc);
   const principal = t.principalArn ? `\`${esc(t.principalArn)}\`` : 'unknown principal';
   return `${principal}${t.sourceIPAddress ? ` from ${esc(t.sourceIPAddress)}` : ''}\n${esc(t.eventName)} at ${esc(t.eventTime)}`;
 }
@@ -59,6 +61,7 @@ function attachment(p: NotificationPayload, c: NotificationChange): SlackPayload
   const context = [md(`Guideline: ${esc(f.guideline)}`)];
   if (link) context.push(md(`<${link}|Open in the AWS console>`));
   if (p.trigger.kind === 'event') context.push(md(`CloudTrail eventID ${esc(p.trigger.eventId)}`));
+  if (p.trigger.kind === 'kubernetes') context.push(md(`Audit log ${esc(p.trigger.logGroup)}, auditID ${esc(p.trigger.writers.flatMap((w) => w.writes)[0]?.auditID ?? '?')}`));
   blocks.push({ type: 'context', elements: context });
   return { color: c.change === 'resolved' ? RESOLVED_COLOUR : SEVERITY_COLOURS[f.severity], blocks };
 }
