@@ -30,6 +30,28 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 const ofType = (t: string) => Object.entries(resources).filter(([, r]) => r.Type === t);
 
+/** The template with every `Fn::If` decided (CloudFormation conditions as a deploy with these parameters sets them). */
+function decide(v: unknown, conditions: Record<string, boolean>): unknown {
+  if (Array.isArray(v)) return v.map((x) => decide(x, conditions)).filter((x) => x !== NO_VALUE);
+  if (typeof v !== 'object' || v === null) return v;
+  const o = v as Record<string, unknown>;
+  if ('Fn::If' in o) {
+    const [name, yes, no] = o['Fn::If'] as [string, unknown, unknown];
+    if (!(name in conditions)) throw new Error(`condition ${name} not decided`);
+    return decide(conditions[name] ? yes : no, conditions);
+  }
+  if ((o as { Ref?: string }).Ref === 'AWS::NoValue') return NO_VALUE;
+  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decide(x, conditions)]).filter(([, x]) => x !== NO_VALUE));
+}
+const NO_VALUE = Symbol('AWS::NoValue');
+const OUTSIDE_VPC = { KubernetesReadersInVpc: false };
+const IN_VPC = { KubernetesReadersInVpc: true };
+
+type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+const statementsOf = (role: string, conditions: Record<string, boolean>) =>
+  ((decide(resources[role], conditions) as Resource).Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[])[0].PolicyDocument.Statement;
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
 /** EventBridge rule → the Lambda it targets (logical id of the function, e.g. SecurityGroupChangedLambdaFunction). */
 function rulesByHandler(): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
@@ -80,7 +102,7 @@ describe('serverless package (CloudFormation template)', () => {
   it('runs every function on nodejs22.x from its own bundle', () => {
     const fns = ofType('AWS::Lambda::Function');
     expect(fns.map(([id]) => id).sort()).toEqual(
-      ['ClusterChanged', 'NetworkChanged', 'SecurityGroupChanged', 'SlackNotifier', 'Sweep', 'TrailChanged'].map((n) => `${n}LambdaFunction`),
+      ['AuditLog', 'AuditSubscriber', 'ClusterChanged', 'NetworkChanged', 'SecurityGroupChanged', 'SlackNotifier', 'Sweep', 'TrailChanged'].map((n) => `${n}LambdaFunction`),
     );
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
@@ -93,7 +115,8 @@ describe('serverless package (CloudFormation template)', () => {
     expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
     expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     const schedules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
-    expect(schedules).toHaveLength(1);
+    const target = (r: Resource) => (r.Properties.Targets as { Arn: { 'Fn::GetAtt': [string] } }[])[0].Arn['Fn::GetAtt'][0];
+    expect(schedules.map(([, r]) => target(r)).sort()).toEqual(['AuditSubscriberLambdaFunction', 'SweepLambdaFunction']);
   });
 
   it('subscribes Slack with a severity filter policy (default: high and critical)', () => {
@@ -103,9 +126,8 @@ describe('serverless package (CloudFormation template)', () => {
   });
 
   it('gives the detector read-only access plus its own topic, table and queue: no wildcard actions, no writes elsewhere', () => {
-    const role = resources.DetectorRole as Resource;
-    const statements = (role.Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[])[0].PolicyDocument.Statement;
-    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    const statements = statementsOf('DetectorRole', OUTSIDE_VPC);
+    const actions = statements.flatMap(actionsOf);
     for (const a of actions) expect(a).not.toMatch(/\*/);
     const writes = actions.filter((a) => !/^(ec2|eks|cloudtrail):(Describe|List|Get|Lookup)/.test(a));
     expect(writes.sort()).toEqual(
@@ -115,6 +137,64 @@ describe('serverless package (CloudFormation template)', () => {
       const a = Array.isArray(s.Action) ? s.Action : [s.Action];
       if (a.some((x) => /^(sns|dynamodb|sqs):/.test(x))) expect(s.Resource).not.toBe('*');
     }
+  });
+
+  describe('EKS audit log', () => {
+    it('runs the audit-log function with the detector role, its failed deliveries kept in the dead-letter queue', () => {
+      const fn = resources.AuditLogLambdaFunction as Resource;
+      expect(fn.Properties.Role).toEqual({ 'Fn::GetAtt': ['DetectorRole', 'Arn'] });
+      const [[, conf]] = ofType('AWS::Lambda::EventInvokeConfig').filter(([id]) => id.startsWith('AuditLog'));
+      expect(JSON.stringify(conf.Properties.DestinationConfig)).toContain('DeadLetterQueue');
+    });
+
+    it('lets CloudWatch Logs of this account invoke it from EKS control-plane log groups only (default: every cluster)', () => {
+      const perms = ofType('AWS::Lambda::Permission').filter(([, p]) => p.Properties.Principal === 'logs.amazonaws.com');
+      expect(perms.map(([, p]) => p.Properties)).toEqual([
+        {
+          FunctionName: { 'Fn::GetAtt': ['AuditLogLambdaFunction', 'Arn'] },
+          Action: 'lambda:InvokeFunction',
+          Principal: 'logs.amazonaws.com',
+          SourceAccount: { Ref: 'AWS::AccountId' },
+          SourceArn: { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/eks/*/cluster:*' },
+        },
+      ]);
+    });
+
+    it('lets only the subscriber put subscription filters, on EKS control-plane log groups, and read clusters', () => {
+      const statements = statementsOf('AuditSubscriberRole', OUTSIDE_VPC);
+      expect(statements.flatMap(actionsOf).sort()).toEqual(
+        ['eks:DescribeCluster', 'eks:ListClusters', 'logs:CreateLogStream', 'logs:DescribeSubscriptionFilters', 'logs:PutLogEvents', 'logs:PutSubscriptionFilter'].sort(),
+      );
+      const subscribe = statements.find((s) => actionsOf(s).includes('logs:PutSubscriptionFilter'))!;
+      expect(JSON.stringify(subscribe.Resource)).toMatch(/log-group:\/aws\/eks\/\*\/cluster"/);
+      expect(JSON.stringify(subscribe.Resource)).not.toMatch(/log-group:\*/);
+      for (const role of ['DetectorRole', 'SlackNotifierRole']) expect(JSON.stringify(resources[role])).not.toContain('SubscriptionFilter');
+      const subscriber = resources.AuditSubscriberLambdaFunction as Resource;
+      expect((subscriber.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        AUDIT_LOG_CLUSTERS: '*',
+        AUDIT_SUBSCRIPTION_FILTER_NAME: 'eks-drift-test-audit',
+        AUDIT_LOG_FUNCTION_ARN: { 'Fn::GetAtt': ['AuditLogLambdaFunction', 'Arn'] },
+      });
+    });
+
+    it('puts the functions that read the Kubernetes API in the VPC only when subnets are given, with the ENI permissions only then', () => {
+      const vpcOf = (id: string, c: Record<string, boolean>) => (decide(resources[id], c) as Resource).Properties.VpcConfig;
+      for (const id of ['AuditLogLambdaFunction', 'ClusterChangedLambdaFunction', 'SweepLambdaFunction']) {
+        expect(vpcOf(id, OUTSIDE_VPC)).toBeUndefined();
+        expect(vpcOf(id, IN_VPC)).toEqual({ SubnetIds: { 'Fn::Split': [',', ''] }, SecurityGroupIds: { 'Fn::Split': [',', ''] } });
+      }
+      for (const id of ['SecurityGroupChangedLambdaFunction', 'NetworkChangedLambdaFunction', 'TrailChangedLambdaFunction', 'SlackNotifierLambdaFunction']) {
+        expect(vpcOf(id, IN_VPC)).toBeUndefined();
+      }
+      const eni = (c: Record<string, boolean>) => statementsOf('DetectorRole', c).flatMap(actionsOf).filter((a) => /NetworkInterface|PrivateIpAddresses/.test(a));
+      expect(eni(OUTSIDE_VPC)).toEqual([]);
+      expect(eni(IN_VPC).sort()).toEqual(
+        ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:UnassignPrivateIpAddresses'].sort(),
+      );
+      for (const s of statementsOf('DetectorRole', IN_VPC).filter((x) => actionsOf(x).some((a) => /Create|Delete|Assign/.test(a) && a.startsWith('ec2:')))) {
+        expect(JSON.stringify(s.Resource)).toContain(':${AWS::AccountId}:network-interface/*');
+      }
+    });
   });
 
   it('lets only the Slack notifier read the webhook parameter', () => {

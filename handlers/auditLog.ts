@@ -1,0 +1,3 @@
+import { auditLogHandler } from '../src/audit/runtime';
+
+export const handler = auditLogHandler();

@@ -1,0 +1,3 @@
+import { auditSubscriberHandler } from '../src/audit/runtime';
+
+export const handler = auditSubscriberHandler();
