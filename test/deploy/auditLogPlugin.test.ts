@@ -1,6 +1,8 @@
 /** serverless-audit-log-plugin.js: the invoke permissions for a list of clusters, checked without packaging. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+/* eslint-disable @typescript-eslint/no-require-imports */
 const AuditLogPermissions = require('../../serverless-audit-log-plugin.js');
+const naming = require('osls/lib/plugins/aws/lib/naming.js');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 function run(custom: Record<string, unknown>): Record<string, { Properties: Record<string, unknown> }> {
   const Resources: Record<string, { Properties: Record<string, unknown> }> = {};
@@ -8,7 +10,7 @@ function run(custom: Record<string, unknown>): Record<string, { Properties: Reco
   const sls = {
     classes: { Error: SlsError },
     service: { custom, provider: { compiledCloudFormationTemplate: { Resources } } },
-    getProvider: () => ({ naming: { getLambdaLogicalId: (n: string) => `${n[0].toUpperCase()}${n.slice(1)}LambdaFunction`, normalizeNameToAlphaNumericOnly: (s: string) => s.replace(/[^A-Za-z0-9]/g, '') } }),
+    getProvider: () => ({ naming }),
   };
   new AuditLogPermissions(sls).hooks['package:compileEvents']();
   return Resources;
