@@ -1,5 +1,6 @@
+import type {
+  CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs';
 import {
-  CloudWatchLogsClient,
   DescribeSubscriptionFiltersCommand,
   PutSubscriptionFilterCommand,
   type SubscriptionFilter,

@@ -1,0 +1,234 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeSubscriptionFiltersCommand, PutSubscriptionFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateClusterCommand, EKSClient, type Cluster } from '@aws-sdk/client-eks';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { matchesFilter, parseFilterPattern } from '../../src/audit/filterPattern';
+import { processAuditDelivery } from '../../src/audit/pipeline';
+import { ensureAllSubscribed, type SubscriptionSettings } from '../../src/audit/subscriber';
+import { AUDIT_FILTER_PATTERN } from '../../src/audit/subscriptionFilter';
+import { defaultConfig } from '../../src/config';
+import { DynamoFindingStore, FINDINGS_TABLE_DEFINITION } from '../../src/findings/dynamoStore';
+import { SdkReader } from '../../src/inventory/sdkReader';
+import type { AwsReader } from '../../src/inventory/reader';
+import { MemoryLogger } from '../../src/log';
+import { parseNotificationMessage } from '../../src/notify/message';
+import { publishNotifications } from '../../src/notify/sns';
+import { sweep, type PipelineDeps } from '../../src/pipeline';
+import { describeWithMoto, motoClientConfig, startMoto, type Moto } from '../support/moto';
+import { opensslAvailable, startKubeApi, type KubeApi } from '../support/kubeApi';
+import { decodedSource, deliveryWith, loadAuditSample } from '../audit/support';
+
+/**
+ * The audit-log trigger end to end: the subscriber against moto's CloudWatch Logs (PutSubscriptionFilter,
+ * DescribeSubscriptionFilters) and EKS, and a delivery through the pipeline with the live readers: EKS from moto, the
+ * cluster's Kubernetes API from a local HTTPS server (a real EKS token, a self-signed CA), findings in DynamoDB and
+ * the alert read back from an SQS queue subscribed to the SNS topic (all moto).
+ */
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const MAP_NODES = '- rolearn: arn:aws:iam::123456789012:role/eks-node-role\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n    - system:bootstrappers\n    - system:nodes\n';
+const MAP_MASTERS = `${MAP_NODES}- rolearn: arn:aws:iam::123456789012:role/ops-admin\n  username: ops-admin\n  groups:\n    - system:masters\n`;
+const awsAuth = (mapRoles: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'aws-auth', namespace: 'kube-system' }, data: { mapRoles } });
+const logging = (enabled: boolean) => ({ clusterLogging: [{ types: ['api', 'audit', 'authenticator'] as ('api' | 'audit' | 'authenticator')[], enabled }] });
+
+/** The sample delivery, as CloudWatch Logs of moto's account would send it. */
+const inThisAccount = (name: string) => deliveryWith(name, (d) => ({ ...d, owner: ACCOUNT }));
+
+describeWithMoto('EKS audit log against moto', () => {
+  let moto: Moto;
+  let cfg: ReturnType<typeof motoClientConfig>;
+  let logs: CloudWatchLogsClient;
+  let functionArn: string;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    cfg = motoClientConfig(moto.endpoint, REGION);
+    logs = new CloudWatchLogsClient(cfg);
+    const ec2 = new EC2Client(cfg);
+    const eks = new EKSClient(cfg);
+    const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+    const subnet = await ec2.send(new CreateSubnetCommand({ VpcId: vpc.Vpc!.VpcId!, CidrBlock: '10.0.1.0/24' }));
+    const cluster = (name: string, auditOn: boolean) =>
+      eks.send(new CreateClusterCommand({ name, roleArn: `arn:aws:iam::${ACCOUNT}:role/eks-cluster`, resourcesVpcConfig: { subnetIds: [subnet.Subnet!.SubnetId!] }, logging: logging(auditOn) }));
+    await cluster('prod', true);
+    await cluster('dev', false);
+    await cluster('fresh', true);
+    await logs.send(new CreateLogGroupCommand({ logGroupName: '/aws/eks/prod/cluster' }));
+    await logs.send(new CreateLogGroupCommand({ logGroupName: '/aws/eks/dev/cluster' }));
+
+    // The destination must exist: CloudWatch Logs (and moto) refuse a subscription to a missing function.
+    const role = await new IAMClient(cfg).send(new CreateRoleCommand({ RoleName: 'eks-drift-detector', AssumeRolePolicyDocument: '{}' }));
+    const emptyZip = Buffer.from([0x50, 0x4b, 0x05, 0x06, ...new Array(18).fill(0)]);
+    const fn = await new LambdaClient(cfg).send(
+      new CreateFunctionCommand({ FunctionName: 'eks-drift-test-auditLog', Runtime: 'nodejs22.x', Role: role.Role!.Arn!, Handler: 'auditLog.handler', Code: { ZipFile: emptyZip } }),
+    );
+    functionArn = fn.FunctionArn!;
+  });
+
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  describe('the subscriber', () => {
+    const settings = (): SubscriptionSettings => ({ clusters: '*', filterName: 'eks-drift-test-audit', destinationArn: functionArn });
+    const reader = () => new SdkReader({ ...cfg, clientConfig: { credentials: cfg.credentials, maxAttempts: 1 } });
+    const byCluster = (o: { cluster: string; status: string }[]) => Object.fromEntries(o.map((x) => [x.cluster, x.status]));
+
+    it('subscribes the audit log group of each cluster with the shared pattern; skips audit logging off; retries a group not created yet', async () => {
+      const out = await ensureAllSubscribed({ reader: reader(), logs }, settings());
+      expect(byCluster(out)).toEqual({ prod: 'subscribed', dev: 'audit-logging-off', fresh: 'log-group-missing' });
+
+      const stored = await logs.send(new DescribeSubscriptionFiltersCommand({ logGroupName: '/aws/eks/prod/cluster' }));
+      expect(stored.subscriptionFilters).toEqual([
+        expect.objectContaining({ filterName: 'eks-drift-test-audit', filterPattern: AUDIT_FILTER_PATTERN, destinationArn: functionArn }),
+      ]);
+      // The pattern as CloudWatch Logs stored it lets the aws-auth edit through and drops the kubectl get.
+      const deployed = parseFilterPattern(stored.subscriptionFilters![0].filterPattern!);
+      expect(matchesFilter(deployed, decodedSource('aws-auth-edit-system-masters').logEvents[0].message)).toBe(true);
+      expect(matchesFilter(deployed, decodedSource('kubectl-get-aws-auth').logEvents[0].message)).toBe(false);
+    });
+
+    it('is idempotent, and picks up the group EKS created since the last run', async () => {
+      await logs.send(new CreateLogGroupCommand({ logGroupName: '/aws/eks/fresh/cluster' }));
+      const send = jest.spyOn(logs, 'send');
+      const out = await ensureAllSubscribed({ reader: reader(), logs }, settings());
+      expect(byCluster(out)).toEqual({ prod: 'unchanged', dev: 'audit-logging-off', fresh: 'subscribed' });
+      const puts = send.mock.calls.filter(([c]) => c instanceof PutSubscriptionFilterCommand).map(([c]) => (c as PutSubscriptionFilterCommand).input.logGroupName);
+      expect(puts).toEqual(['/aws/eks/fresh/cluster']);
+      send.mockRestore();
+    });
+
+    it('replaces a filter of ours whose pattern is out of date, and only subscribes the selected clusters', async () => {
+      await logs.send(new PutSubscriptionFilterCommand({ logGroupName: '/aws/eks/prod/cluster', filterName: 'eks-drift-test-audit', filterPattern: '{ $.verb = "patch" }', destinationArn: functionArn }));
+      const out = await ensureAllSubscribed({ reader: reader(), logs }, { ...settings(), clusters: ['prod', 'gone'] });
+      expect(out).toEqual([
+        expect.objectContaining({ cluster: 'prod', status: 'subscribed', detail: 'replaced an older pattern or destination' }),
+        expect.objectContaining({ cluster: 'gone', status: 'cluster-not-found' }),
+      ]);
+      const stored = await logs.send(new DescribeSubscriptionFiltersCommand({ logGroupName: '/aws/eks/prod/cluster' }));
+      expect(stored.subscriptionFilters![0].filterPattern).toBe(AUDIT_FILTER_PATTERN);
+    });
+
+    it('the scheduled handler reports what it did', async () => {
+      Object.assign(process.env, { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AUDIT_LOG_CLUSTERS: '*', AUDIT_SUBSCRIPTION_FILTER_NAME: 'eks-drift-test-audit', AUDIT_LOG_FUNCTION_ARN: functionArn });
+      jest.spyOn(console, 'log').mockImplementation(() => undefined);
+      jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      try {
+        const { handler } = await import('../../handlers/auditSubscriber');
+        await expect(handler({} as never)).resolves.toEqual({ subscribed: 0, unchanged: 2, auditLoggingOff: 1, logGroupMissing: 0, errors: 0 });
+      } finally {
+        delete process.env.AWS_ENDPOINT_URL;
+        jest.restoreAllMocks();
+      }
+    });
+  });
+
+  it('the deployed auditLog bundle ignores a kubectl get and refuses a malformed delivery, without throwing', () => {
+    const bundle = join(__dirname, '../../dist/handlers/auditLog.js');
+    const invoke = (event: unknown) => {
+      const script = `require(${JSON.stringify(bundle)}).handler(JSON.parse(require('fs').readFileSync(0, 'utf8')))
+        .then((r) => console.log('RESULT ' + JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
+      const env = { ...process.env, AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', FINDINGS_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:t`, FINDINGS_TABLE: 't' };
+      const out = execFileSync(process.execPath, ['-e', script], { input: JSON.stringify(event), env }).toString();
+      return JSON.parse(out.split('\n').find((l) => l.startsWith('RESULT '))!.slice('RESULT '.length));
+    };
+    expect(invoke(inThisAccount('kubectl-get-aws-auth'))).toEqual({ status: 'ignored', clusters: [] });
+    expect(invoke(loadAuditSample('malformed-not-gzip.json'))).toEqual({ status: 'invalid', clusters: [] });
+  });
+
+  (opensslAvailable ? describe : describe.skip)('a delivery through the live pipeline', () => {
+    let kube: KubeApi;
+    let deps: PipelineDeps & { log: MemoryLogger };
+    let sqs: SQSClient;
+    let queueUrl: string;
+
+    async function drain(): Promise<Message[]> {
+      const out: Message[] = [];
+      for (;;) {
+        const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
+        if (!r.Messages?.length) return out;
+        out.push(...r.Messages);
+      }
+    }
+
+    beforeAll(async () => {
+      kube = await startKubeApi();
+      kube.objects = { awsAuth: awsAuth(MAP_NODES), clusterRoleBindings: [], namespaces: [{ metadata: { name: 'default' } }], networkPolicies: [] };
+      const sdk = new SdkReader({ ...cfg, clientConfig: { credentials: cfg.credentials, maxAttempts: 1 }, kubernetesTimeoutMs: 2000 });
+      // moto invents an endpoint for its clusters: the cluster's API is this local server, with its CA.
+      const reader: AwsReader = new Proxy(sdk, {
+        get(target, prop, receiver) {
+          if (prop === 'describeCluster') {
+            return async (name: string): Promise<Cluster | undefined> => {
+              const c = await target.describeCluster(name);
+              return c && { ...c, endpoint: kube.endpoint, certificateAuthority: { data: kube.ca }, accessConfig: { authenticationMode: 'CONFIG_MAP' } };
+            };
+          }
+          const v = Reflect.get(target, prop, receiver);
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+      const sns = new SNSClient(cfg);
+      sqs = new SQSClient(cfg);
+      const ddb = new DynamoDBClient(cfg);
+      const topic = await sns.send(new CreateTopicCommand({ Name: 'eks-drift-test-findings' }));
+      queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'oncall' }))).QueueUrl!;
+      const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+      await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn!, Protocol: 'sqs', Endpoint: arn, Attributes: { RawMessageDelivery: 'true' } }));
+      await ddb.send(new CreateTableCommand({ TableName: 'eks-drift-test-findings', ...FINDINGS_TABLE_DEFINITION }));
+      deps = {
+        reader,
+        store: new DynamoFindingStore('eks-drift-test-findings', ddb),
+        config: { ...defaultConfig, requiredTags: [] },
+        log: new MemoryLogger(),
+        publish: (n) => publishNotifications(sns, topic.TopicArn!, n),
+      };
+      await sweep(deps, { sweepId: 'sweep:baseline' });
+      await drain();
+    });
+
+    afterAll(async () => {
+      await kube?.close();
+    });
+
+    it('kubectl edit aws-auth (system:masters) opens no-system-masters, alerting with the Kubernetes user and the IAM identity behind it', async () => {
+      kube.objects.awsAuth = awsAuth(MAP_MASTERS);
+      kube.requests.length = 0;
+      const out = await processAuditDelivery(inThisAccount('aws-auth-edit-system-masters'), deps);
+
+      expect(out).toMatchObject({ status: 'processed', clusters: ['prod'] });
+      expect(kube.requests.length).toBeGreaterThan(0);
+      expect(kube.requests.every((r) => r.authorization?.startsWith('Bearer k8s-aws-v1.'))).toBe(true);
+      const messages = await drain();
+      expect(messages).toHaveLength(1);
+      expect(messages[0].MessageAttributes?.ruleId?.StringValue).toBe('["no-system-masters"]');
+      expect(messages[0].MessageAttributes?.cluster?.StringValue).toBe('prod');
+      const p = parseNotificationMessage(messages[0].Body!);
+      expect(p.changes.map((c) => `${c.change} ${c.finding.resourceId}`)).toEqual(['opened arn:aws:iam::123456789012:role/ops-admin']);
+      expect(p.trigger).toMatchObject({ kind: 'kubernetes', writers: [{ username: 'platform-admin', iamArn: 'arn:aws:sts::111122223333:assumed-role/platform-admin/alice' }] });
+      expect(messages[0].Body).toContain('Who: platform-admin (IAM arn:aws:sts::111122223333:assumed-role/platform-admin/alice)');
+
+      // The same batch delivered again (a retried invocation) publishes nothing.
+      await processAuditDelivery(inThisAccount('aws-auth-edit-system-masters'), deps);
+      expect(await drain()).toHaveLength(0);
+    });
+
+    it('a cluster API that refuses the detector leaves the rule not evaluated, its finding open, and publishes nothing', async () => {
+      kube.failWith = 403;
+      const out = await processAuditDelivery(
+        deliveryWith('aws-auth-edit-system-masters', (d) => ({ ...d, owner: ACCOUNT, logEvents: d.logEvents.map((e) => ({ ...e, id: `${e.id}1` })) })),
+        deps,
+      );
+      kube.failWith = undefined;
+      expect(out.scopes[0].notEvaluated.map((n) => n.ruleId)).toEqual(['no-system-masters']);
+      expect(await drain()).toHaveLength(0);
+      expect((await deps.store.listFindings({ status: 'open' })).some((f) => f.finding.ruleId === 'no-system-masters')).toBe(true);
+    });
+  });
+});
