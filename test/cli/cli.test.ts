@@ -106,6 +106,22 @@ describe('eks-drift replay', () => {
     expect(failed).toMatchObject({ status: 'ignored', reason: expect.stringContaining('Client.InvalidPermission.Duplicate'), clusters: [], findings: [], notifications: [] });
   });
 
+  it('reads EKS audit-log deliveries beside EventBridge events, telling them apart per file', async () => {
+    const audit = (name: string) => join(root, 'events/audit', name);
+    const r = await cli('replay', audit('aws-auth-edit-system-masters.json'), SSH, audit('kubectl-get-aws-auth.json'), audit('bad-lines-beside-a-real-write.json'), audit('malformed-not-gzip.json'), '--world', WORLD, '--config', CONFIG, '--format', 'json');
+    expect(r.code).toBe(2); // one input was invalid; the others were still processed
+    const [edit, ssh, get, bad, broken] = JSON.parse(r.out);
+    expect(edit).toMatchObject({ status: 'processed', eventName: 'patch configmaps kube-system/aws-auth', clusters: ['prod'], lines: [{ status: 'write', object: 'configmaps kube-system/aws-auth' }] });
+    expect(edit.notifications).toEqual([{ change: 'opened', finding: expect.objectContaining({ ruleId: 'no-system-masters' }) }]);
+    expect(ssh).toMatchObject({ status: 'processed', eventName: 'AuthorizeSecurityGroupIngress' });
+    expect(get).toMatchObject({ status: 'ignored', reason: 'get configmaps kube-system/aws-auth: verb get changes nothing' });
+    expect(bad.lines.map((l: { status: string }) => l.status)).toEqual(['invalid', 'invalid', 'write']);
+    expect(broken).toMatchObject({ status: 'invalid', reason: expect.stringContaining('not gzip') });
+
+    const text = (await cli('replay', audit('aws-auth-edit-system-masters.json'), '--world', WORLD, '--config', CONFIG)).out;
+    expect(text).toContain('Who: platform-admin (IAM arn:aws:sts::111122223333:assumed-role/platform-admin/alice)');
+  });
+
   it('keeps state between runs with --state: a second replay of the same event publishes nothing', async () => {
     const state = join(mkdtempSync(join(tmpdir(), 'eks-drift-state-')), 'state.json');
     const first = JSON.parse((await cli('replay', SSH, '--world', WORLD, '--config', CONFIG, '--state', state, '--format', 'json')).out);

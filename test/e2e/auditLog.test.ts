@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeSubscriptionFiltersCommand, PutSubscriptionFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -229,6 +230,27 @@ describeWithMoto('EKS audit log against moto', () => {
       expect(out.scopes[0].notEvaluated.map((n) => n.ruleId)).toEqual(['no-system-masters']);
       expect(await drain()).toHaveLength(0);
       expect((await deps.store.listFindings({ status: 'open' })).some((f) => f.finding.ruleId === 'no-system-masters')).toBe(true);
+    });
+
+    it('a private endpoint the function cannot reach (it accepts nothing, answers nothing) is not evaluated once the timeout passes', async () => {
+      // A listener that never completes the TLS handshake: what a private endpoint looks like from outside its VPC.
+      const sockets: Socket[] = [];
+      const silent: TcpServer = createTcpServer((s) => void sockets.push(s));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const endpoint = kube.endpoint;
+      kube.endpoint = `https://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      try {
+        const out = await processAuditDelivery(
+          deliveryWith('aws-auth-edit-system-masters', (d) => ({ ...d, owner: ACCOUNT, logEvents: d.logEvents.map((e) => ({ ...e, id: `${e.id}2` })) })),
+          deps,
+        );
+        expect(out.scopes[0].notEvaluated).toEqual([expect.objectContaining({ ruleId: 'no-system-masters', reason: expect.stringContaining('could not be read') })]);
+        expect(await drain()).toHaveLength(0);
+      } finally {
+        kube.endpoint = endpoint;
+        for (const s of sockets) s.destroy();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
+      }
     });
   });
 });
