@@ -3,25 +3,10 @@ import { parseAuditLine, type AuditEvent } from './auditEvent';
 import { decodeDelivery } from './delivery';
 import { WRITE_VERBS } from './subscriptionFilter';
 import { catalogRules, watchedObject } from './watched';
+import type { WriteInput } from '../notify/kubernetesTrigger';
 
-/** One successful write to a watched object, with who made it: what the alert shows. */
-export interface KubernetesWrite {
-  logEventId: string;
-  auditID: string;
-  verb: string;
-  /** e.g. `configmaps kube-system/aws-auth`, `networkpolicies team-a/* (every object)`. */
-  object: string;
-  username: string;
-  groups: string[];
-  /** The IAM identity EKS's authenticator saw (`user.extra.arn`), when the user came through IAM. */
-  iamArn?: string;
-  /** The user the request impersonated (`kubectl --as`), who the API server authorized. */
-  impersonatedUser?: string;
-  sourceIPs: string[];
-  userAgent?: string;
-  /** `requestReceivedTimestamp`. */
-  time?: string;
-}
+/** One successful write to a watched object, with who made it (what the alert shows), and its log event. */
+export type KubernetesWrite = WriteInput & { logEventId: string };
 
 export type LineVerdict =
   | { id: string; status: 'write'; write: KubernetesWrite; what: string; rules: string[] }

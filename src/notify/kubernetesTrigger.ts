@@ -56,14 +56,19 @@ export const kubernetesTriggerSchema = z.object({
   moreWriters: z.number().int(),
 });
 
+/** One write as the audit log tells it. */
 export interface WriteInput {
   auditID: string;
   verb: string;
+  /** e.g. `configmaps kube-system/aws-auth`, `networkpolicies team-a/* (every object)`. */
   object: string;
+  /** `requestReceivedTimestamp`. */
   time?: string;
   username: string;
   groups: string[];
+  /** The IAM identity EKS's authenticator saw (`user.extra.arn`), when the user came through IAM. */
   iamArn?: string;
+  /** The user the request impersonated (`kubectl --as`), who the API server authorized. */
   impersonatedUser?: string;
   sourceIPs: string[];
   userAgent?: string;

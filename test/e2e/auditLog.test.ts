@@ -7,7 +7,8 @@ import { CreateClusterCommand, EKSClient, type Cluster } from '@aws-sdk/client-e
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { drainQueue } from '../support/sqs';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { matchesFilter, parseFilterPattern } from '../../src/audit/filterPattern';
 import { processAuditDelivery } from '../../src/audit/pipeline';
@@ -149,14 +150,7 @@ describeWithMoto('EKS audit log against moto', () => {
     let sqs: SQSClient;
     let queueUrl: string;
 
-    async function drain(): Promise<Message[]> {
-      const out: Message[] = [];
-      for (;;) {
-        const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
-        if (!r.Messages?.length) return out;
-        out.push(...r.Messages);
-      }
-    }
+    const drain = () => drainQueue(sqs, queueUrl);
 
     beforeAll(async () => {
       kube = await startKubeApi();

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, CreateNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { drainQueue } from '../support/sqs';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { describeWithMoto, motoClientConfig, startMoto, type Moto } from '../support/moto';
@@ -91,14 +92,7 @@ describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto 
   let ec2: EC2Client;
   let handler: Handler;
 
-  async function drain(): Promise<Message[]> {
-    const out: Message[] = [];
-    for (;;) {
-      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
-      if (!r.Messages?.length) return out;
-      out.push(...r.Messages);
-    }
-  }
+  const drain = () => drainQueue(sqs, queueUrl);
 
   beforeAll(async () => {
     moto = await startMoto();
