@@ -1,3 +1,3 @@
-import { auditSubscriberHandler } from '../src/audit/runtime';
+import { auditSubscriberHandler } from '../src/audit/subscriberRuntime';
 
 export const handler = auditSubscriberHandler();

@@ -8,8 +8,9 @@ import type { WriteInput } from '../notify/kubernetesTrigger';
 /** One successful write to a watched object, with who made it (what the alert shows), and its log event. */
 export type KubernetesWrite = WriteInput & { logEventId: string };
 
+
 export type LineVerdict =
-  | { id: string; status: 'write'; write: KubernetesWrite; what: string; rules: string[] }
+  | { id: string; status: 'write'; write: KubernetesWrite; what: string }
   | { id: string; status: 'ignored'; reason: string }
   | { id: string; status: 'invalid'; reason: string };
 
@@ -45,7 +46,7 @@ function isDryRun(requestURI: string): boolean {
   }
 }
 
-function writeOf(id: string, e: AuditEvent): KubernetesWrite {
+function writeOf(id: string, e: AuditEvent): Omit<KubernetesWrite, 'rules'> {
   const iamArn = e.user.extra?.arn?.[0];
   return {
     logEventId: id,
@@ -82,7 +83,7 @@ export function classifyLine(id: string, message: string): LineVerdict {
   if (!w) return ignored('no rule reads this object');
   const rules = catalogRules(w);
   if (!rules.length) return ignored(`${w.what} is read by ${w.rules.join(', ')}, which this version's catalog does not have`);
-  return { id, status: 'write', write: writeOf(id, e), what: w.what, rules };
+  return { id, status: 'write', write: { ...writeOf(id, e), rules }, what: w.what };
 }
 
 /**

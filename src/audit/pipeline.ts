@@ -81,7 +81,7 @@ export async function processAuditDelivery(raw: unknown, deps: PipelineDeps): Pr
     return { status: invalid ? 'invalid' : 'ignored', reason, ...none, lines };
   }
 
-  const ruleIds = [...new Set(writes.flatMap((w) => w.rules))];
+  const ruleIds = [...new Set(writes.flatMap((w) => w.write.rules))];
   const deliveryId = deliveryIdOf(data.logGroup, writes.map((w) => w.write));
   const trigger = kubernetesTrigger(
     { deliveryId, logGroup: data.logGroup, logStream: data.logStream, cluster },

@@ -24,6 +24,9 @@ export interface SubscriptionSettings {
   pattern?: string;
 }
 
+/** The cluster reads of the subscriber: "not found" is undefined, anything else throws. */
+export type ClusterReader = Pick<AwsReader, 'describeCluster' | 'listClusters'>;
+
 export type SubscriptionStatus =
   | 'subscribed' // the filter was put now
   | 'unchanged' // already in place
@@ -66,7 +69,7 @@ async function existingFilter(logs: CloudWatchLogsClient, logGroupName: string, 
 
 /** Ensures one cluster's audit log group is subscribed. Never throws: the outcome says what happened. */
 export async function ensureSubscribed(
-  deps: { reader: Pick<AwsReader, 'describeCluster'>; logs: CloudWatchLogsClient },
+  deps: { reader: Pick<ClusterReader, 'describeCluster'>; logs: CloudWatchLogsClient },
   name: string,
   s: SubscriptionSettings,
 ): Promise<SubscriptionOutcome> {
@@ -90,7 +93,7 @@ export async function ensureSubscribed(
 }
 
 /** Every selected cluster (all of the region for `*`), one after the other: a handful of calls each. */
-export async function ensureAllSubscribed(deps: { reader: Pick<AwsReader, 'describeCluster' | 'listClusters'>; logs: CloudWatchLogsClient }, s: SubscriptionSettings): Promise<SubscriptionOutcome[]> {
+export async function ensureAllSubscribed(deps: { reader: ClusterReader; logs: CloudWatchLogsClient }, s: SubscriptionSettings): Promise<SubscriptionOutcome[]> {
   const names = s.clusters === '*' ? await deps.reader.listClusters() : s.clusters;
   const out: SubscriptionOutcome[] = [];
   for (const name of names) out.push(await ensureSubscribed(deps, name, s));

@@ -3,10 +3,10 @@ import { severityRank } from '../findings/finding';
 import type { Rule } from '../rules/engine/rule';
 import type { EventOutcome } from '../pipeline';
 import type { LineOutcome } from '../audit/pipeline';
+import { JSON_SEPARATOR } from '../notify/message';
 
 /** An audit-log delivery's outcome also says what became of each of its log events. */
 type ReplayOutcome = EventOutcome & { lines?: LineOutcome[] };
-import { JSON_SEPARATOR } from '../notify/message';
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
   critical: 'error',

@@ -13,7 +13,8 @@ export interface KubernetesWriter {
   groups: string[];
   sourceIPs: string[];
   userAgents: string[];
-  writes: { auditID: string; verb: string; object: string; time?: string }[];
+  /** `rules`: what each write made the detector re-check, so a writer is not blamed for another rule's change. */
+  writes: { auditID: string; verb: string; object: string; time?: string; rules: string[] }[];
   /** Writes by this writer beyond those listed. */
   moreWrites: number;
 }
@@ -34,7 +35,7 @@ export interface KubernetesTrigger {
 export const MAX_WRITERS = 20;
 export const MAX_WRITES_PER_WRITER = 5;
 
-const writeSchema = z.object({ auditID: z.string(), verb: z.string(), object: z.string(), time: z.string().optional() });
+const writeSchema = z.object({ auditID: z.string(), verb: z.string(), object: z.string(), time: z.string().optional(), rules: z.array(z.string()) });
 export const kubernetesTriggerSchema = z.object({
   kind: z.literal('kubernetes'),
   deliveryId: z.string(),
@@ -72,6 +73,8 @@ export interface WriteInput {
   impersonatedUser?: string;
   sourceIPs: string[];
   userAgent?: string;
+  /** The rules this write makes the detector re-check. */
+  rules: string[];
 }
 
 /** Groups writes by writer (username, IAM identity, impersonation), in the order they happened. */
@@ -95,7 +98,7 @@ export function kubernetesTrigger(t: Omit<KubernetesTrigger, 'kind' | 'writers' 
     }
     for (const ip of w.sourceIPs) if (!writer.sourceIPs.includes(ip)) writer.sourceIPs.push(ip);
     if (w.userAgent && !writer.userAgents.includes(w.userAgent)) writer.userAgents.push(w.userAgent);
-    if (writer.writes.length < MAX_WRITES_PER_WRITER) writer.writes.push({ auditID: w.auditID, verb: w.verb, object: w.object, ...(w.time ? { time: w.time } : {}) });
+    if (writer.writes.length < MAX_WRITES_PER_WRITER) writer.writes.push({ auditID: w.auditID, verb: w.verb, object: w.object, ...(w.time ? { time: w.time } : {}), rules: w.rules });
     else writer.moreWrites++;
   }
   const writers = [...byWriter.values()];
@@ -112,7 +115,7 @@ export function kubernetesTriggerLines(t: KubernetesTrigger): string[] {
   for (const w of t.writers) {
     lines.push(`Who: ${writerName(w)}${w.groups.length ? `   Groups: ${w.groups.join(', ')}` : ''}`);
     lines.push(`  Source IP: ${w.sourceIPs.join(', ') || 'unknown'}${w.userAgents.length ? `   User agent: ${w.userAgents.join(', ')}` : ''}`);
-    for (const x of w.writes) lines.push(`  ${x.verb} ${x.object}${x.time ? ` at ${x.time}` : ''} (auditID ${x.auditID})`);
+    for (const x of w.writes) lines.push(`  ${x.verb} ${x.object}${x.time ? ` at ${x.time}` : ''} (auditID ${x.auditID}; re-checks ${x.rules.join(', ')})`);
     if (w.moreWrites) lines.push(`  …and ${w.moreWrites} more write(s)`);
   }
   if (t.moreWriters) lines.push(`…and ${t.moreWriters} more writer(s) in this delivery`);

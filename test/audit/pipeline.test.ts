@@ -58,7 +58,7 @@ describe('processAuditDelivery: done when', () => {
     const text = d.published[0].Message;
     expect(text).toContain('Who: platform-admin (IAM arn:aws:sts::111122223333:assumed-role/platform-admin/alice)');
     expect(text).toContain('Source IP: 198.51.100.7   User agent: kubectl/v1.30.2');
-    expect(text).toContain('patch configmaps kube-system/aws-auth at 2025-11-30T09:00:03.118764Z (auditID 5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a01)');
+    expect(text).toContain('patch configmaps kube-system/aws-auth at 2025-11-30T09:00:03.118764Z (auditID 5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a01; re-checks no-system-masters)');
   });
 
   it('a ClusterRoleBinding granting cluster-admin to system:masters opens creator-admin-removed (CONFIG_MAP mode)', async () => {

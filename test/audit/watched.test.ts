@@ -69,7 +69,6 @@ describe('one audit line', () => {
       id: '7',
       status: 'write',
       what: 'the aws-auth ConfigMap',
-      rules: ['no-system-masters'],
       write: {
         logEventId: '7',
         auditID: 'a-1',
@@ -82,6 +81,7 @@ describe('one audit line', () => {
         sourceIPs: ['10.0.0.9'],
         userAgent: 'kubectl/v1.30.2',
         time: '2025-11-30T09:00:00Z',
+        rules: ['no-system-masters'],
       },
     });
   });

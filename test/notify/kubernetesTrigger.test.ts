@@ -14,6 +14,7 @@ const write = (over: Partial<WriteInput> = {}): WriteInput => ({
   iamArn: 'arn:aws:sts::111122223333:assumed-role/platform-admin/alice',
   sourceIPs: ['198.51.100.7'],
   userAgent: 'kubectl/v1.30.2',
+  rules: ['no-system-masters'],
   ...over,
 });
 const ids = { deliveryId: 'audit:0123abcd', logGroup: '/aws/eks/prod/cluster', logStream: 'kube-apiserver-audit-0f6e', cluster: 'prod' };
@@ -28,7 +29,7 @@ describe('a notification caused by Kubernetes API writes', () => {
     expect(text).toContain('Triggered by: Kubernetes API writes on cluster prod (audit log /aws/eks/prod/cluster, stream kube-apiserver-audit-0f6e)');
     expect(text).toContain('Who: platform-admin (IAM arn:aws:sts::111122223333:assumed-role/platform-admin/alice)   Groups: platform-admins, system:authenticated');
     expect(text).toContain('  Source IP: 198.51.100.7   User agent: kubectl/v1.30.2');
-    expect(text).toContain('  patch configmaps kube-system/aws-auth at 2025-11-30T09:00:03.118764Z (auditID 5f0c1a2b-0000-4000-8000-000000000001)');
+    expect(text).toContain('  patch configmaps kube-system/aws-auth at 2025-11-30T09:00:03.118764Z (auditID 5f0c1a2b-0000-4000-8000-000000000001; re-checks no-system-masters)');
     expect(text).toContain('Who: ci-deployer acting as system:admin');
     expect(text).toContain('Audit delivery: audit:0123abcd');
   });
