@@ -1,3 +1,4 @@
+import { jsonLogger } from '../src/log';
 import { auditSubscriberHandler } from '../src/audit/subscriberRuntime';
 
-export const handler = auditSubscriberHandler();
+export const handler = auditSubscriberHandler(jsonLogger);

@@ -1,7 +1,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeClusterCommand, EKSClient, paginateListClusters, type Cluster } from '@aws-sdk/client-eks';
 import type { ScheduledEvent } from 'aws-lambda';
-import { jsonLogger } from '../log';
+import type { Logger } from '../log';
 import { ensureAllSubscribed, parseClusterSelection, type ClusterReader, type SubscriptionSettings } from './subscriber';
 
 /** The two EKS reads the subscriber needs; its bundle carries no other client (EC2, CloudTrail, DynamoDB…). */
@@ -42,7 +42,7 @@ export function subscriptionSettingsFromEnv(env: NodeJS.ProcessEnv): Subscriptio
  * that turned audit logging on, groups EKS created since the last run). Problems are logged and counted, never
  * thrown: the next run retries everything.
  */
-export function auditSubscriberHandler() {
+export function auditSubscriberHandler(log: Logger) {
   let clients: { reader: ClusterReader; logs: CloudWatchLogsClient } | undefined;
   return async (_event: ScheduledEvent) => {
     clients ??= { reader: eksClusterReader(new EKSClient({})), logs: new CloudWatchLogsClient({}) };
@@ -50,9 +50,9 @@ export function auditSubscriberHandler() {
     const count = (s: string) => outcomes.filter((o) => o.status === s).length;
     for (const o of outcomes) {
       const level = o.status === 'error' ? 'error' : o.status === 'subscribed' || o.status === 'audit-logging-off' ? 'warn' : 'info';
-      jsonLogger.log(level, 'audit log subscription', { ...o });
+      log.log(level, 'audit log subscription', { ...o });
     }
-    if (count('error')) jsonLogger.metric('AuditSubscriptionErrors', count('error'));
+    if (count('error')) log.metric('AuditSubscriptionErrors', count('error'));
     return { subscribed: count('subscribed'), unchanged: count('unchanged'), auditLoggingOff: count('audit-logging-off'), logGroupMissing: count('log-group-missing'), errors: count('error') };
   };
 }
