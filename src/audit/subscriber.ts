@@ -99,8 +99,3 @@ export async function ensureAllSubscribed(deps: { reader: ClusterReader; logs: C
   for (const name of names) out.push(await ensureSubscribed(deps, name, s));
   return out;
 }
-
-/** Whether a cluster is one the deployment subscribes (the event path only acts on those). */
-export function isSelected(s: Pick<SubscriptionSettings, 'clusters'>, name: string): boolean {
-  return s.clusters === '*' || s.clusters.includes(name);
-}
