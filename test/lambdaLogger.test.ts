@@ -30,11 +30,11 @@ const ENV = {
 };
 const failedCall = JSON.parse(readFileSync(join(__dirname, '../events/ec2-AuthorizeSecurityGroupIngress-failed-duplicate.json'), 'utf8')) as EventBridgeEvent<string, unknown>;
 
-type Invoke = (event: unknown, context: Context) => Promise<string[]>;
+type Invoke = (event: EventBridgeEvent<string, unknown>, context: Context) => Promise<string[]>;
 
 /** The TypeScript handler in this process (a fresh module, so the logger is built with ENV), stdout+stderr captured. */
 async function sourceHandler(): Promise<Invoke> {
-  let handler!: (e: unknown, c: Context) => Promise<unknown>;
+  let handler!: (e: EventBridgeEvent<string, unknown>, c: Context) => Promise<unknown>;
   const saved = { ...process.env };
   Object.assign(process.env, ENV);
   await jest.isolateModulesAsync(async () => {

@@ -105,9 +105,9 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif']).default('table'))
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity', severityOption, 'info' as Severity)
     .action(async (o: { world?: string; cluster: string[]; config?: string; format: string; failOn: Severity }) => {
-      const { findings, notEvaluated } = await scan(o, { ...io, progress: o.world ? undefined : io.progress });
+      const { findings, notEvaluated, ids } = await scan(o, { ...io, progress: o.world ? undefined : io.progress });
       if (o.format === 'json') io.out(JSON.stringify({ findings, notEvaluated }, null, 2) + '\n');
-      else if (o.format === 'sarif') io.out(JSON.stringify(sarif(findings, RULES, o.world ?? 'aws-account', VERSION), null, 2) + '\n');
+      else if (o.format === 'sarif') io.out(JSON.stringify(sarif(findings, RULES, { ...ids, version: VERSION }), null, 2) + '\n');
       else io.out(findingsTable(findings, notEvaluated) + '\n');
       if (findings.some((f) => severityRank(f.severity) >= severityRank(o.failOn))) code = EXIT.findings;
     });

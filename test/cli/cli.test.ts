@@ -66,7 +66,8 @@ describe('eks-drift scan', () => {
     for (const res of run0.results) {
       expect(['error', 'warning', 'note']).toContain(res.level);
       expect(run0.tool.driver.rules[res.ruleIndex].id).toBe(res.ruleId);
-      expect(res.locations[0].physicalLocation.artifactLocation.uri).toBe(WORLD);
+      expect(res.locations[0].physicalLocation.artifactLocation.uri).toMatch(/^aws\/111122223333\/us-east-1\//);
+      expect(res.partialFingerprints.primaryLocationLineHash).toMatch(/^[0-9a-f]{16}:1$/);
       expect(res.partialFingerprints.findingIdentity).toContain(res.ruleId);
     }
   });
