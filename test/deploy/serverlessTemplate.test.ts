@@ -12,7 +12,7 @@ import { FINDINGS_TABLE_DEFINITION } from '../../src/findings/dynamoStore';
  * `serverless package` runs offline with no AWS credentials; these tests read the CloudFormation template it
  * writes, so what is deployed is what the event catalog says.
  */
-type Resource = { Type: string; Properties: Record<string, unknown> };
+type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 let resources: Record<string, Resource>;
 const outDir = mkdtempSync(join(tmpdir(), 'eks-drift-sls-'));
 
@@ -94,6 +94,16 @@ describe('serverless package (CloudFormation template)', () => {
     expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     const schedules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
     expect(schedules).toHaveLength(1);
+  });
+
+  it('keeps the findings state and the dead letters through `serverless remove` and a replacement', () => {
+    for (const [id, type] of [['FindingsTable', 'AWS::DynamoDB::Table'], ['DeadLetterQueue', 'AWS::SQS::Queue']]) {
+      expect({ id, ...resources[id] }).toMatchObject({ id, Type: type, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+    // Named after the functions: a retained log group would make the next deploy fail on its name.
+    const logGroups = ofType('AWS::Logs::LogGroup');
+    expect(logGroups.length).toBeGreaterThan(0);
+    for (const [, g] of logGroups) expect(g).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
 
   it('subscribes Slack with a severity filter policy (default: high and critical)', () => {
