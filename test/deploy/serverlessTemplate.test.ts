@@ -106,10 +106,10 @@ describe('serverless package (CloudFormation template)', () => {
     for (const [, g] of logGroups) expect(g).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
 
-  it('subscribes Slack with a severity filter policy (default: high and critical)', () => {
-    const subs = ofType('AWS::SNS::Subscription');
+  it('subscribes Slack with a severity filter policy (default: high and critical) that never lets a suppression through', () => {
+    const subs = ofType('AWS::SNS::Subscription').filter(([id]) => id.startsWith('SlackNotifier'));
     expect(subs).toHaveLength(1);
-    expect(subs[0][1].Properties.FilterPolicy).toEqual({ severity: ['high', 'critical'] });
+    expect(subs[0][1].Properties.FilterPolicy).toEqual({ severity: ['high', 'critical'], change: ['opened', 'resolved'] });
   });
 
   it('gives the detector read-only access plus its own topic, table and queue: no wildcard actions, no writes elsewhere', () => {
