@@ -1,38 +1,15 @@
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { SNSEvent, SNSMessageAttributes } from 'aws-lambda';
 import { describeWithMoto, motoClientConfig, startMoto, type Moto } from '../support/moto';
 import { startWebhookServer, WEBHOOK_SECRET_PATH, type WebhookServer } from '../support/webhookServer';
-import { buildNotifications, type SnsNotification } from '../../src/notify/message';
+import { buildNotifications } from '../../src/notify/message';
 import { createSlackNotifier } from '../../src/notify/slackNotifier';
 import { LambdaLogger } from '../../src/lambdaLogger';
 import { captureOutput, type CapturedOutput } from '../support/captureOutput';
 import { lambdaContext } from '../support/lambdaContext';
 import { base, loggingOff, sshOpen } from './fixtures';
+import { snsEvent } from '../support/snsEvent';
 
 const PARAM = '/eks-drift/test/slack-webhook-url';
-
-function snsEvent(ns: SnsNotification[] | string[]): SNSEvent {
-  return {
-    Records: ns.map((n, k) => ({
-      EventSource: 'aws:sns',
-      EventVersion: '1.0',
-      EventSubscriptionArn: 'arn:aws:sns:us-east-1:123456789012:eks-drift-test-findings:sub',
-      Sns: {
-        Type: 'Notification',
-        MessageId: `m-${k}`,
-        TopicArn: 'arn:aws:sns:us-east-1:123456789012:eks-drift-test-findings',
-        Subject: typeof n === 'string' ? 'hand-made' : n.Subject,
-        Message: typeof n === 'string' ? n : n.Message,
-        Timestamp: '2026-11-29T05:00:00.000Z',
-        SignatureVersion: '1',
-        Signature: 'x',
-        SigningCertUrl: 'https://sns.us-east-1.amazonaws.com/cert.pem',
-        UnsubscribeUrl: 'https://sns.us-east-1.amazonaws.com/unsubscribe',
-        MessageAttributes: (typeof n === 'string' ? {} : Object.fromEntries(Object.entries(n.MessageAttributes).map(([k2, v]) => [k2, { Type: v.DataType!, Value: v.StringValue! }]))) as SNSMessageAttributes,
-      },
-    })),
-  };
-}
 
 describeWithMoto('the Slack notifier Lambda (webhook URL from moto SSM, posts to a local webhook)', () => {
   let moto: Moto;

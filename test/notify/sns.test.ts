@@ -83,7 +83,7 @@ describeWithMoto('publishNotifications through SNS to filtered SQS subscriptions
       'suppressed:no-internet-ssh',
     ]);
     const suppressed = ms.find((m) => m.MessageAttributes?.change?.StringValue === '["suppressed"]')!;
-    expect(suppressed.Subject ?? suppressed.Body).toBeDefined();
+    expect(suppressed.Body).toContain('eks-drift: 1 suppressed on cluster prod');
     const ssh = ms.find((m) => m.Body!.includes('no-internet-ssh'))!;
     expect(ssh.MessageAttributes?.severity).toMatchObject({ DataType: 'String', StringValue: 'critical' });
     expect(ssh.MessageAttributes?.ruleId).toMatchObject({ DataType: 'String.Array', StringValue: '["no-internet-ssh"]' });
