@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/main';
 import { RULES } from '../../src/rules/engine/catalog';
+import { toAsff } from '../../src/sinks/asff';
+import type { Finding } from '../../src/findings/finding';
+
+const byId = (a: { Id: string }, b: { Id: string }) => a.Id.localeCompare(b.Id);
 
 const root = join(__dirname, '../..');
 const WORLD = join(root, 'examples/demo-world.json');
@@ -54,6 +58,16 @@ describe('eks-drift scan', () => {
     expect(lines[0]).toMatch(/^SEVERITY\s+CLUSTER\s+RULE\s+RESOURCE\s+MESSAGE$/);
     expect(lines[2]).toMatch(/^CRITICAL/);
     expect(r.out).toMatch(/\d+ finding\(s\): \d+ critical, \d+ high/);
+  });
+
+  it('prints with --format asff exactly the ASFF records the Security Hub sink imports for the open findings', async () => {
+    const json = JSON.parse((await cli('scan', '--world', WORLD, '--config', CONFIG, '--format', 'json')).out);
+    const asff = JSON.parse((await cli('scan', '--world', WORLD, '--config', CONFIG, '--format', 'asff')).out);
+    expect(asff).toHaveLength(json.findings.length);
+    const at = asff[0].UpdatedAt;
+    const expected = json.findings.map((f: Finding) => toAsff(f, 'opened', at));
+    expect([...asff].sort(byId)).toEqual(JSON.parse(JSON.stringify(expected)).sort(byId));
+    expect(asff[0].Severity.Label).toBe('CRITICAL');
   });
 
   it('writes SARIF 2.1.0 with rules, levels, locations and stable fingerprints', async () => {
