@@ -41,7 +41,7 @@ export async function importChanges(deps: SecurityHubSinkDeps, changes: readonly
   );
   for (const [status, note] of [
     ['SUPPRESSED', 'Suppressed by the eks-drift configuration (suppressions).'],
-    ['NEW', 'Violating again: eks-drift opened it.'],
+    ['NEW', 'Opened by eks-drift: the resource violates the rule (again, if it was suppressed or resolved).'],
   ] as const) {
     const ids = records.filter((r) => r.Workflow?.Status === status).map((r): AwsSecurityFindingIdentifier => ({ Id: r.Id, ProductArn: r.ProductArn }));
     if (ids.length) await setWorkflow(deps, ids, status, note);
