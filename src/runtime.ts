@@ -6,7 +6,7 @@ import { SdkReader } from './inventory/sdkReader';
 import { DynamoFindingStore } from './findings/dynamoStore';
 import { publishNotifications } from './notify/sns';
 import { createClusterIndexCache } from './events/resolve';
-import { jsonLogger } from './log';
+import { LambdaLogger } from './lambdaLogger';
 import { processEvent, sweep, type PipelineDeps } from './pipeline';
 
 function required(name: string): string {
@@ -15,6 +15,8 @@ function required(name: string): string {
   return v;
 }
 
+/** One per container, as Powertools expects: its cold-start flag and its metrics buffer live across invocations. */
+const log = new LambdaLogger();
 let deps: PipelineDeps | undefined;
 
 /** Built once per Lambda container (cold start), reused by every invocation it serves. */
@@ -26,7 +28,7 @@ export function lambdaDeps(): PipelineDeps {
     reader: new SdkReader({}),
     store: new DynamoFindingStore(required('FINDINGS_TABLE'), new DynamoDBClient({})),
     config: loadConfig(undefined, process.env),
-    log: jsonLogger,
+    log,
     publish: (notifications) => publishNotifications(sns, topicArn, notifications),
     indexCache: createClusterIndexCache({ ttlMs: 5 * 60_000 }),
   };
@@ -35,7 +37,7 @@ export function lambdaDeps(): PipelineDeps {
 
 /** The handler of one trigger family: the EventBridge rule in serverless.yml decides which events reach it. */
 export function eventHandler(family: string) {
-  return async (event: EventBridgeEvent<string, unknown>) => {
+  return log.handler(async (event: EventBridgeEvent<string, unknown>) => {
     const d = lambdaDeps();
     const outcome = await processEvent(event, d);
     d.log.log('info', 'event processed', {
@@ -49,15 +51,15 @@ export function eventHandler(family: string) {
       resolved: outcome.scopes.reduce((n, s) => n + s.changes.resolved.length, 0),
     });
     return { status: outcome.status, clusters: outcome.clusters };
-  };
+  });
 }
 
 export function sweepHandler() {
-  return async (event: ScheduledEvent) => {
+  return log.handler(async (event: ScheduledEvent) => {
     const d = lambdaDeps();
     const out = await sweep(d, { concurrency: Number(process.env.SWEEP_CONCURRENCY ?? 4), sweepId: `sweep:${event.id}`, now: new Date(event.time) });
     d.log.log('info', 'sweep done', { sweepId: out.sweepId, clusters: out.clusters.length, errors: out.errors });
     // A cluster that could not be read is retried by the next sweep; failing the invocation would re-run every cluster.
     return { clusters: out.clusters.length, errors: out.errors.length };
-  };
+  });
 }

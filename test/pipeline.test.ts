@@ -118,12 +118,15 @@ describe('processEvent', () => {
     expect((await store.listFindings({ status: 'open' })).filter((f) => f.finding.cluster === 'prod')).toEqual([]);
   });
 
-  it('leaves suppressed findings unpublished', async () => {
+  it('does not alert on suppressed findings: it publishes them apart, as suppressed, for lifecycle sinks', async () => {
     const d = deps();
     d.config = { ...defaultConfig, ...config, suppressions: [{ rule: 'no-internet-ssh', cluster: 'prod', reason: 'bastion migration', expires: '2999-01-01' }] };
     const out = await processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), d);
     expect(out.scopes.flatMap((s) => s.changes.opened).map((f) => f.ruleId)).not.toContain('no-internet-ssh');
     expect(out.scopes.flatMap((s) => s.changes.suppressed).map((f) => f.ruleId)).toContain('no-internet-ssh');
+    const published = out.scopes.flatMap((s) => s.notifications).map((n) => [n.MessageAttributes.change.StringValue, n.MessageAttributes.ruleId.StringValue]);
+    expect(published).toContainEqual(['["suppressed"]', '["no-internet-ssh"]']);
+    for (const [change, rules] of published) if (change !== '["suppressed"]') expect(rules).not.toContain('no-internet-ssh');
   });
 });
 

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Finding, NotEvaluated, Severity } from '../findings/finding';
-import { severityRank } from '../findings/finding';
+import { findingKey, severityRank } from '../findings/finding';
 import type { Rule } from '../rules/engine/rule';
 import type { EventOutcome } from '../pipeline';
 import { JSON_SEPARATOR } from '../notify/message';
@@ -69,8 +70,36 @@ export function findingsTable(findings: Finding[], notEvaluated: NotEvaluated[])
   return parts.join('\n');
 }
 
-/** SARIF 2.1.0, as code-scanning UIs ingest it: one result per finding, fingerprinted by the finding identity. */
-export function sarif(findings: Finding[], rules: readonly Rule[], artifactUri: string, version: string): unknown {
+/** GitHub shows a result under `results[].properties["security-severity"]` (0–10): > 9.0 is Critical, ≥ 7.0 High. */
+export function securitySeverity(s: Severity): string {
+  return SECURITY_SEVERITY[s];
+}
+
+/**
+ * Where a finding "is" for code scanning: a stable pseudo-path per account, region, cluster and resource (the same
+ * whether the account was scanned live or from a world file). It names no file of the repository, so code scanning
+ * neither shows a snippet nor recomputes the fingerprint from file content; line 1 is the resource itself.
+ */
+export function sarifArtifactUri(f: Finding): string {
+  const seg = (s: string) => encodeURIComponent(s);
+  return ['aws', f.account, f.region, f.cluster ?? '_account', f.resourceType.replace(/::/g, '-').replace(/^-|-$/g, ''), f.resourceId].map(seg).join('/');
+}
+
+/**
+ * Code scanning tracks an alert by rule, category and `primaryLocationLineHash`: one hash per finding identity keeps
+ * one alert per finding across runs (a changed message or evidence is the same alert), and two findings on one
+ * location apart. The `hash:occurrence` form is GitHub's own.
+ */
+export function primaryLocationLineHash(f: Finding): string {
+  return `${createHash('sha256').update(findingKey(f)).digest('hex').slice(0, 16)}:1`;
+}
+
+/**
+ * SARIF 2.1.0 for GitHub code scanning: one result per finding with its own severity, fingerprinted by the finding
+ * identity, in one run per account and region whose category (`automationDetails.id`, trailing slash: the whole id
+ * is the category) keeps the scans of several accounts or regions for one commit from replacing each other.
+ */
+export function sarif(findings: Finding[], rules: readonly Rule[], scope: { account: string; region: string; version: string }): unknown {
   const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -80,7 +109,7 @@ export function sarif(findings: Finding[], rules: readonly Rule[], artifactUri: 
         tool: {
           driver: {
             name: 'eks-drift',
-            version,
+            version: scope.version,
             informationUri: 'https://github.com/eks-drift/eks-drift',
             rules: rules.map((r) => ({
               id: r.id,
@@ -93,6 +122,7 @@ export function sarif(findings: Finding[], rules: readonly Rule[], artifactUri: 
             })),
           },
         },
+        automationDetails: { id: `eks-drift/${scope.account}/${scope.region}/` },
         results: [...findings].sort(bySeverity).map((f) => ({
           ruleId: f.ruleId,
           ruleIndex: ruleIndex.get(f.ruleId) ?? -1,
@@ -100,14 +130,22 @@ export function sarif(findings: Finding[], rules: readonly Rule[], artifactUri: 
           message: { text: `${f.cluster ?? f.account}: ${f.message}` },
           locations: [
             {
-              physicalLocation: { artifactLocation: { uri: artifactUri } },
+              physicalLocation: { artifactLocation: { uri: sarifArtifactUri(f) }, region: { startLine: 1 } },
               logicalLocations: [
                 { name: f.resourceId, kind: 'resource', fullyQualifiedName: `${f.clusterArn ?? `${f.account}/${f.region}`}/${f.resourceType}/${f.resourceId}` },
               ],
             },
           ],
-          partialFingerprints: { findingIdentity: `${f.clusterArn ?? f.account}|${f.ruleId}|${f.resourceId}` },
-          properties: { severity: f.severity, account: f.account, region: f.region, cluster: f.cluster, evidence: f.evidence, remediation: f.remediation },
+          partialFingerprints: { primaryLocationLineHash: primaryLocationLineHash(f), findingIdentity: findingKey(f) },
+          properties: {
+            'security-severity': SECURITY_SEVERITY[f.severity],
+            severity: f.severity,
+            account: f.account,
+            region: f.region,
+            cluster: f.cluster,
+            evidence: f.evidence,
+            remediation: f.remediation,
+          },
         })),
       },
     ],

@@ -17,7 +17,8 @@ import { evaluateAccount, evaluateCluster, neededParts } from '../rules/engine/e
 import { createClusterIndexCache } from '../events/resolve';
 import { MemoryLogger } from '../log';
 import { processEvent } from '../pipeline';
-import { findingsTable, replayJson, replayText, rulesTable, sarif } from './format';
+import { bySeverity, findingsTable, replayJson, replayText, rulesTable, sarif } from './format';
+import { toAsff } from '../sinks/asff';
 
 const VERSION = '0.1.0';
 
@@ -102,12 +103,17 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .option('--world <file>', 'a recorded account (world file) instead of the live account')
     .option('--cluster <name>', 'only this cluster (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--config <file>', 'eks-drift.config.json')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif']).default('table'))
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif', 'asff']).default('table'))
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity', severityOption, 'info' as Severity)
     .action(async (o: { world?: string; cluster: string[]; config?: string; format: string; failOn: Severity }) => {
-      const { findings, notEvaluated } = await scan(o, { ...io, progress: o.world ? undefined : io.progress });
+      const { findings, notEvaluated, ids } = await scan(o, { ...io, progress: o.world ? undefined : io.progress });
       if (o.format === 'json') io.out(JSON.stringify({ findings, notEvaluated }, null, 2) + '\n');
-      else if (o.format === 'sarif') io.out(JSON.stringify(sarif(findings, RULES, o.world ?? 'aws-account', VERSION), null, 2) + '\n');
+      else if (o.format === 'sarif') io.out(JSON.stringify(sarif(findings, RULES, { ...ids, version: VERSION }), null, 2) + '\n');
+      // The records the Security Hub sink imports, as `aws securityhub batch-import-findings --findings` takes them.
+      else if (o.format === 'asff') {
+        const at = new Date().toISOString();
+        io.out(JSON.stringify([...findings].sort(bySeverity).map((f) => toAsff(f, 'opened', at)), null, 2) + '\n');
+      }
       else io.out(findingsTable(findings, notEvaluated) + '\n');
       if (findings.some((f) => severityRank(f.severity) >= severityRank(o.failOn))) code = EXIT.findings;
     });

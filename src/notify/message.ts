@@ -19,7 +19,7 @@ export interface NotificationInput {
   region: string;
   cluster: string | null;
   clusterArn: string | null;
-  changes: Pick<Changes, 'opened' | 'resolved'>;
+  changes: Pick<Changes, 'opened' | 'resolved'> & Partial<Pick<Changes, 'suppressed'>>;
   trigger: NotificationTrigger;
 }
 
@@ -32,13 +32,18 @@ const EVIDENCE_PREVIEW_CHARS = 4000;
 
 /**
  * One SNS message per (event, cluster) with changes — split into parts only when they exceed the SNS size limit
- * (never dropping a finding). Opened changes come first, most severe first.
+ * (never dropping a finding). Opened changes come first, most severe first. Suppressions go in a message of their own.
  */
 export function buildNotifications(input: NotificationInput): SnsNotification[] {
-  const changes = orderChanges([
+  const alerts = orderChanges([
     ...input.changes.opened.map((finding) => ({ change: 'opened' as const, finding })),
     ...input.changes.resolved.map((finding) => ({ change: 'resolved' as const, finding })),
   ]);
+  const suppressed = orderChanges((input.changes.suppressed ?? []).map((finding) => ({ change: 'suppressed' as const, finding })));
+  return [...messagesFor(input, alerts), ...messagesFor(input, suppressed)];
+}
+
+function messagesFor(input: NotificationInput, changes: NotificationChange[]): SnsNotification[] {
   if (!changes.length) return [];
   const parts = splitToFit(changes, (chunk) => build(input, chunk));
   if (parts.length === 1) return [build(input, parts[0])];
@@ -48,7 +53,7 @@ export function buildNotifications(input: NotificationInput): SnsNotification[] 
 function orderChanges(cs: NotificationChange[]): NotificationChange[] {
   return [...cs].sort(
     (a, b) =>
-      (a.change === b.change ? 0 : a.change === 'opened' ? -1 : 1) ||
+      (a.change === b.change ? 0 : a.change === 'opened' ? -1 : b.change === 'opened' ? 1 : 0) ||
       severityRank(b.finding.severity) - severityRank(a.finding.severity) ||
       a.finding.ruleId.localeCompare(b.finding.ruleId) ||
       a.finding.resourceId.localeCompare(b.finding.resourceId),
@@ -142,7 +147,7 @@ export function toAsciiLine(s: string): string {
 export function subjectFor(cluster: string | null, changes: NotificationChange[], part?: { index: number; of: number }): string {
   const [top] = changes;
   const f = top.finding;
-  const tag = top.change === 'opened' ? `[${f.severity.toUpperCase()}]` : `[RESOLVED]`;
+  const tag = top.change === 'opened' ? `[${f.severity.toUpperCase()}]` : `[${top.change.toUpperCase()}]`;
   const where = cluster ?? `account ${f.account}`;
   const more = changes.length > 1 ? ` and ${changes.length - 1} more` : '';
   const partTag = part ? ` (${part.index}/${part.of})` : '';
@@ -155,9 +160,11 @@ export function subjectFor(cluster: string | null, changes: NotificationChange[]
 }
 
 function readableText(p: NotificationPayload): string {
-  const opened = p.changes.filter((c) => c.change === 'opened').length;
-  const resolved = p.changes.length - opened;
-  const counts = [opened ? `${opened} opened` : '', resolved ? `${resolved} resolved` : ''].filter(Boolean).join(', ');
+  const count = (k: NotificationChange['change']) => p.changes.filter((c) => c.change === k).length;
+  const counts = (['opened', 'resolved', 'suppressed'] as const)
+    .map((k) => (count(k) ? `${count(k)} ${k}` : ''))
+    .filter(Boolean)
+    .join(', ');
   const where = p.cluster ? `cluster ${p.cluster} (${p.clusterArn ?? 'unknown ARN'})` : 'account-level checks';
   const lines = [
     `eks-drift: ${counts} on ${where}`,
@@ -185,7 +192,7 @@ function changeLines(c: NotificationChange): string[] {
   const f: Finding = c.finding;
   const link = consoleUrl(f);
   return [
-    `${c.change === 'opened' ? 'OPENED' : 'RESOLVED'} [${f.severity.toUpperCase()}] ${f.ruleId}: ${f.message}`,
+    `${c.change.toUpperCase()} [${f.severity.toUpperCase()}] ${f.ruleId}: ${f.message}`,
     `  Resource: ${f.resourceType} ${f.resourceId}${f.cluster ? ` in cluster ${f.cluster}` : ''} (account ${f.account}, ${f.region})`,
     `  Guideline: ${f.guideline}`,
     ...(c.change === 'opened' ? [`  Remediation: ${f.remediation}`] : []),

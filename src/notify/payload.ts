@@ -16,7 +16,12 @@ export type NotificationTrigger =
     }
   | { kind: 'sweep'; sweepId: string; time: string };
 
-export type ChangeKind = 'opened' | 'resolved';
+/**
+ * `suppressed`: a matching suppression silenced a violating finding (an open one, or one seen for the first time). It
+ * travels in messages of its own, so a `{"change": ["opened", "resolved"]}` filter keeps it from paging anyone; sinks
+ * that mirror the lifecycle (Security Hub) need it.
+ */
+export type ChangeKind = 'opened' | 'resolved' | 'suppressed';
 
 export interface NotificationChange {
   change: ChangeKind;
@@ -58,7 +63,7 @@ export const payloadSchema = z.object({
     }),
     z.object({ kind: z.literal('sweep'), sweepId: z.string(), time: z.string() }),
   ]),
-  changes: z.array(z.object({ change: z.enum(['opened', 'resolved']), finding: findingSchema })),
+  changes: z.array(z.object({ change: z.enum(['opened', 'resolved', 'suppressed']), finding: findingSchema })),
   part: z.object({ index: z.number().int(), of: z.number().int() }).optional(),
 });
 

@@ -69,7 +69,8 @@ function attachment(p: NotificationPayload, c: NotificationChange): SlackPayload
  */
 export function slackMessages(p: NotificationPayload, opts: { minSeverity?: Severity } = {}): SlackPayload[] {
   const min = severityRank(opts.minSeverity ?? 'info');
-  const changes = p.changes.filter((c) => severityRank(c.finding.severity) >= min);
+  // A suppression is recorded, not announced: the subscription's filter policy drops its messages, and so does this.
+  const changes = p.changes.filter((c) => c.change !== 'suppressed' && severityRank(c.finding.severity) >= min);
   const posts: SlackPayload[] = [];
   for (let k = 0; k < changes.length; k += CHANGES_PER_POST) {
     const chunk = changes.slice(k, k + CHANGES_PER_POST);

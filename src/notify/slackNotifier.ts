@@ -1,7 +1,7 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SNSEvent } from 'aws-lambda';
 import { SEVERITIES, type Severity } from '../findings/finding';
-import { jsonLogger, type Logger } from '../log';
+import type { Logger } from '../log';
 import { parseNotificationMessage } from './payload';
 import { postToSlack, redactUrl, slackMessages, type PostOptions, type SlackPayload } from './slack';
 
@@ -96,7 +96,7 @@ export function parseMinSeverity(v: string | undefined): Severity {
 }
 
 /** The Lambda wiring: SLACK_WEBHOOK_PARAMETER (required), SLACK_MIN_SEVERITY (default high). */
-export function slackNotifierFromEnv(env: NodeJS.ProcessEnv = process.env, log: Logger = jsonLogger) {
+export function slackNotifierFromEnv(env: NodeJS.ProcessEnv, log: Logger) {
   const parameterName = env.SLACK_WEBHOOK_PARAMETER;
   if (!parameterName) throw new Error('environment variable SLACK_WEBHOOK_PARAMETER is not set');
   return createSlackNotifier({ ssm: new SSMClient({}), parameterName, minSeverity: parseMinSeverity(env.SLACK_MIN_SEVERITY), log });

@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/main';
 import { RULES } from '../../src/rules/engine/catalog';
+import { toAsff } from '../../src/sinks/asff';
+import type { Finding } from '../../src/findings/finding';
+
+const byId = (a: { Id: string }, b: { Id: string }) => a.Id.localeCompare(b.Id);
 
 const root = join(__dirname, '../..');
 const WORLD = join(root, 'examples/demo-world.json');
@@ -56,6 +60,16 @@ describe('eks-drift scan', () => {
     expect(r.out).toMatch(/\d+ finding\(s\): \d+ critical, \d+ high/);
   });
 
+  it('prints with --format asff exactly the ASFF records the Security Hub sink imports for the open findings', async () => {
+    const json = JSON.parse((await cli('scan', '--world', WORLD, '--config', CONFIG, '--format', 'json')).out);
+    const asff = JSON.parse((await cli('scan', '--world', WORLD, '--config', CONFIG, '--format', 'asff')).out);
+    expect(asff).toHaveLength(json.findings.length);
+    const at = asff[0].UpdatedAt;
+    const expected = json.findings.map((f: Finding) => toAsff(f, 'opened', at));
+    expect([...asff].sort(byId)).toEqual(JSON.parse(JSON.stringify(expected)).sort(byId));
+    expect(asff[0].Severity.Label).toBe('CRITICAL');
+  });
+
   it('writes SARIF 2.1.0 with rules, levels, locations and stable fingerprints', async () => {
     const r = await cli('scan', '--world', WORLD, '--config', CONFIG, '--format', 'sarif');
     const s = JSON.parse(r.out);
@@ -66,7 +80,8 @@ describe('eks-drift scan', () => {
     for (const res of run0.results) {
       expect(['error', 'warning', 'note']).toContain(res.level);
       expect(run0.tool.driver.rules[res.ruleIndex].id).toBe(res.ruleId);
-      expect(res.locations[0].physicalLocation.artifactLocation.uri).toBe(WORLD);
+      expect(res.locations[0].physicalLocation.artifactLocation.uri).toMatch(/^aws\/111122223333\/us-east-1\//);
+      expect(res.partialFingerprints.primaryLocationLineHash).toMatch(/^[0-9a-f]{16}:1$/);
       expect(res.partialFingerprints.findingIdentity).toContain(res.ruleId);
     }
   });

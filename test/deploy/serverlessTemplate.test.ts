@@ -12,8 +12,9 @@ import { FINDINGS_TABLE_DEFINITION } from '../../src/findings/dynamoStore';
  * `serverless package` runs offline with no AWS credentials; these tests read the CloudFormation template it
  * writes, so what is deployed is what the event catalog says.
  */
-type Resource = { Type: string; Properties: Record<string, unknown> };
+type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 let resources: Record<string, Resource>;
+let template: { Parameters: Record<string, { Default: string }>; Conditions: Record<string, unknown> };
 const outDir = mkdtempSync(join(tmpdir(), 'eks-drift-sls-'));
 
 beforeAll(() => {
@@ -23,7 +24,8 @@ beforeAll(() => {
     stdio: 'pipe',
     timeout: 120_000,
   });
-  resources = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+  template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  resources = (template as unknown as { Resources: Record<string, Resource> }).Resources;
 }, 150_000);
 
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
@@ -80,7 +82,7 @@ describe('serverless package (CloudFormation template)', () => {
   it('runs every function on nodejs22.x from its own bundle', () => {
     const fns = ofType('AWS::Lambda::Function');
     expect(fns.map(([id]) => id).sort()).toEqual(
-      ['ClusterChanged', 'NetworkChanged', 'SecurityGroupChanged', 'SlackNotifier', 'Sweep', 'TrailChanged'].map((n) => `${n}LambdaFunction`),
+      ['ClusterChanged', 'NetworkChanged', 'OrgBusSink', 'SecurityGroupChanged', 'SecurityHubSink', 'SlackNotifier', 'Sweep', 'TrailChanged'].map((n) => `${n}LambdaFunction`),
     );
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
@@ -96,10 +98,20 @@ describe('serverless package (CloudFormation template)', () => {
     expect(schedules).toHaveLength(1);
   });
 
-  it('subscribes Slack with a severity filter policy (default: high and critical)', () => {
-    const subs = ofType('AWS::SNS::Subscription');
+  it('keeps the findings state and the dead letters through `serverless remove` and a replacement', () => {
+    for (const [id, type] of [['FindingsTable', 'AWS::DynamoDB::Table'], ['DeadLetterQueue', 'AWS::SQS::Queue']]) {
+      expect({ id, ...resources[id] }).toMatchObject({ id, Type: type, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+    // Named after the functions: a retained log group would make the next deploy fail on its name.
+    const logGroups = ofType('AWS::Logs::LogGroup');
+    expect(logGroups.length).toBeGreaterThan(0);
+    for (const [, g] of logGroups) expect(g).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+
+  it('subscribes Slack with a severity filter policy (default: high and critical) that never lets a suppression through', () => {
+    const subs = ofType('AWS::SNS::Subscription').filter(([id]) => id.startsWith('SlackNotifier'));
     expect(subs).toHaveLength(1);
-    expect(subs[0][1].Properties.FilterPolicy).toEqual({ severity: ['high', 'critical'] });
+    expect(subs[0][1].Properties.FilterPolicy).toEqual({ severity: ['high', 'critical'], change: ['opened', 'resolved'] });
   });
 
   it('gives the detector read-only access plus its own topic, table and queue: no wildcard actions, no writes elsewhere', () => {
@@ -121,5 +133,57 @@ describe('serverless package (CloudFormation template)', () => {
     const slack = JSON.stringify(resources.SlackNotifierRole);
     expect(slack).toContain('ssm:GetParameter');
     expect(JSON.stringify(resources.DetectorRole)).not.toContain('ssm:');
+  });
+
+  describe('optional sinks', () => {
+    const SINKS = { SecurityHubSink: 'SecurityHubSink', OrgBusSink: 'OrgBusSink' };
+    const statements = (role: string) =>
+      (resources[role].Properties.Policies as { PolicyDocument: { Statement: { Sid: string; Action: string | string[]; Resource: unknown; Condition?: unknown }[] } }[])[0].PolicyDocument.Statement;
+
+    it('are off unless their stack parameter is set (defaults: the --param values)', () => {
+      expect(template.Parameters.SecurityHub.Default).toBe('false');
+      expect(template.Parameters.OrgEventBusArn.Default).toBe('');
+      expect(template.Conditions).toEqual({
+        SecurityHubSink: { 'Fn::Equals': [{ Ref: 'SecurityHub' }, 'true'] },
+        OrgBusSink: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OrgEventBusArn' }, ''] }] },
+      });
+    });
+
+    it('deploy every resource of a sink (function, version, log group, invoke config, subscription, permission, role) only under its condition', () => {
+      for (const [prefix, condition] of Object.entries(SINKS)) {
+        const own = Object.entries(resources).filter(([id]) => id.startsWith(prefix));
+        expect(own.map(([, r]) => r.Type).sort()).toEqual(
+          ['AWS::IAM::Role', 'AWS::Lambda::EventInvokeConfig', 'AWS::Lambda::Function', 'AWS::Lambda::Permission', 'AWS::Lambda::Version', 'AWS::Logs::LogGroup', 'AWS::SNS::Subscription'].sort(),
+        );
+        for (const [id, r] of own) expect({ id, condition: r.Condition }).toEqual({ id, condition });
+      }
+    });
+
+    it('subscribe to every notification of the findings topic, suppressions included (no filter policy)', () => {
+      for (const prefix of Object.keys(SINKS)) {
+        const [[, sub]] = ofType('AWS::SNS::Subscription').filter(([id]) => id.startsWith(prefix));
+        expect(sub.Properties).toMatchObject({ TopicArn: { Ref: 'FindingsTopic' }, Protocol: 'lambda' });
+        expect(sub.Properties.FilterPolicy).toBeUndefined();
+      }
+    });
+
+    it('Security Hub: BatchImportFindings on the own product ARN of the account only; BatchUpdateFindings only to set NEW or SUPPRESSED', () => {
+      const st = statements('SecurityHubSinkRole');
+      expect(st.flatMap((s) => s.Action).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings', 'sqs:SendMessage']);
+      expect(st.find((s) => s.Action === 'securityhub:BatchImportFindings')!.Resource).toEqual({
+        'Fn::Sub': 'arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default',
+      });
+      expect(st.find((s) => s.Action === 'securityhub:BatchUpdateFindings')).toMatchObject({
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default' },
+        Condition: { StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': ['NEW', 'SUPPRESSED'] } },
+      });
+    });
+
+    it('organisation bus: events:PutEvents on exactly the bus of the parameter', () => {
+      const st = statements('OrgBusSinkRole');
+      expect(st.flatMap((s) => s.Action).sort()).toEqual(['events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
+      expect(st.find((s) => s.Action === 'events:PutEvents')!.Resource).toEqual({ Ref: 'OrgEventBusArn' });
+      expect((resources.OrgBusSinkLambdaFunction.Properties.Environment as { Variables: Record<string, unknown> }).Variables.ORG_EVENT_BUS_ARN).toEqual({ Ref: 'OrgEventBusArn' });
+    });
   });
 });

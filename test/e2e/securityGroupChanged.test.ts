@@ -6,8 +6,9 @@ import { CreateClusterCommand, CreateNodegroupCommand, EKSClient } from '@aws-sd
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { describeWithMoto, motoClientConfig, startMoto, type Moto } from '../support/moto';
+import { lambdaContext } from '../support/lambdaContext';
 import { FINDINGS_TABLE_DEFINITION } from '../../src/findings/dynamoStore';
 
 /**
@@ -64,14 +65,15 @@ function sshWorldPermissions(groupId: string) {
   };
 }
 
-type Handler = (e: EventBridgeEvent<string, unknown>) => Promise<unknown>;
+type Handler = (e: EventBridgeEvent<string, unknown>, context: Context) => Promise<unknown>;
 
 /** The deployed bundle runs in a fresh `node` per invocation, as in Lambda (and outside jest's module sandbox). */
 function bundledHandler(bundle: string): Handler {
-  const script = `require(${JSON.stringify(bundle)}).handler(JSON.parse(require('fs').readFileSync(0, 'utf8')))
+  const script = `const { event, context } = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+    require(${JSON.stringify(bundle)}).handler(event, { ...context, getRemainingTimeInMillis: () => 60000 })
     .then((r) => console.log('RESULT ' + JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
-  return async (event) => {
-    const out = execFileSync(process.execPath, ['-e', script], { input: JSON.stringify(event), env: process.env }).toString();
+  return async (event, context) => {
+    const out = execFileSync(process.execPath, ['-e', script], { input: JSON.stringify({ event, context }), env: process.env }).toString();
     const line = out.split('\n').find((l) => l.startsWith('RESULT '));
     return JSON.parse(line!.slice('RESULT '.length));
   };
@@ -90,6 +92,7 @@ describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto 
   let groupId: string;
   let ec2: EC2Client;
   let handler: Handler;
+  const context = lambdaContext('eks-drift-test-securityGroupChanged');
 
   async function drain(): Promise<Message[]> {
     const out: Message[] = [];
@@ -130,8 +133,9 @@ describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto 
     await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn!, Protocol: 'sqs', Endpoint: qattr.Attributes!.QueueArn!, Attributes: { RawMessageDelivery: 'true' } }));
     await ddb.send(new CreateTableCommand({ TableName: 'eks-drift-test-findings', ...FINDINGS_TABLE_DEFINITION }));
 
-    // The handler logs JSON lines (CloudWatch format); keep the test output readable.
-    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    // The handler logs JSON lines and EMF metrics (CloudWatch format) on stdout; keep the test output readable.
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
     process.env.AWS_ENDPOINT_URL = moto.endpoint;
     process.env.AWS_REGION = REGION;
     process.env.FINDINGS_TOPIC_ARN = topic.TopicArn!;
@@ -142,7 +146,7 @@ describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto 
   });
 
   afterAll(async () => {
-    delete process.env.AWS_ENDPOINT_URL;
+    for (const name of ['AWS_ENDPOINT_URL', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_DISABLED']) delete process.env[name];
     await moto?.stop();
   });
 
@@ -151,7 +155,7 @@ describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto 
     await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
     const event = cloudTrailEvent('AuthorizeSecurityGroupIngress', params, { _return: true });
 
-    await expect(handler(event)).resolves.toMatchObject({ status: 'processed', clusters: ['prod'] });
+    await expect(handler(event, context)).resolves.toMatchObject({ status: 'processed', clusters: ['prod'] });
 
     const messages = await drain();
     const ssh = messages.filter((m) => m.MessageAttributes?.ruleId?.StringValue?.includes('no-internet-ssh') || m.Body?.includes('no-internet-ssh'));
@@ -163,13 +167,13 @@ describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto 
     expect(ssh[0].MessageAttributes?.cluster?.StringValue).toBe('prod');
 
     // The same event delivered again (EventBridge is at-least-once) publishes nothing.
-    await handler(event);
+    await handler(event, context);
     expect(await drain()).toHaveLength(0);
   });
 
   it('publishes the resolution once the rule is revoked, and nothing is opened', async () => {
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
-    await handler(cloudTrailEvent('RevokeSecurityGroupIngress', sshWorldPermissions(groupId), { _return: true }));
+    await handler(cloudTrailEvent('RevokeSecurityGroupIngress', sshWorldPermissions(groupId), { _return: true }), context);
 
     const messages = await drain();
     expect(messages).toHaveLength(1);
@@ -180,7 +184,7 @@ describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto 
   it('ignores a failed call without reading or publishing anything', async () => {
     const failed = cloudTrailEvent('AuthorizeSecurityGroupIngress', sshWorldPermissions(groupId), null);
     Object.assign(failed.detail, { errorCode: 'Client.UnauthorizedOperation', errorMessage: 'You are not authorized to perform this operation.' });
-    await expect(handler(failed)).resolves.toMatchObject({ status: 'ignored' });
+    await expect(handler(failed, context)).resolves.toMatchObject({ status: 'ignored' });
     expect(await drain()).toHaveLength(0);
   });
 });

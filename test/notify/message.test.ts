@@ -7,6 +7,16 @@ describe('buildNotifications', () => {
     expect(buildNotifications({ ...base, changes: { opened: [], resolved: [] } })).toEqual([]);
   });
 
+  it('a suppression travels in a message of its own, marked as such, so filters on "change" can drop it', () => {
+    const [alert, suppression, ...rest] = buildNotifications({ ...base, changes: { opened: [endpointPublic], resolved: [], suppressed: [sshOpen] } });
+    expect(rest).toEqual([]);
+    expect(parseNotificationMessage(alert.Message).changes.map((c) => c.change)).toEqual(['opened']);
+    expect(suppression.MessageAttributes.change.StringValue).toBe('["suppressed"]');
+    expect(suppression.Subject).toBe('[SUPPRESSED] prod: sg-0123 allows SSH from 0.0.0.0/0 (no-internet-ssh)');
+    expect(suppression.Message).toContain('eks-drift: 1 suppressed on cluster prod');
+    expect(parseNotificationMessage(suppression.Message).changes).toEqual([{ change: 'suppressed', finding: sshOpen }]);
+  });
+
   it('one message per (event, cluster): subject names severity, cluster, what and the rule', () => {
     const [n, ...rest] = buildNotifications({ ...base, changes: { opened: [sshOpen], resolved: [] } });
     expect(rest).toEqual([]);

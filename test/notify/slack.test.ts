@@ -7,6 +7,11 @@ const payloadOf = (opened = [sshOpen], resolved = [loggingOff]): NotificationPay
   parseNotificationMessage(buildNotifications({ ...base, changes: { opened, resolved } })[0].Message);
 
 describe('slackMessages (Block Kit)', () => {
+  it('posts nothing for a suppression, whatever its severity', () => {
+    const [suppression] = buildNotifications({ ...base, changes: { opened: [], resolved: [], suppressed: [sshOpen] } });
+    expect(slackMessages(parseNotificationMessage(suppression.Message), { minSeverity: 'info' })).toEqual([]);
+  });
+
   it('a header with severity, cluster and rule; one attachment per change coloured by severity', () => {
     const [msg, ...rest] = slackMessages(payloadOf());
     expect(rest).toEqual([]);
