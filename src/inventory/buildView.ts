@@ -4,6 +4,7 @@ import type { AwsReader } from './reader';
 import { ReadError } from './reader';
 import type { AccountView, ClusterView, GroupAttachment, MissingObject, NodegroupView, PrefixListView, SecurityGroupRole, SubnetView, TrailView, ViewPart } from './view';
 import { parseLookupRecord } from './lookupMatch';
+import { instanceGroupIds, instanceSubnetIds } from './ec2Filters';
 
 type Ids = { account: string; region: string };
 
@@ -64,13 +65,6 @@ function instanceInterfaces(i: Instance): { id?: string; groups: string[] }[] {
   return enis.length ? enis : [{ groups: uniq((i.SecurityGroups ?? []).map((g) => g.GroupId)) }];
 }
 
-function instanceGroups(i: Instance): string[] {
-  return uniq([...(i.SecurityGroups ?? []).map((g) => g.GroupId), ...instanceInterfaces(i).flatMap((n) => n.groups)]);
-}
-
-function instanceSubnets(i: Instance): string[] {
-  return uniq([i.SubnetId, ...(i.NetworkInterfaces ?? []).map((n) => n.SubnetId)]);
-}
 
 const tag = (i: Instance, key: string) => (i.Tags ?? []).find((t) => t.Key === key)?.Value;
 
@@ -194,9 +188,9 @@ function securityGroupRoles(cluster: Cluster, nodes: Nodes): Map<string, { roles
   }
   // A managed node names only the groups its node group does not already account for (those an ENI change added).
   for (const ng of nodes.nodegroups) {
-    for (const i of ng.instances) for (const id of instanceGroups(i)) if (!ng.securityGroupIds.includes(id)) add(id, 'node', i.InstanceId ?? '');
+    for (const i of ng.instances) for (const id of instanceGroupIds(i)) if (!ng.securityGroupIds.includes(id)) add(id, 'node', i.InstanceId ?? '');
   }
-  for (const i of nodes.selfManagedInstances) for (const id of instanceGroups(i)) add(id, 'node', i.InstanceId ?? '');
+  for (const i of nodes.selfManagedInstances) for (const id of instanceGroupIds(i)) add(id, 'node', i.InstanceId ?? '');
   return out;
 }
 
@@ -261,7 +255,7 @@ async function readNetwork(reader: AwsReader, nodes: Nodes): Promise<{ subnets: 
   const usedBy = new Map<string, Set<string>>();
   const use = (subnetId: string, user: string) => usedBy.set(subnetId, (usedBy.get(subnetId) ?? new Set()).add(user));
   for (const ng of nodes.nodegroups) for (const s of ng.nodegroup.subnets ?? []) use(s, ng.nodegroup.nodegroupName ?? '');
-  for (const i of nodes.selfManagedInstances) for (const s of instanceSubnets(i)) use(s, i.InstanceId ?? '');
+  for (const i of nodes.selfManagedInstances) for (const s of instanceSubnetIds(i)) use(s, i.InstanceId ?? '');
   if (!usedBy.size) return { subnets: [], missing: [] };
 
   const subnets = await reader.describeSubnets({ subnetIds: [...usedBy.keys()] });
