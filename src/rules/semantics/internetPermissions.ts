@@ -81,18 +81,15 @@ function exposure(attachment: GroupAttachment, unit: Unit, perms: OpenPermission
   return { attachment, unit, verdict, permissions, carriers: c.culprits, alone: c.alone };
 }
 
-/** The view's attachments, plus every group on its own (a group that opens the internet alone does so wherever it is). */
+/**
+ * The view's attachments, plus each group no attachment names, on its own (it is judged wherever it is). A group is
+ * not judged alone when it shares an interface: what it admits there is the union, and that is what counts (alone,
+ * a permission the union leaves to no-internet-ssh would be reported again by no-internet-ingress).
+ */
 function attachmentsOf(view: ClusterView): GroupAttachment[] {
-  const out = new Map<string, GroupAttachment>();
-  const add = (a: GroupAttachment) => {
-    const key = [...new Set(a.groupIds)].sort().join(',');
-    const known = out.get(key);
-    if (known) known.on = [...new Set([...known.on, ...a.on])];
-    else out.set(key, { ...a, on: [...a.on] });
-  };
-  view.attachments.forEach(add);
-  for (const { group } of view.securityGroups) add({ on: [], groupIds: [String(group.GroupId)] });
-  return [...out.values()];
+  const attached = new Set(view.attachments.flatMap((a) => a.groupIds));
+  const alone = view.securityGroups.map((g) => String(g.group.GroupId)).filter((id) => !attached.has(id));
+  return [...view.attachments, ...alone.map((id) => ({ on: [], groupIds: [id] }))];
 }
 
 /**
