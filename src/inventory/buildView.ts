@@ -162,7 +162,12 @@ function groupAttachments(cluster: Cluster, nodes: Nodes): GroupAttachment[] {
   add('control plane', uniq([clusterSecurityGroupId(cluster), ...(cluster.resourcesVpcConfig?.securityGroupIds ?? [])]));
   for (const ng of nodes.nodegroups) {
     const label = `node group ${ng.nodegroup.nodegroupName}`;
-    for (const groups of nodegroupInterfaces(cluster, ng.nodegroup, ng.launchTemplate, !!templateRef(ng.nodegroup))) add(label, groups, ng.launchTemplateProblem);
+    // Groups named by name (EC2-Classic and default-VPC style) are not resolved to ids here: unknown, not absent.
+    const byName = ng.launchTemplate?.LaunchTemplateData?.SecurityGroups?.length
+      ? `launch template ${ng.launchTemplate.LaunchTemplateId} version ${ng.launchTemplate.VersionNumber} names its security groups by name (${ng.launchTemplate.LaunchTemplateData.SecurityGroups.join(', ')})`
+      : undefined;
+    const unknown = ng.launchTemplateProblem ?? byName;
+    for (const groups of nodegroupInterfaces(cluster, ng.nodegroup, ng.launchTemplate, !!templateRef(ng.nodegroup))) add(label, groups, unknown);
   }
   for (const i of [...nodes.nodegroups.flatMap((ng) => ng.instances), ...nodes.selfManagedInstances]) {
     for (const eni of instanceInterfaces(i)) add(`instance ${i.InstanceId}${eni.id ? ` (${eni.id})` : ''}`, eni.groups);

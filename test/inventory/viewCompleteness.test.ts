@@ -74,6 +74,15 @@ describe('referenced but unreadable: never a silent pass', () => {
     expect(result.evaluatedRuleIds).toEqual(expect.arrayContaining(['nodes-in-private-subnets', 'nacl-blocks-ssh', 'cluster-sg-restricted', 'cluster-tagged']));
   });
 
+  it('a launch template naming its security groups by name (SecurityGroups) leaves the groups of its nodes unknown, not empty', async () => {
+    const raw = prodWorld() as Raw;
+    const v2 = raw.ec2.launchTemplateVersions.find((v) => v.LaunchTemplateId === 'lt-1' && v.VersionNumber === 2)!;
+    v2.LaunchTemplateData = { SecurityGroups: ['wide-open'] };
+    const { result } = await evaluate(raw, {}, ['no-internet-ssh', 'nodegroup-no-ssh-key']);
+    expect(result.notEvaluated).toEqual([expect.objectContaining({ ruleId: 'no-internet-ssh', reason: expect.stringMatching(/node group ng-pinned .*by name/) })]);
+    expect(result.evaluatedRuleIds).toEqual(['nodegroup-no-ssh-key']);
+  });
+
   it('a security group a node uses that no longer exists is named in the evidence of the findings it shares a node with', async () => {
     const raw = withManagedNode({
       Tags: tags({ 'aws:autoscaling:groupName': 'eks-ng-plain' }),
