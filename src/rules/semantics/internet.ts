@@ -96,5 +96,6 @@ export function culprits<T>(items: readonly T[], setOf: (xs: readonly T[]) => Re
   if (alone.length) return { culprits: alone, alone: true };
   const needed = items.filter((x) => !internetVerdict(setOf(items.filter((y) => y !== x)), policy));
   if (needed.length) return { culprits: needed, alone: false };
-  return { culprits: items.filter((x) => publicPart(setOf([x])[4], 4).length + publicPart(setOf([x])[6], 6).length > 0), alone: false };
+  const holdsPublic = (sets: Record<Family, AddressSet>) => publicPart(sets[4], 4).length > 0 || publicPart(sets[6], 6).length > 0;
+  return { culprits: items.filter((x) => holdsPublic(setOf([x]))), alone: false };
 }

@@ -1,6 +1,6 @@
 import type { Route, RouteTable } from '@aws-sdk/client-ec2';
 import type { PrefixListView } from '../../inventory/view';
-import { culprits, internetVerdict, type InternetPolicy } from './internet';
+import { culprits, internetVerdict, unionSets, type InternetPolicy } from './internet';
 import { addRange, parseCidr, subtract, type AddressSet, type Cidr, type Family } from './net';
 import { prefixListCidrs } from './prefixLists';
 
@@ -48,11 +48,7 @@ export function internetGatewayRoutes(rt: RouteTable, prefixLists: readonly Pref
   return [...out.values()];
 }
 
-const union = (routes: readonly GatewayRoute[]): Record<Family, AddressSet> => {
-  const acc: Record<Family, AddressSet> = { 4: [], 6: [] };
-  for (const r of routes) for (const f of [4, 6] as const) for (const [s, e] of r.set[f]) acc[f] = addRange(acc[f], s, e);
-  return acc;
-};
+const union = (routes: readonly GatewayRoute[]): Record<Family, AddressSet> => routes.reduce((acc, r) => unionSets(acc, r.set), { 4: [], 6: [] } as Record<Family, AddressSet>);
 
 /** Whether a route table sends the internet to an internet gateway: the verdict and the routes responsible, or undefined. */
 export function internetRoutes(rt: RouteTable, prefixLists: readonly PrefixListView[], policy: InternetPolicy): { verdict: string; routes: GatewayRoute[] } | undefined {
