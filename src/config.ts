@@ -26,6 +26,14 @@ export const configSchema = z
     allowedSshCidrs: z.array(cidr).default([]),
     /** CIDRs acceptable for a public API endpoint (`endpoint-not-public`); 0.0.0.0/0 is never acceptable. */
     allowedPublicEndpointCidrs: z.array(cidr).default([]),
+    /**
+     * A run of public addresses wider than a /ipv4 (IPv4) or /ipv6 (IPv6) block counts as the internet, as does any set of
+     * sources covering every public address (0.0.0.0/1 + 128.0.0.0/1). 0 keeps only the second test.
+     */
+    internetPrefix: z
+      .object({ ipv4: z.number().int().min(0).max(32), ipv6: z.number().int().min(0).max(128) })
+      .strict()
+      .default({ ipv4: 16, ipv6: 32 }),
     /** Per-rule overrides. */
     rules: z
       .record(z.string(), z.object({ severity: z.enum(SEVERITIES).optional(), enabled: z.boolean().optional() }).strict())

@@ -93,7 +93,8 @@ describe('processEvent', () => {
   });
 
   it('throws on AccessDenied while finding the affected clusters: the event is retried, then kept in the DLQ', async () => {
-    const d = deps(failing(demo(), 'describeSecurityGroups', 'AccessDenied'));
+    // Which nodes carry the group is part of finding the clusters (resolve.ts), so a denied DescribeInstances fails the event.
+    const d = deps(failing(demo(), 'describeInstances', 'AccessDenied'));
     await expect(processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), d)).rejects.toThrow(/AccessDenied/);
     expect(d.published).toEqual([]);
   });

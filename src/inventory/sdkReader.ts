@@ -18,6 +18,8 @@ import {
   EC2Client,
   paginateDescribeInstances,
   paginateDescribeLaunchTemplateVersions,
+  paginateDescribeManagedPrefixLists,
+  paginateGetManagedPrefixListEntries,
   paginateDescribeNetworkAcls,
   paginateDescribeRouteTables,
   paginateDescribeSecurityGroups,
@@ -25,7 +27,9 @@ import {
   type Filter,
   type Instance,
   type LaunchTemplateVersion,
+  type ManagedPrefixList,
   type NetworkAcl,
+  type PrefixListEntry,
   type RouteTable,
   type SecurityGroup,
   type Subnet,
@@ -87,7 +91,7 @@ async function collect<P, T>(pages: AsyncIterable<P>, pick: (p: P) => T[] | unde
 
 /**
  * The live AwsReader: AWS SDK v3, every list paginated. Needs the read-only permissions listed in serverless.yml
- * (EKS Describe and List calls, ec2:Describe*, cloudtrail:DescribeTrails/GetTrailStatus/GetEventSelectors/LookupEvents,
+ * (EKS Describe and List calls, ec2:Describe* and ec2:GetManagedPrefixListEntries, cloudtrail:DescribeTrails/GetTrailStatus/GetEventSelectors/LookupEvents,
  * sts:GetCallerIdentity) plus a Kubernetes identity for readKubernetes.
  */
 export class SdkReader implements AwsReader {
@@ -244,6 +248,20 @@ export class SdkReader implements AwsReader {
       collect(paginateDescribeInstances({ client: this.ec2 }, { InstanceIds, Filters: filters }), (p) => (p.Reservations ?? []).flatMap((r) => r.Instances ?? [])),
     );
     return all.filter((i) => i.State?.Name !== 'terminated');
+  }
+
+  describeManagedPrefixLists(q: { prefixListIds: string[] }): Promise<ManagedPrefixList[]> {
+    return this.byIds('ec2:DescribeManagedPrefixLists', q.prefixListIds, (PrefixListIds) =>
+      collect(paginateDescribeManagedPrefixLists({ client: this.ec2 }, { PrefixListIds }), (p) => p.PrefixLists),
+    );
+  }
+
+  getManagedPrefixListEntries(prefixListId: string): Promise<PrefixListEntry[] | undefined> {
+    return read(
+      'ec2:GetManagedPrefixListEntries',
+      () => collect(paginateGetManagedPrefixListEntries({ client: this.ec2 }, { PrefixListId: prefixListId }), (p) => p.Entries),
+      undefined,
+    );
   }
 
   // ---- CloudTrail

@@ -129,6 +129,13 @@ describe('serverless package (CloudFormation template)', () => {
     }
   });
 
+  it('lets the detector expand prefix lists (security group sources, route destinations), and read nothing it does not use', () => {
+    const detector = JSON.stringify(resources.DetectorRole);
+    expect(detector).toContain('ec2:DescribeManagedPrefixLists');
+    expect(detector).toContain('ec2:GetManagedPrefixListEntries');
+    expect(detector).not.toContain('ec2:DescribeNetworkInterfaces');
+  });
+
   it('lets only the Slack notifier read the webhook parameter', () => {
     const slack = JSON.stringify(resources.SlackNotifierRole);
     expect(slack).toContain('ssm:GetParameter');
