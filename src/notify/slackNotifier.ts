@@ -3,7 +3,7 @@ import type { SNSEvent } from 'aws-lambda';
 import { SEVERITIES, type Severity } from '../findings/finding';
 import { jsonLogger, type Logger } from '../log';
 import { parseNotificationMessage } from './payload';
-import { postToSlack, redactUrl, slackMessages, type PostOptions, type SlackPayload } from './slack';
+import { postToSlack, redactUrl, slackMessages, slackWebhookUrlProblem, SLACK_WEBHOOK_ORIGINS, type PostOptions, type SlackPayload } from './slack';
 
 export interface SlackNotifierDeps {
   ssm: SSMClient;
@@ -13,6 +13,8 @@ export interface SlackNotifierDeps {
   log: Logger;
   post?: (url: string, payload: SlackPayload, opts?: PostOptions) => Promise<void>;
   postOptions?: PostOptions;
+  /** Where the webhook URL may point (default: Slack and GovSlack). A seam for tests only: the Lambda wiring never sets it. */
+  allowedOrigins?: readonly string[];
 }
 
 /**
@@ -21,9 +23,11 @@ export interface SlackNotifierDeps {
  */
 export function createSlackNotifier(deps: SlackNotifierDeps): (event: SNSEvent) => Promise<{ posted: number; skipped: number }> {
   const post = deps.post ?? postToSlack;
+  const allowedOrigins = deps.allowedOrigins ?? SLACK_WEBHOOK_ORIGINS;
+  const postOptions = { ...deps.postOptions, allowedOrigins };
   let webhook: Promise<string> | undefined;
   const webhookUrl = () => {
-    webhook ??= readWebhookUrl(deps.ssm, deps.parameterName).catch((e: unknown) => {
+    webhook ??= readWebhookUrl(deps.ssm, deps.parameterName, allowedOrigins).catch((e: unknown) => {
       webhook = undefined; // the next invocation tries again
       throw e;
     });
@@ -55,7 +59,7 @@ export function createSlackNotifier(deps: SlackNotifierDeps): (event: SNSEvent) 
       const url = await webhookUrl();
       for (const p of posts) {
         try {
-          await post(url, p, deps.postOptions);
+          await post(url, p, postOptions);
           posted++;
         } catch (e) {
           const error = redactUrl((e as Error).message, url);
@@ -70,7 +74,11 @@ export function createSlackNotifier(deps: SlackNotifierDeps): (event: SNSEvent) 
   };
 }
 
-async function readWebhookUrl(ssm: SSMClient, name: string): Promise<string> {
+/**
+ * The webhook URL from SSM, checked before any use: whoever can write the parameter must not be able to send the
+ * alerts (resource names, who did what) to a server of theirs. The error never contains the value.
+ */
+async function readWebhookUrl(ssm: SSMClient, name: string, allowedOrigins: readonly string[]): Promise<string> {
   let value: string | undefined;
   try {
     const r = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
@@ -79,13 +87,8 @@ async function readWebhookUrl(ssm: SSMClient, name: string): Promise<string> {
     // The SDK error names the parameter and the reason (AccessDenied, ParameterNotFound); it cannot hold the value.
     throw new Error(`cannot read the Slack webhook URL from SSM parameter ${name}: ${(e as Error).name}: ${(e as Error).message}`, { cause: e });
   }
-  let protocol = '';
-  try {
-    protocol = new URL(value ?? '').protocol;
-  } catch {
-    // reported below, without the value
-  }
-  if (!value || (protocol !== 'https:' && protocol !== 'http:')) throw new Error(`SSM parameter ${name} does not hold a webhook URL`);
+  const problem = slackWebhookUrlProblem(value ?? '', allowedOrigins);
+  if (problem !== undefined || !value) throw new Error(`SSM parameter ${name} does not hold a Slack incoming-webhook URL: ${problem}`);
   return value;
 }
 
