@@ -2,7 +2,9 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SNSEvent } from 'aws-lambda';
 import { SEVERITIES, type Severity } from '../findings/finding';
 import { jsonLogger, type Logger } from '../log';
-import { parseNotificationMessage } from './payload';
+import { parseNotificationMessage, type NotificationPayload } from './payload';
+import { buildNotifications } from './message';
+import { tamperAlert, tamperCallFromGuardMessage } from '../guard/alert';
 import { postToSlack, redactUrl, slackMessages, slackWebhookUrlProblem, SLACK_WEBHOOK_ORIGINS, type PostOptions, type SlackPayload } from './slack';
 
 export interface SlackNotifierDeps {
@@ -42,7 +44,7 @@ export function createSlackNotifier(deps: SlackNotifierDeps): (event: SNSEvent) 
       const messageId = record.Sns?.MessageId;
       let payload;
       try {
-        payload = parseNotificationMessage(record.Sns?.Message ?? '');
+        payload = readAlert(record.Sns?.Message ?? '');
       } catch (e) {
         // Not ours (someone published by hand): retrying cannot make it ours.
         deps.log.log('error', 'SNS message is not an eks-drift notification', { messageId, error: (e as Error).message });
@@ -78,6 +80,16 @@ export function createSlackNotifier(deps: SlackNotifierDeps): (event: SNSEvent) 
  * The webhook URL from SSM, checked before any use: whoever can write the parameter must not be able to send the
  * alerts (resource names, who did what) to a server of theirs. The error never contains the value.
  */
+/**
+ * An eks-drift notification (findings topic), or the direct self-protection message (guard topic) turned into the
+ * same critical alert the guard Lambda publishes, so both paths look alike in Slack.
+ */
+function readAlert(message: string): NotificationPayload {
+  const tamper = tamperCallFromGuardMessage(message);
+  if (tamper) return parseNotificationMessage(buildNotifications(tamperAlert(tamper))[0].Message);
+  return parseNotificationMessage(message);
+}
+
 async function readWebhookUrl(ssm: SSMClient, name: string, allowedOrigins: readonly string[]): Promise<string> {
   let value: string | undefined;
   try {
