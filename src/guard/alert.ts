@@ -1,26 +1,18 @@
 import { z } from 'zod';
 import type { Finding } from '../findings/finding';
 import { parseEvent } from '../events/schema';
-import type { NotificationInput } from '../notify/message';
+import type { NotificationInput, NotificationTrigger } from '../notify/message';
 import { guardedCall, TAMPER_GUIDELINE, TAMPER_REMEDIATION, TAMPER_RULE_ID } from './catalog';
 
 /**
  * One call on the detector's own resources, as either guard path sees it: the guard Lambda gets the whole CloudTrail
  * event; the guard topic gets what the direct rule's input transformer copies out of it (GuardMessage).
  */
-export interface TamperCall {
+export type TamperCall = Omit<Extract<NotificationTrigger, { kind: 'event' }>, 'kind'> & {
   account: string;
   region: string;
-  eventId: string;
-  eventName: string;
-  eventSource: string;
-  eventTime: string;
-  principalArn?: string;
-  principalType?: string;
-  sourceIPAddress?: string;
-  userAgent?: string;
   requestParameters: Record<string, unknown> | null;
-}
+};
 
 export function tamperCallFromEvent(raw: unknown): { call: TamperCall } | { invalid: string } {
   const parsed = parseEvent(raw);
@@ -69,7 +61,8 @@ export const guardMessageSchema = z
       .nullish()
       .transform((v) => v ?? null),
   })
-  .passthrough();
+  // Only these fields: the summary line is for e-mail readers.
+  .strip();
 
 /** The call in a guard topic message, or undefined when the message is not one. */
 export function tamperCallFromGuardMessage(message: string): TamperCall | undefined {
@@ -91,52 +84,37 @@ export function tamperCallFromGuardMessage(message: string): TamperCall | undefi
  * alerts, with what the record says: a tampering alert is never dropped for being unexpected.
  */
 export function tamperAlert(call: TamperCall): NotificationInput {
+  const { account, region, requestParameters, ...who } = call;
   const known = guardedCall(call.eventSource, call.eventName);
-  const named = known ? call.requestParameters?.[known.field] : undefined;
+  const named = known ? requestParameters?.[known.field] : undefined;
   const resource = typeof named === 'string' && named ? named : '(resource not named in the request)';
-  const effect = known ? known.effect(call.requestParameters) : 'a call on the detector\'s own resources that no guard entry describes';
+  const effect = known ? known.effect(requestParameters) : 'a call on the detector\'s own resources that no guard entry describes';
   const finding: Finding = {
     ruleId: TAMPER_RULE_ID,
     severity: 'critical',
-    account: call.account,
-    region: call.region,
+    account,
+    region,
     cluster: null,
     clusterArn: null,
     resourceType: known?.resourceType ?? 'AWS::CloudTrail::Event',
     resourceId: resource,
     message: `eks-drift itself was changed: ${call.eventName} on ${resource}: ${effect}`,
+    // Plain JSON, as every finding's evidence: absent fields dropped.
     evidence: JSON.parse(
       JSON.stringify({
         eventID: call.eventId,
         eventName: call.eventName,
         eventSource: call.eventSource,
         eventTime: call.eventTime,
-        awsRegion: call.region,
+        awsRegion: region,
         userIdentity: { type: call.principalType, arn: call.principalArn },
         sourceIPAddress: call.sourceIPAddress,
         userAgent: call.userAgent,
-        requestParameters: call.requestParameters,
+        requestParameters,
       }),
     ) as Record<string, unknown>,
     guideline: TAMPER_GUIDELINE,
     remediation: TAMPER_REMEDIATION,
   };
-  return {
-    account: call.account,
-    region: call.region,
-    cluster: null,
-    clusterArn: null,
-    changes: { opened: [finding], resolved: [] },
-    trigger: {
-      kind: 'event',
-      eventId: call.eventId,
-      eventName: call.eventName,
-      eventSource: call.eventSource,
-      eventTime: call.eventTime,
-      ...(call.principalArn ? { principalArn: call.principalArn } : {}),
-      ...(call.principalType ? { principalType: call.principalType } : {}),
-      ...(call.sourceIPAddress ? { sourceIPAddress: call.sourceIPAddress } : {}),
-      ...(call.userAgent ? { userAgent: call.userAgent } : {}),
-    },
-  };
+  return { account, region, cluster: null, clusterArn: null, changes: { opened: [finding], resolved: [] }, trigger: { kind: 'event', ...who } };
 }

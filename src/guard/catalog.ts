@@ -38,6 +38,13 @@ export const GUARDED_CALLS: readonly GuardedCall[] = [
   { eventSource: RULES, eventName: 'RemoveTargets', resourceType: 'AWS::Events::Rule', field: 'rule', effect: fixed('the rule no longer invokes the detector') },
   { eventSource: RULES, eventName: 'PutTargets', resourceType: 'AWS::Events::Rule', field: 'rule', effect: fixed('the rule may now deliver somewhere else than the detector') },
   // Lambda functions
+  {
+    eventSource: LAMBDA,
+    eventName: 'CreateFunction20150331',
+    resourceType: 'AWS::Lambda::Function',
+    field: 'functionName',
+    effect: fixed('a function named like the detector\'s was created outside the stack: it may subscribe to the alert topics'),
+  },
   { eventSource: LAMBDA, eventName: 'DeleteFunction20150331', resourceType: 'AWS::Lambda::Function', field: 'functionName', effect: fixed('the function is gone: its events are not evaluated') },
   { eventSource: LAMBDA, eventName: 'UpdateFunctionCode20150331v2', resourceType: 'AWS::Lambda::Function', field: 'functionName', effect: fixed('the function runs code the stack did not deploy') },
   {

@@ -184,11 +184,11 @@ describe('alert integrity: the KMS key, who may publish and who may subscribe', 
     expect(policy.find((s) => s.Effect === 'Allow')).toMatchObject({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' });
   });
 
-  it('by default only the Slack notifier may subscribe to either topic: an admin cannot add an endpoint of theirs', () => {
+  it('by default only the stack\'s own functions may subscribe to either topic: an admin cannot add an endpoint of theirs', () => {
     for (const id of ['FindingsTopicPolicy', 'GuardTopicPolicy']) {
       const policy = topicPolicy(id);
       expect(denyingStatement(policy, 'sns:Subscribe', { 'aws:PrincipalArn': admin, 'sns:Endpoint': DEPLOYMENT.attributes['SlackNotifierLambdaFunction.Arn'] })).toBeUndefined();
-      for (const endpoint of ['attacker@example.net', 'https://collector.example.net/sns', 'arn:aws:sqs:eu-west-1:444455556666:exfil']) {
+      for (const endpoint of ['attacker@example.net', 'https://collector.example.net/sns', 'arn:aws:sqs:eu-west-1:444455556666:exfil', arn('lambda', 'function:payments-reader')]) {
         expect(denyingStatement(policy, 'sns:Subscribe', { 'aws:PrincipalArn': admin, 'sns:Endpoint': endpoint })?.Sid).toBe('OnlyListedEndpointsSubscribe');
       }
     }
@@ -205,12 +205,10 @@ describe('alert integrity: the KMS key, who may publish and who may subscribe', 
   it('alertSubscribers adds e-mail addresses, patterns and ARNs to the allowed endpoints (scripts/alert-subscribers.js)', async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const endpoints = require('../../scripts/alert-subscribers.js') as (ctx: { resolveVariable: (v: string) => Promise<string> }) => Promise<unknown[]>;
-    await expect(endpoints({ resolveVariable: async () => ' oncall@example.com, *@secops.example.com ,' })).resolves.toEqual([
-      { 'Fn::GetAtt': ['SlackNotifierLambdaFunction', 'Arn'] },
-      'oncall@example.com',
-      '*@secops.example.com',
-    ]);
-    await expect(endpoints({ resolveVariable: async () => '' })).resolves.toEqual([{ 'Fn::GetAtt': ['SlackNotifierLambdaFunction', 'Arn'] }]);
+    const resolveWith = (subscribers: string) => async (v: string) => (v === 'self:custom.stackName' ? 'eks-drift-test' : subscribers);
+    const ownFunctions = { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:eks-drift-test-*' };
+    await expect(endpoints({ resolveVariable: resolveWith(' oncall@example.com, *@secops.example.com ,') })).resolves.toEqual([ownFunctions, 'oncall@example.com', '*@secops.example.com']);
+    await expect(endpoints({ resolveVariable: resolveWith('') })).resolves.toEqual([ownFunctions]);
   });
 });
 

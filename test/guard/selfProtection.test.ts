@@ -39,6 +39,7 @@ const TAMPERING: Record<string, { pattern: 'resources' | 'stack'; type: string; 
   'events-PutRule-disabled.json': { pattern: 'resources', type: 'AWS::Events::Rule', resource: 'eks-drift-prod-networkChanged-rule-1' },
   'events-RemoveTargets.json': { pattern: 'resources', type: 'AWS::Events::Rule', resource: 'eks-drift-prod-clusterChanged-rule-1' },
   'events-PutTargets-retarget.json': { pattern: 'resources', type: 'AWS::Events::Rule', resource: 'eks-drift-prod-guard-alert' },
+  'lambda-CreateFunction-look-alike.json': { pattern: 'resources', type: 'AWS::Lambda::Function', resource: 'eks-drift-prod-reader' },
   'lambda-DeleteFunction.json': { pattern: 'resources', type: 'AWS::Lambda::Function', resource: 'eks-drift-prod-sweep' },
   'lambda-UpdateFunctionCode-by-arn.json': { pattern: 'resources', type: 'AWS::Lambda::Function', resource: 'arn:aws:lambda:us-east-1:111122223333:function:eks-drift-prod-securityGroupChanged' },
   'lambda-UpdateFunctionConfiguration.json': { pattern: 'resources', type: 'AWS::Lambda::Function', resource: 'eks-drift-prod-clusterChanged' },
