@@ -310,5 +310,4 @@ export class SdkReader implements AwsReader {
     }
     return readKubernetesApi(cluster, token, this.kubernetesLimits);
   }
-
 }
