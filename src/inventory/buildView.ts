@@ -428,7 +428,7 @@ export async function buildClusterView(reader: AwsReader, clusterName: string, p
             view.kubernetes = k;
             loaded.add('kubernetes');
           } else {
-            view.unreadable.push({ part: 'kubernetes', reason: 'the Kubernetes API of the cluster could not be read (no network path or no access)' });
+            view.unreadable.push({ part: 'kubernetes', reason: 'the Kubernetes API of the cluster is recorded as unreadable' });
           }
         },
         (e) => fail('kubernetes', e),

@@ -86,7 +86,10 @@ export interface AwsReader {
   /** CloudTrail LookupEvents by EventName (and optionally ResourceName), newest first. */
   lookupEvents(q: { eventName: string; resourceName?: string }): Promise<CloudTrailLookupEvent[]>;
 
-  /** Objects read through the cluster's Kubernetes API; `undefined` when the reader has no access to it. */
+  /**
+   * Objects read through the cluster's Kubernetes API. A live read that fails throws ReadError naming why (no network
+   * path, no access, a bound broken); `undefined` is a recorded world that marks the cluster unreadable.
+   */
   readKubernetes(cluster: Cluster): Promise<KubernetesState | undefined>;
 }
 

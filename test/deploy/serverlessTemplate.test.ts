@@ -1,42 +1,32 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventBridgePatterns } from '../../src/events/patterns';
 import { matchesPattern } from '../../src/events/matcher';
 import { CATALOG } from '../../src/events/catalog';
 import { classifyEvent } from '../../src/events/classify';
 import { FINDINGS_TABLE_DEFINITION } from '../../src/findings/dynamoStore';
+import { CFN_LINT, cfnLint, packageTemplate, resolveIntrinsics, type Deployment, type PackagedTemplate, type Resource } from '../support/packagedTemplate';
+import { denyingStatement, type PolicyStatement } from '../support/policy';
 
-/**
- * `serverless package` runs offline with no AWS credentials; these tests read the CloudFormation template it
- * writes, so what is deployed is what the event catalog says.
- */
-type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+/** What is deployed is what the event catalog says: these tests read the template `serverless package` writes. */
+let template: PackagedTemplate;
 let resources: Record<string, Resource>;
-let template: { Parameters: Record<string, { Default: string }>; Conditions: Record<string, unknown> };
-const outDir = mkdtempSync(join(tmpdir(), 'eks-drift-sls-'));
 
 beforeAll(() => {
-  execFileSync(process.execPath, [require.resolve('osls/bin/serverless.js'), 'package', '--stage', 'test', '--region', 'eu-west-1', '--package', outDir], {
-    cwd: join(__dirname, '../..'),
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'eks-drift-no-such-profile' },
-    stdio: 'pipe',
-    timeout: 120_000,
-  });
-  template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
-  resources = (template as unknown as { Resources: Record<string, Resource> }).Resources;
+  template = packageTemplate('test', 'eu-west-1');
+  resources = template.resources;
 }, 150_000);
 
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+afterAll(() => template?.remove());
 
-const ofType = (t: string) => Object.entries(resources).filter(([, r]) => r.Type === t);
+const ofType = (t: string) => template.ofType(t);
 
 /** EventBridge rule → the Lambda it targets (logical id of the function, e.g. SecurityGroupChangedLambdaFunction). */
 function rulesByHandler(): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const [, r] of ofType('AWS::Events::Rule')) {
+  for (const [id, r] of ofType('AWS::Events::Rule')) {
     if (!r.Properties.EventPattern) continue; // the sweep's schedule
+    if (id.startsWith('Guard')) continue; // self-protection: test/guard/selfProtection.test.ts
     const target = (r.Properties.Targets as { Arn: { 'Fn::GetAtt': [string, string] } }[])[0].Arn['Fn::GetAtt'][0];
     const name = target.replace(/LambdaFunction$/, '');
     out[name.charAt(0).toLowerCase() + name.slice(1)] = r.Properties.EventPattern as Record<string, unknown>;
@@ -82,13 +72,13 @@ describe('serverless package (CloudFormation template)', () => {
   it('runs every function on nodejs22.x from its own bundle', () => {
     const fns = ofType('AWS::Lambda::Function');
     expect(fns.map(([id]) => id).sort()).toEqual(
-      ['ClusterChanged', 'NetworkChanged', 'OrgBusSink', 'SecurityGroupChanged', 'SecurityHubSink', 'SlackNotifier', 'Sweep', 'TrailChanged'].map((n) => `${n}LambdaFunction`),
+      ['ClusterChanged', 'Guard', 'NetworkChanged', 'OrgBusSink', 'SecurityGroupChanged', 'SecurityHubSink', 'SlackNotifier', 'Sweep', 'TrailChanged'].map((n) => `${n}LambdaFunction`),
     );
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
 
   it('declares the findings topic, the table with the store key schema, and a scheduled sweep', () => {
-    expect(ofType('AWS::SNS::Topic')).toHaveLength(1);
+    expect(ofType('AWS::SNS::Topic').map(([id]) => id).sort()).toEqual(['FindingsTopic', 'GuardTopic']);
     const [[, table]] = ofType('AWS::DynamoDB::Table');
     expect(table.Properties.KeySchema).toEqual(FINDINGS_TABLE_DEFINITION.KeySchema);
     expect(table.Properties.AttributeDefinitions).toEqual(FINDINGS_TABLE_DEFINITION.AttributeDefinitions);
@@ -108,10 +98,11 @@ describe('serverless package (CloudFormation template)', () => {
     for (const [, g] of logGroups) expect(g).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
 
-  it('subscribes Slack with a severity filter policy (default: high and critical) that never lets a suppression through', () => {
-    const subs = ofType('AWS::SNS::Subscription').filter(([id]) => id.startsWith('SlackNotifier'));
-    expect(subs).toHaveLength(1);
-    expect(subs[0][1].Properties.FilterPolicy).toEqual({ severity: ['high', 'critical'], change: ['opened', 'resolved'] });
+  it('subscribes Slack to the findings with a severity filter policy (default: high and critical), and to every self-protection alert', () => {
+    const subs = Object.fromEntries(ofType('AWS::SNS::Subscription').filter(([id]) => id.startsWith('SlackNotifier')).map(([, r]) => [(r.Properties.TopicArn as { Ref: string }).Ref, r.Properties]));
+    expect(Object.keys(subs).sort()).toEqual(['FindingsTopic', 'GuardTopic']);
+    expect(subs.FindingsTopic.FilterPolicy).toEqual({ severity: ['high', 'critical'], change: ['opened', 'resolved'] });
+    expect(subs.GuardTopic.FilterPolicy).toBeUndefined();
   });
 
   it('gives the detector read-only access plus its own topic, table and queue: no wildcard actions, no writes elsewhere', () => {
@@ -136,6 +127,23 @@ describe('serverless package (CloudFormation template)', () => {
     expect(detector).not.toContain('ec2:DescribeNetworkInterfaces');
   });
 
+  it('every role writes only to the stack\'s own topic, table and queue (the ARNs resolve to those resources)', () => {
+    for (const roleId of ['DetectorRole', 'SlackNotifierRole', 'GuardRole', 'SecurityHubSinkRole', 'OrgBusSinkRole']) {
+      for (const s of statementsOf(roleId)) {
+        const own = [...new Set(([] as string[]).concat(s.Action).map((a) => OWN_RESOURCE[a.split(':')[0]]).filter(Boolean))];
+        if (own.length) expect({ roleId, sid: s.Sid, resource: resolve(s.Resource) }).toEqual({ roleId, sid: s.Sid, resource: resolve(own[0]) });
+      }
+    }
+  });
+
+  it('the guard function can log, publish to the findings topic and dead-letter: nothing else', () => {
+    expect(statementsOf('GuardRole').map((s) => [s.Sid, s.Action])).toEqual([
+      ['Logs', ['logs:CreateLogStream', 'logs:PutLogEvents']],
+      ['PublishTamperAlerts', 'sns:Publish'],
+      ['DeadLetters', 'sqs:SendMessage'],
+    ]);
+  });
+
   it('lets only the Slack notifier read the webhook parameter', () => {
     const slack = JSON.stringify(resources.SlackNotifierRole);
     expect(slack).toContain('ssm:GetParameter');
@@ -148,9 +156,9 @@ describe('serverless package (CloudFormation template)', () => {
       (resources[role].Properties.Policies as { PolicyDocument: { Statement: { Sid: string; Action: string | string[]; Resource: unknown; Condition?: unknown }[] } }[])[0].PolicyDocument.Statement;
 
     it('are off unless their stack parameter is set (defaults: the --param values)', () => {
-      expect(template.Parameters.SecurityHub.Default).toBe('false');
-      expect(template.Parameters.OrgEventBusArn.Default).toBe('');
-      expect(template.Conditions).toEqual({
+      expect(template.parameters.SecurityHub.Default).toBe('false');
+      expect(template.parameters.OrgEventBusArn.Default).toBe('');
+      expect(template.conditions).toEqual({
         SecurityHubSink: { 'Fn::Equals': [{ Ref: 'SecurityHub' }, 'true'] },
         OrgBusSink: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OrgEventBusArn' }, ''] }] },
       });
@@ -194,3 +202,129 @@ describe('serverless package (CloudFormation template)', () => {
     });
   });
 });
+
+describe('alert integrity: the KMS key, who may publish and who may subscribe', () => {
+  const admin = 'arn:aws:iam::111122223333:role/Admin';
+
+  it('encrypts the findings topic, the table and the dead-letter queue with the alerts key (the guard topic, on purpose, with nothing)', () => {
+    expect(resources.FindingsTopic.Properties.KmsMasterKeyId).toEqual({ Ref: 'AlertsKey' });
+    expect(resources.FindingsTable.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { Ref: 'AlertsKey' } });
+    expect(resources.DeadLetterQueue.Properties.KmsMasterKeyId).toEqual({ Ref: 'AlertsKey' });
+    expect(resources.DeadLetterQueue.Properties.SqsManagedSseEnabled).toBeUndefined();
+    expect(resources.GuardTopic.Properties.KmsMasterKeyId).toBeUndefined();
+    expect(resources.AlertsKey.Properties.EnableKeyRotation).toBe(true);
+  });
+
+  it('key policy: the account administers the key but cannot use it; the stack\'s three roles use it through SNS, SQS and DynamoDB only; EventBridge only to dead-letter into SQS', () => {
+    const statements = resolve((resources.AlertsKey.Properties.KeyPolicy as { Statement: unknown }).Statement) as PolicyStatement[];
+    const crypto = /^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey)/;
+    const users = statements.filter((s) => s.Effect === 'Allow' && ([] as string[]).concat(s.Action).some((a) => crypto.test(a) || a === 'kms:*'));
+    expect(users.map((s) => s.Principal)).toEqual([
+      { AWS: [DEPLOYMENT.attributes['DetectorRole.Arn'], DEPLOYMENT.attributes['SlackNotifierRole.Arn'], DEPLOYMENT.attributes['GuardRole.Arn']] },
+      { Service: 'events.amazonaws.com' },
+    ]);
+    expect(users.map((s) => s.Condition)).toEqual([
+      { StringEquals: { 'kms:ViaService': ['sns.eu-west-1.amazonaws.com', 'sqs.eu-west-1.amazonaws.com', 'dynamodb.eu-west-1.amazonaws.com'] } },
+      { StringEquals: { 'kms:ViaService': 'sqs.eu-west-1.amazonaws.com' } },
+    ]);
+    const root = statements.filter((s) => JSON.stringify(s.Principal).includes(':root'));
+    expect(root).toHaveLength(1);
+    expect(([] as string[]).concat(root[0].Action).filter((a) => crypto.test(a) || a === 'kms:*')).toEqual([]);
+  });
+
+  it('nobody but the detector and guard roles can publish to the findings topic: not an admin, not the account root, not a service', () => {
+    const policy = topicPolicy('FindingsTopicPolicy');
+    for (const principal of [DEPLOYMENT.attributes['DetectorRole.Arn'], DEPLOYMENT.attributes['GuardRole.Arn']]) {
+      expect(denyingStatement(policy, 'sns:Publish', { 'aws:PrincipalArn': principal })).toBeUndefined();
+    }
+    for (const principal of [admin, 'arn:aws:iam::111122223333:root', DEPLOYMENT.attributes['SlackNotifierRole.Arn']]) {
+      expect(denyingStatement(policy, 'sns:Publish', { 'aws:PrincipalArn': principal })?.Sid).toBe('OnlyTheDetectorPublishes');
+    }
+    expect(denyingStatement(policy, 'sns:Publish', { 'aws:SourceArn': 'arn:aws:events:eu-west-1:111122223333:rule/forger' })?.Sid).toBe('OnlyTheDetectorPublishes');
+  });
+
+  it('only the direct guard rules can publish to the guard topic', () => {
+    const policy = topicPolicy('GuardTopicPolicy');
+    for (const rule of ['GuardResourcesDirectRule', 'GuardStackDirectRule']) {
+      expect(denyingStatement(policy, 'sns:Publish', { 'aws:SourceArn': DEPLOYMENT.attributes[`${rule}.Arn`] })).toBeUndefined();
+    }
+    expect(denyingStatement(policy, 'sns:Publish', { 'aws:PrincipalArn': admin })?.Sid).toBe('NobodyElsePublishes');
+    expect(denyingStatement(policy, 'sns:Publish', { 'aws:SourceArn': 'arn:aws:events:eu-west-1:111122223333:rule/forger' })?.Sid).toBe('NobodyElsePublishes');
+    expect(policy.find((s) => s.Effect === 'Allow')).toMatchObject({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' });
+  });
+
+  it('by default only the stack\'s own functions may subscribe to either topic: an admin cannot add an endpoint of theirs', () => {
+    for (const id of ['FindingsTopicPolicy', 'GuardTopicPolicy']) {
+      const policy = topicPolicy(id);
+      expect(denyingStatement(policy, 'sns:Subscribe', { 'aws:PrincipalArn': admin, 'sns:Endpoint': DEPLOYMENT.attributes['SlackNotifierLambdaFunction.Arn'] })).toBeUndefined();
+      for (const endpoint of ['attacker@example.net', 'https://collector.example.net/sns', 'arn:aws:sqs:eu-west-1:444455556666:exfil', arn('lambda', 'function:payments-reader')]) {
+        expect(denyingStatement(policy, 'sns:Subscribe', { 'aws:PrincipalArn': admin, 'sns:Endpoint': endpoint })?.Sid).toBe('OnlyListedEndpointsSubscribe');
+      }
+    }
+  });
+
+  it('every subscription the stack creates is one its topic policy allows (or the deploy would fail)', () => {
+    for (const [, sub] of ofType('AWS::SNS::Subscription')) {
+      const topic = (sub.Properties.TopicArn as { Ref: string }).Ref;
+      const policy = topicPolicy(topic === 'FindingsTopic' ? 'FindingsTopicPolicy' : 'GuardTopicPolicy');
+      expect(denyingStatement(policy, 'sns:Subscribe', { 'sns:Endpoint': resolve(sub.Properties.Endpoint) as string })).toBeUndefined();
+    }
+  });
+
+  it('alertSubscribers adds e-mail addresses, patterns and ARNs to the allowed endpoints (scripts/alert-subscribers.js)', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const endpoints = require('../../scripts/alert-subscribers.js') as (ctx: { resolveVariable: (v: string) => Promise<string> }) => Promise<unknown[]>;
+    const resolveWith = (subscribers: string) => async (v: string) => (v === 'self:custom.stackName' ? 'eks-drift-test' : subscribers);
+    const ownFunctions = { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:eks-drift-test-*' };
+    await expect(endpoints({ resolveVariable: resolveWith(' oncall@example.com, *@secops.example.com ,') })).resolves.toEqual([ownFunctions, 'oncall@example.com', '*@secops.example.com']);
+    await expect(endpoints({ resolveVariable: resolveWith('') })).resolves.toEqual([ownFunctions]);
+  });
+});
+
+describe('cfn-lint', () => {
+  (CFN_LINT ? it : it.skip)('finds no error and no warning in the packaged template', () => {
+    const r = cfnLint(template.path);
+    expect(r.output).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
+
+/** Physical values for the template's references, as CloudFormation would give them in eu-west-1. */
+const KEY_ID = '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+const arn = (service: string, resource: string) => `arn:aws:${service}:eu-west-1:111122223333:${resource}`;
+const DEPLOYMENT: Deployment = {
+  account: '111122223333',
+  region: 'eu-west-1',
+  partition: 'aws',
+  refs: {
+    FindingsTopic: arn('sns', 'eks-drift-test-findings'),
+    GuardTopic: arn('sns', 'eks-drift-test-guard'),
+    AlertsKey: KEY_ID,
+    FindingsTable: 'eks-drift-test-findings',
+    DeadLetterQueue: 'https://sqs.eu-west-1.amazonaws.com/111122223333/eks-drift-test-dlq',
+  },
+  attributes: {
+    'AlertsKey.Arn': arn('kms', `key/${KEY_ID}`),
+    'FindingsTable.Arn': arn('dynamodb', 'table/eks-drift-test-findings'),
+    'DeadLetterQueue.Arn': arn('sqs', 'eks-drift-test-dlq'),
+    'DetectorRole.Arn': 'arn:aws:iam::111122223333:role/eks-drift-test-DetectorRole-1AB2CD3EF4GH',
+    'SlackNotifierRole.Arn': 'arn:aws:iam::111122223333:role/eks-drift-test-SlackNotifierRole-5IJ6KL7MN8OP',
+    'GuardRole.Arn': 'arn:aws:iam::111122223333:role/eks-drift-test-GuardRole-9QR0ST1UV2WX',
+    'SlackNotifierLambdaFunction.Arn': arn('lambda', 'function:eks-drift-test-slackNotifier'),
+    'GuardLambdaFunction.Arn': arn('lambda', 'function:eks-drift-test-guard'),
+    'GuardResourcesDirectRule.Arn': arn('events', 'rule/eks-drift-test-guard-resources-direct'),
+    'GuardStackDirectRule.Arn': arn('events', 'rule/eks-drift-test-guard-stack-direct'),
+  },
+};
+const resolve = (node: unknown) => resolveIntrinsics(node, DEPLOYMENT);
+
+/** What the actions of each service may write to: the stack's own resource of that kind. */
+const OWN_RESOURCE: Record<string, unknown> = { sns: { Ref: 'FindingsTopic' }, dynamodb: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] }, sqs: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } };
+
+function statementsOf(roleId: string): (PolicyStatement & { Sid: string })[] {
+  return (resources[roleId].Properties.Policies as { PolicyDocument: { Statement: (PolicyStatement & { Sid: string })[] } }[])[0].PolicyDocument.Statement;
+}
+
+function topicPolicy(id: string): PolicyStatement[] {
+  return resolve((resources[id].Properties.PolicyDocument as { Statement: unknown }).Statement) as PolicyStatement[];
+}

@@ -40,7 +40,16 @@ describeWithMoto('the Slack notifier Lambda (webhook URL from moto SSM, posts to
   });
 
   const notifier = (over: Partial<Parameters<typeof createSlackNotifier>[0]> = {}) =>
-    createSlackNotifier({ ssm, parameterName: PARAM, minSeverity: 'high', log: new LambdaLogger(), postOptions: { sleep: async () => {}, baseDelayMs: 10 }, ...over });
+    createSlackNotifier({
+      ssm,
+      parameterName: PARAM,
+      minSeverity: 'high',
+      log: new LambdaLogger(),
+      // The local server stands in for hooks.slack.com: a seam only code can set, never the Lambda's environment.
+      allowedOrigins: [new URL(server.url).origin],
+      postOptions: { sleep: async () => {}, baseDelayMs: 10 },
+      ...over,
+    });
 
   it('reads the SecureString once per container and posts each alert at or above the minimum severity', async () => {
     const send = jest.spyOn(ssm, 'send');
@@ -81,14 +90,20 @@ describeWithMoto('the Slack notifier Lambda (webhook URL from moto SSM, posts to
     await ssm.send(new DeleteParameterCommand({ Name: '/eks-drift/test/missing' }));
   });
 
-  it('the deployed handler reads SLACK_WEBHOOK_PARAMETER / SLACK_MIN_SEVERITY and reaches SSM through AWS_ENDPOINT_URL', async () => {
+  it('formats below-minimum alerts out and reports a 404 from Slack as a failure to retry', async () => {
+    const notify = notifier({ minSeverity: 'medium' });
+    await expect(notify(snsEvent([...critical, ...mediumOnly]))).resolves.toEqual({ posted: 2, skipped: 0 });
+    server.reply({ status: 404, body: 'no_service' });
+    await expect(notify(snsEvent(critical))).rejects.toThrow('HTTP 404 no_service');
+  });
+
+  it('the deployed handler reads SLACK_WEBHOOK_PARAMETER through AWS_ENDPOINT_URL, and whoever can write the parameter cannot send alerts anywhere but Slack', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1', SLACK_WEBHOOK_PARAMETER: PARAM, SLACK_MIN_SEVERITY: 'medium' });
     try {
       const { handler } = await import('../../handlers/slackNotifier');
-      await expect(handler(snsEvent([...critical, ...mediumOnly]), lambdaContext('eks-drift-test-slackNotifier'))).resolves.toEqual({ posted: 2, skipped: 0 });
-      server.reply({ status: 404, body: 'no_service' });
-      await expect(handler(snsEvent(critical), lambdaContext('eks-drift-test-slackNotifier'))).rejects.toThrow('HTTP 404 no_service');
+      await expect(handler(snsEvent(critical), lambdaContext('eks-drift-test-slackNotifier'))).rejects.toThrow(`SSM parameter ${PARAM} does not hold a Slack incoming-webhook URL: it must start with https://hooks.slack.com/services/`);
+      expect(server.requests).toHaveLength(0);
     } finally {
       process.env = saved;
     }
