@@ -222,10 +222,15 @@ describe('alert integrity: the KMS key, who may publish and who may subscribe', 
     expect(users.map((s) => s.Principal)).toEqual([
       { AWS: [DEPLOYMENT.attributes['DetectorRole.Arn'], DEPLOYMENT.attributes['SlackNotifierRole.Arn'], DEPLOYMENT.attributes['GuardRole.Arn']] },
       { Service: 'events.amazonaws.com' },
+      { AWS: DEPLOYMENT.attributes['SecurityHubSinkRole.Arn'] },
+      { AWS: DEPLOYMENT.attributes['OrgBusSinkRole.Arn'] },
     ]);
+    const viaSqs = { StringEquals: { 'kms:ViaService': 'sqs.eu-west-1.amazonaws.com' } };
     expect(users.map((s) => s.Condition)).toEqual([
       { StringEquals: { 'kms:ViaService': ['sns.eu-west-1.amazonaws.com', 'sqs.eu-west-1.amazonaws.com', 'dynamodb.eu-west-1.amazonaws.com'] } },
-      { StringEquals: { 'kms:ViaService': 'sqs.eu-west-1.amazonaws.com' } },
+      viaSqs,
+      viaSqs,
+      viaSqs,
     ]);
     const root = statements.filter((s) => JSON.stringify(s.Principal).includes(':root'));
     expect(root).toHaveLength(1);
@@ -314,7 +319,13 @@ const DEPLOYMENT: Deployment = {
     'GuardLambdaFunction.Arn': arn('lambda', 'function:eks-drift-test-guard'),
     'GuardResourcesDirectRule.Arn': arn('events', 'rule/eks-drift-test-guard-resources-direct'),
     'GuardStackDirectRule.Arn': arn('events', 'rule/eks-drift-test-guard-stack-direct'),
+    'SecurityHubSinkRole.Arn': 'arn:aws:iam::111122223333:role/eks-drift-test-SecurityHubSinkRole-3YZ4AB5CD6EF',
+    'OrgBusSinkRole.Arn': 'arn:aws:iam::111122223333:role/eks-drift-test-OrgBusSinkRole-7GH8IJ9KL0MN',
+    'SecurityHubSinkLambdaFunction.Arn': arn('lambda', 'function:eks-drift-test-securityHubSink'),
+    'OrgBusSinkLambdaFunction.Arn': arn('lambda', 'function:eks-drift-test-orgBusSink'),
   },
+  // Both optional sinks deployed: the policies must hold with every resource the template can create.
+  conditions: { SecurityHubSink: true, OrgBusSink: true },
 };
 const resolve = (node: unknown) => resolveIntrinsics(node, DEPLOYMENT);
 

@@ -48,7 +48,12 @@ export interface Deployment {
   refs: Record<string, string>;
   /** "LogicalId.Attribute" → what Fn::GetAtt returns. */
   attributes: Record<string, string>;
+  /** The template's conditions as this deployment evaluates them (Fn::If picks a branch by them). */
+  conditions?: Record<string, boolean>;
 }
+
+/** What `Ref: AWS::NoValue` leaves: the member or element is dropped. */
+const NO_VALUE = Symbol('AWS::NoValue');
 
 /** Resolves Ref, Fn::GetAtt, Fn::Sub, Fn::Join and Fn::Split the way CloudFormation would for `d`; anything else stays. */
 export function resolveIntrinsics(node: unknown, d: Deployment): unknown {
@@ -59,10 +64,17 @@ export function resolveIntrinsics(node: unknown, d: Deployment): unknown {
     return v;
   };
   const walk = (n: unknown): unknown => {
-    if (Array.isArray(n)) return n.map(walk);
+    if (Array.isArray(n)) return n.map(walk).filter((x) => x !== NO_VALUE);
     if (!n || typeof n !== 'object') return n;
     const o = n as Record<string, unknown>;
+    if (o.Ref === 'AWS::NoValue') return NO_VALUE;
     if ('Ref' in o) return ref(o.Ref as string);
+    if ('Fn::If' in o) {
+      const [condition, whenTrue, whenFalse] = o['Fn::If'] as [string, unknown, unknown];
+      const value = d.conditions?.[condition];
+      if (value === undefined) throw new Error(`no value for condition ${condition} in the test deployment`);
+      return walk(value ? whenTrue : whenFalse);
+    }
     if ('Fn::GetAtt' in o) return ref((o['Fn::GetAtt'] as string[]).join('.'));
     if ('Fn::Sub' in o) return (o['Fn::Sub'] as string).replace(/\$\{([^}]+)\}/g, (_, name: string) => ref(name));
     if ('Fn::Join' in o) {
@@ -73,7 +85,7 @@ export function resolveIntrinsics(node: unknown, d: Deployment): unknown {
       const [sep, text] = o['Fn::Split'] as [string, unknown];
       return (walk(text) as string).split(sep);
     }
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, walk(v)]));
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, walk(v)]).filter(([, v]) => v !== NO_VALUE));
   };
   return walk(node);
 }
