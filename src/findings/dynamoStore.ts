@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { BackendFindingStore } from './backendStore';
 import type { Marker, MarkerRef, ScopeState, StoreBackend, StoreOptions, StoredFinding } from './store';
 
@@ -111,6 +111,28 @@ export class DynamoBackend implements StoreBackend {
     // A resolved finding is forgotten 90 days after its resolution was delivered (never while it waits in the outbox).
     const expires = item.status === 'resolved' && !item.pending?.length ? { [TTL_ATTRIBUTE]: Math.floor(Date.parse(item.since) / 1000) + this.resolvedTtl } : {};
     return this.putIf({ pk: FINDINGS_PARTITION, sk: item.key, ...item, ...expires }, 'version', expectedVersion);
+  }
+
+  async putPending(item: StoredFinding, expectedVersion: number): Promise<boolean> {
+    // The outbox alone: acknowledging thousands of changes sends a few bytes per finding, not the findings again.
+    const done = !item.pending?.length;
+    const expires = done && item.status === 'resolved' ? Math.floor(Date.parse(item.since) / 1000) + this.resolvedTtl : undefined;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: FINDINGS_PARTITION, sk: item.key },
+          UpdateExpression: `SET #v = :next${done ? '' : ', #p = :p'}${expires ? ', #e = :e' : ''}${done ? ' REMOVE #p' : ''}`,
+          ConditionExpression: '#v = :v',
+          ExpressionAttributeNames: { '#v': 'version', '#p': 'pending', ...(expires ? { '#e': TTL_ATTRIBUTE } : {}) },
+          ExpressionAttributeValues: { ':v': expectedVersion, ':next': item.version, ...(done ? {} : { ':p': item.pending }), ...(expires ? { ':e': expires } : {}) },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
   }
 
   /** A put that succeeds only while `attribute` still holds `expected` (null: the item must not exist). */

@@ -59,6 +59,12 @@ export class MemoryBackend implements StoreBackend {
     await this.onChange(this.state);
     return true;
   }
+  async putPending(item: StoredFinding, expectedVersion: number): Promise<boolean> {
+    const current = this.state.findings[item.key];
+    if (current?.version !== expectedVersion) return false;
+    const { pending: _old, ...rest } = current;
+    return this.putFinding({ ...rest, version: item.version, ...(item.pending ? { pending: item.pending } : {}) }, expectedVersion);
+  }
   async listAll(): Promise<StoredFinding[]> {
     return Object.values(this.state.findings).map(clone);
   }

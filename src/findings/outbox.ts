@@ -53,7 +53,7 @@ export async function gatherDeliveries(
     progress.set(k, m ? { published: m.status === 'published', delivered: m.delivered } : { published: true, delivered: [] });
     if (!m || m.status === 'published') continue;
     const wanted = entries.filter(({ entry }) => deliver.has(entry.cause) && !m.delivered.includes(entry.cause));
-    const toNotice = ({ item, entry }: (typeof entries)[number]): Notice => ({ key: item.key, change: entry.change, cause: entry.cause, finding: item.finding, trigger: m.trigger, delivery: ref });
+    const toNotice = ({ item, entry }: (typeof entries)[number]): Notice => ({ key: item.key, stored: item, change: entry.change, cause: entry.cause, finding: item.finding, trigger: m.trigger, delivery: ref });
     if (isOwn) {
       own.notices.push(...wanted.map(toNotice));
       continue;
@@ -74,19 +74,19 @@ export async function acknowledgeWith(backend: StoreBackend, deliveries: readonl
   const progress = new Map<string, Progress>();
   for (const d of deliveries) {
     const covered = d.covers.filter((c) => causes.includes(c));
-    if (!covered.length) continue;
     const m = await updateMarker(backend, d.ref, (m) => {
       const delivered = [...new Set([...m.delivered, ...covered])];
       const complete = m.causes.every((c) => delivered.includes(c));
-      // Done with it (nothing left this invocation delivers): let whoever delivers the other causes take over now.
+      // Done with it (nothing left this invocation delivers): whoever delivers the other causes may take over now.
       const mine = d.covers.some((c) => !delivered.includes(c));
-      return { ...m, delivered, status: complete ? 'published' : 'pending', leaseUntil: complete || !mine ? RELEASED : m.leaseUntil };
+      const leaseUntil = complete || !mine ? RELEASED : m.leaseUntil;
+      if (delivered.length === m.delivered.length && leaseUntil === m.leaseUntil && (m.status === 'published') === complete) return m;
+      return { ...m, delivered, status: complete ? 'published' : 'pending', leaseUntil };
     });
     if (m) progress.set(markerKey(d.ref), { published: m.status === 'published', delivered: m.delivered });
   }
-  const keys = [...new Set(deliveries.flatMap((d) => d.notices.map((n) => n.key)))];
-  const items = (await mapLimit(keys, opts.writeConcurrency, (k) => backend.getFinding(k))).filter((i): i is StoredFinding => !!i);
-  await prune(backend, items, (e) => isDone(progress.get(markerKey(e.delivery)), e), opts);
+  const items = new Map(deliveries.flatMap((d) => d.notices.map((n) => [n.key, n.stored] as const)));
+  await prune(backend, [...items.values()], (e) => isDone(progress.get(markerKey(e.delivery)), e), opts);
 }
 
 /** Publishing failed: the leases are given up so the next invocation (a retry, another event, the sweep) delivers at once. */
@@ -122,7 +122,7 @@ async function prune(backend: StoreBackend, items: readonly StoredFinding[], don
       const pending = (item.pending ?? []).filter((e) => !done(e));
       if (pending.length === (item.pending ?? []).length) return;
       const { pending: _old, ...rest } = item;
-      if (await backend.putFinding({ ...rest, version: item.version + 1, ...(pending.length ? { pending } : {}) }, item.version)) return;
+      if (await backend.putPending({ ...rest, version: item.version + 1, ...(pending.length ? { pending } : {}) }, item.version)) return;
       item = await backend.getFinding(item.key);
     }
   });

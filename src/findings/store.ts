@@ -134,6 +134,8 @@ export interface ReconcileInput {
 /** A change to publish, with why it exists and the delivery to acknowledge. */
 export interface Notice {
   key: string;
+  /** The item as it was handed out: acknowledging prunes its outbox without reading it again. */
+  stored: StoredFinding;
   change: ChangeKind;
   cause: Cause;
   finding: Finding;
@@ -211,6 +213,8 @@ export interface StoreBackend {
   queryScope(scope: string): Promise<StoredFinding[]>;
   getFinding(key: string): Promise<StoredFinding | undefined>;
   putFinding(item: StoredFinding, expectedVersion: number | null): Promise<boolean>;
+  /** Writes only `item.pending` and `item.version` (the outbox), when the stored version is `expectedVersion`. */
+  putPending(item: StoredFinding, expectedVersion: number): Promise<boolean>;
   listAll(): Promise<StoredFinding[]>;
 }
 
