@@ -200,7 +200,7 @@ export function causeLines(cause: Cause, t: NotificationTrigger): string[] {
     case 'event':
       return [
         `Cause: event. Triggered by: ${f.what} at ${f.at}`,
-        `Who: ${f.who ?? 'unknown principal'}`,
+        `Who: ${f.who ?? 'unknown principal'}${f.whoType ? ` (${f.whoType})` : ''}`,
         `Source IP: ${f.from ?? 'unknown'}${f.userAgent ? `   User agent: ${f.userAgent}` : ''}`,
         ...(f.reference ? [f.reference] : []),
       ];
@@ -211,7 +211,7 @@ export function causeLines(cause: Cause, t: NotificationTrigger): string[] {
       ];
     case 'first-check':
       return [
-        `Cause: first-check. Already present when eks-drift first checked (${f.what} at ${f.at}).`,
+        `Cause: first-check: already present when eks-drift first checked (${f.what} at ${f.at}).`,
         `These predate what eks-drift knows: a new deployment, a rule added to the catalog, a cluster no event announced, or a part read for the first time. They are not attributed to anyone.`,
       ];
   }

@@ -8,8 +8,9 @@ export interface TriggerFacts {
   /** The call or run, e.g. "UpdateClusterConfig (eks.amazonaws.com)" or "scheduled sweep sweep:…". */
   what: string;
   at: string;
-  /** Who made the call (only triggers made by someone). */
+  /** Who made the call (only triggers made by someone), and what kind of principal that is. */
   who?: string;
+  whoType?: string;
   from?: string;
   userAgent?: string;
   /** How to find the record, e.g. "CloudTrail eventID: 0f3…". */
@@ -22,7 +23,8 @@ export function triggerFacts(t: Trigger): TriggerFacts {
       return {
         what: `${t.eventName} (${t.eventSource})`,
         at: t.eventTime,
-        who: `${t.principalArn ?? 'unknown principal'}${t.principalType ? ` (${t.principalType})` : ''}`,
+        who: t.principalArn ?? 'unknown principal',
+        whoType: t.principalType,
         from: t.sourceIPAddress,
         userAgent: t.userAgent,
         reference: `CloudTrail eventID: ${t.eventId}`,

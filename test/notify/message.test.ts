@@ -32,10 +32,11 @@ describe('buildNotifications', () => {
       region: REGION,
       cluster: 'prod',
       clusterArn: base.clusterArn,
+      cause: 'event',
       trigger: base.trigger,
       changes: [
-        { change: 'opened', finding: sshOpen },
-        { change: 'resolved', finding: loggingOff },
+        { change: 'opened', cause: 'event', finding: sshOpen },
+        { change: 'resolved', cause: 'event', finding: loggingOff },
       ],
     });
     expect(parseNotificationMessage(n.Message).changes).toHaveLength(2);
@@ -53,6 +54,7 @@ describe('buildNotifications', () => {
       severity: { DataType: 'String', StringValue: 'critical' },
       ruleId: { DataType: 'String.Array', StringValue: '["control-plane-logging","endpoint-not-public","no-internet-ssh"]' },
       change: { DataType: 'String.Array', StringValue: '["opened","resolved"]' },
+      cause: { DataType: 'String', StringValue: 'event' },
       cluster: { DataType: 'String', StringValue: 'prod' },
       account: { DataType: 'String', StringValue: ACCOUNT },
       region: { DataType: 'String', StringValue: REGION },
@@ -73,7 +75,7 @@ describe('buildNotifications', () => {
 describe('subject', () => {
   it('stays under 100 ASCII characters without line breaks, keeping the rule id and the count', () => {
     const long = finding({ message: `sg-0123 “prod-nodes” → allows SSH — from 0.0.0.0/0 and ::/0\non ports ${'22,'.repeat(60)}`, ruleId: 'no-internet-ssh' });
-    const s = subjectFor('prod-clüster', [{ change: 'opened', finding: long }, { change: 'opened', finding: sshOpen }]);
+    const s = subjectFor('prod-clüster', [{ change: 'opened', cause: 'event', finding: long }, { change: 'opened', cause: 'event', finding: sshOpen }]);
     expect(s.length).toBeLessThan(100);
     expect(s).toMatch(/^[\x20-\x7e]+$/);
     expect(s).toMatch(/^\[CRITICAL\] prod-cluster: sg-0123 "prod-nodes" -> allows SSH - from.*\.\.\. \(no-internet-ssh\) and 1 more$/);
