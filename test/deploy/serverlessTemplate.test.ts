@@ -80,7 +80,7 @@ describe('serverless package (CloudFormation template)', () => {
   it('runs every function on nodejs22.x from its own bundle', () => {
     const fns = ofType('AWS::Lambda::Function');
     expect(fns.map(([id]) => id).sort()).toEqual(
-      ['ClusterChanged', 'NetworkChanged', 'SecurityGroupChanged', 'SlackNotifier', 'Sweep', 'TrailChanged'].map((n) => `${n}LambdaFunction`),
+      ['ClusterChanged', 'DeployBaseline', 'NetworkChanged', 'SecurityGroupChanged', 'SlackNotifier', 'Sweep', 'TrailChanged'].map((n) => `${n}LambdaFunction`),
     );
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
@@ -115,6 +115,42 @@ describe('serverless package (CloudFormation template)', () => {
       const a = Array.isArray(s.Action) ? s.Action : [s.Action];
       if (a.some((x) => /^(sns|dynamodb|sqs):/.test(x))) expect(s.Resource).not.toBe('*');
     }
+  });
+
+  it('sets the asynchronous invocation of every function explicitly: retries, maximum event age, the dead-letter queue on failure', () => {
+    const configs = Object.fromEntries(ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => [(r.Properties.FunctionName as { Ref: string }).Ref, r.Properties]));
+    const expected: Record<string, [number, number]> = {
+      SecurityGroupChangedLambdaFunction: [2, 21600],
+      NetworkChangedLambdaFunction: [2, 21600],
+      ClusterChangedLambdaFunction: [2, 21600],
+      TrailChangedLambdaFunction: [2, 21600],
+      SweepLambdaFunction: [1, 3600],
+      SlackNotifierLambdaFunction: [2, 3600],
+      DeployBaselineLambdaFunction: [2, 3600],
+    };
+    expect(Object.keys(configs).sort()).toEqual(ofType('AWS::Lambda::Function').map(([id]) => id).sort());
+    for (const [fn, [retries, age]] of Object.entries(expected)) {
+      expect({ fn, ...configs[fn] }).toMatchObject({
+        fn,
+        MaximumRetryAttempts: retries,
+        MaximumEventAgeInSeconds: age,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } },
+      });
+    }
+  });
+
+  it('runs a baseline sweep after every deploy: a custom resource whose function may only start the sweep', () => {
+    const [[, baseline], ...others] = ofType('Custom::EksDriftBaseline');
+    expect(others).toEqual([]);
+    expect(baseline.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': ['DeployBaselineLambdaFunction', 'Arn'] });
+    expect(baseline.Properties.Deployment).toEqual(expect.any(String)); // changes on every deploy: every deploy sweeps
+    expect((baseline as unknown as { DependsOn: string[] }).DependsOn).toEqual(expect.arrayContaining(['SweepLambdaFunction', 'FindingsTable', 'FindingsTopic']));
+    const fn = resources.DeployBaselineLambdaFunction;
+    expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.SWEEP_FUNCTION).toBe('eks-drift-test-sweep');
+    const statements = (resources.BaselineRole.Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[])[0].PolicyDocument.Statement;
+    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    expect(actions.sort()).toEqual(['lambda:InvokeFunction', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
+    expect(statements.find((s) => s.Action === 'lambda:InvokeFunction')!.Resource).toEqual({ 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] });
   });
 
   it('lets only the Slack notifier read the webhook parameter', () => {
