@@ -6,29 +6,13 @@ import { MemoryFindingStore } from '../../src/findings/memoryStore';
 import { notices, type FindingStore, type Marker, type MarkerRef, type ReconcileInput, type ScopeState, type StoreBackend, type StoredFinding } from '../../src/findings/store';
 import type { Trigger } from '../../src/findings/trigger';
 import { startDynalite, type Dynalite } from '../support/dynalite';
+import { ACCOUNT, PROD_ARN, REGION, finding } from '../notify/fixtures';
 
 /**
  * The findings lifecycle beyond the diff: why each change exists (cause), which of two evaluations wins when
  * their reads and writes interleave (stale verdicts), and where a change waits until SNS accepts it (the outbox).
  */
-const ACCOUNT = '111122223333';
-const REGION = 'eu-west-1';
-const PROD_ARN = `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/prod`;
-
-const f = (ruleId: string, resourceId: string): Finding => ({
-  ruleId,
-  severity: 'critical',
-  account: ACCOUNT,
-  region: REGION,
-  cluster: 'prod',
-  clusterArn: PROD_ARN,
-  resourceType: 'AWS::EC2::SecurityGroup',
-  resourceId,
-  message: `${resourceId} violates ${ruleId}`,
-  evidence: {},
-  guideline: 'g',
-  remediation: 'r',
-});
+const f = (ruleId: string, resourceId: string): Finding => finding({ ruleId, resourceId, message: `${resourceId} violates ${ruleId}` });
 const ssh = f('no-internet-ssh', 'sg-1');
 const ingress = f('no-internet-ingress', 'sg-1');
 const RULES = ['no-internet-ssh', 'no-internet-ingress'];
