@@ -54,12 +54,18 @@ export function eventHandler(family: string) {
   });
 }
 
+/** What the sweep is invoked with: the schedule's event, or the deployment's (src/deploy/baseline.ts). */
+export type SweepEvent = Pick<ScheduledEvent, 'id' | 'time'>;
+
 export function sweepHandler() {
-  return log.handler(async (event: ScheduledEvent) => {
+  return log.handler(async (event: SweepEvent) => {
     const d = lambdaDeps();
     const out = await sweep(d, { concurrency: Number(process.env.SWEEP_CONCURRENCY ?? 4), sweepId: `sweep:${event.id}`, now: new Date(event.time) });
-    d.log.log('info', 'sweep done', { sweepId: out.sweepId, clusters: out.clusters.length, errors: out.errors });
-    // A cluster that could not be read is retried by the next sweep; failing the invocation would re-run every cluster.
-    return { clusters: out.clusters.length, errors: out.errors.length };
+    d.log.log('info', 'sweep done', { sweepId: out.sweepId, baseline: out.baseline, clusters: out.clusters.length, published: out.published.length, errors: out.errors });
+    // A cluster that could not be read is retried by the next sweep; failing the invocation would re-run every
+    // cluster. A refused publication fails it: the retry (same sweep id) takes over what was left pending at once.
+    const refused = out.errors.filter((e) => e.stage === 'publish');
+    if (refused.length) throw new Error(`sweep ${out.sweepId}: ${refused.length} publication(s) failed, their changes stay pending: ${refused.map((e) => e.error).join('; ')}`);
+    return { clusters: out.clusters.length, baseline: out.baseline, published: out.published.length, errors: out.errors.length };
   });
 }

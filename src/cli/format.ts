@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Finding, NotEvaluated, Severity } from '../findings/finding';
 import { findingKey, severityRank } from '../findings/finding';
 import type { Rule } from '../rules/engine/rule';
-import type { EventOutcome } from '../pipeline';
-import { JSON_SEPARATOR } from '../notify/message';
+import type { Notice } from '../findings/store';
+import type { EventOutcome, SweepOutcome } from '../pipeline';
+import { JSON_SEPARATOR, type SnsNotification } from '../notify/message';
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
   critical: 'error',
@@ -162,12 +163,46 @@ export function replayJson(file: string, o: EventOutcome) {
     ...(o.reason ? { reason: o.reason } : {}),
     clusters: o.clusters,
     findings: o.findings,
-    notifications: o.scopes.flatMap((s) => [
-      ...s.changes.opened.map((finding) => ({ change: 'opened' as const, finding })),
-      ...s.changes.resolved.map((finding) => ({ change: 'resolved' as const, finding })),
-    ]),
+    notifications: o.scopes.flatMap((s) => s.published.map(notification)),
     notEvaluated: o.scopes.flatMap((s) => s.notEvaluated),
   };
+}
+
+/** A published change as the CLI's JSON lists it (DESIGN.md). */
+function notification(n: Notice) {
+  return { change: n.change, cause: n.cause, finding: n.finding };
+}
+
+/** The `sweep --format json` object (DESIGN.md): `findings` are every open finding after the sweep. */
+export function sweepJson(o: SweepOutcome, findings: Finding[]) {
+  return {
+    sweepId: o.sweepId,
+    clusters: o.clusters,
+    baseline: o.baseline,
+    findings,
+    notifications: o.published.map(notification),
+    notEvaluated: o.scopes.flatMap((s) => s.notEvaluated),
+    errors: o.errors,
+  };
+}
+
+/** The sweep as a person reads it: what it checked, then the text of every message it would publish. */
+export function sweepText(o: SweepOutcome, findings: Finding[]): string {
+  const firstCheck = o.published.filter((n) => n.cause === 'first-check').length;
+  const lines = [
+    `== sweep ${o.sweepId}${o.baseline ? ' (baseline: the store was empty)' : ''}`,
+    `${o.clusters.length} cluster(s) and the account-level checks; ${findings.length} open finding(s); ${o.published.length - firstCheck} change(s) in per-cluster alerts, ${firstCheck} first-check finding(s) in the digest.`,
+  ];
+  for (const s of o.scopes) for (const n of s.notEvaluated) lines.push(`not evaluated: ${n.ruleId} on ${n.cluster ?? '(account)'}: ${n.reason}`);
+  for (const e of o.errors) lines.push(`error${e.cluster ? ` on ${e.cluster}` : ''}: ${e.error}`);
+  if (o.digest) lines.push(...alertText('SNS digest', o.digest));
+  for (const n of o.scopes.flatMap((s) => s.notifications)) lines.push(...alertText('SNS alert', n));
+  if (!o.published.length) lines.push('', 'Nothing to publish: no change since the last sweep.');
+  return lines.join('\n') + '\n';
+}
+
+function alertText(title: string, n: SnsNotification): string[] {
+  return ['', `---- ${title} ----`, `Subject: ${n.Subject}`, '', n.Message.split(JSON_SEPARATOR)[0].trimEnd()];
 }
 
 /** What a person on call would read: per event, its verdict and the text of every alert it would publish. */
@@ -179,9 +214,9 @@ export function replayText(file: string, o: EventOutcome): string {
   const opened = o.scopes.reduce((n, s) => n + s.changes.opened.length, 0);
   const resolved = o.scopes.reduce((n, s) => n + s.changes.resolved.length, 0);
   lines.push(`${opened} opened, ${resolved} resolved, ${o.findings.length} open finding(s) in scope; ${notes.length} alert(s) would be published.`);
+  const deferred = o.scopes.flatMap((s) => s.changes.deliveries.flatMap((d) => d.notices)).length - o.scopes.reduce((n, s) => n + s.published.length, 0);
+  if (deferred > 0) lines.push(`${deferred} first-check finding(s) (never checked before, not caused by this call) wait for the next sweep's digest.`);
   for (const s of o.scopes) for (const n of s.notEvaluated) lines.push(`not evaluated: ${n.ruleId} on ${n.cluster ?? '(account)'}: ${n.reason}`);
-  for (const n of notes) {
-    lines.push('', `---- SNS alert ----`, `Subject: ${n.Subject}`, '', n.Message.split(JSON_SEPARATOR)[0].trimEnd());
-  }
+  for (const n of notes) lines.push(...alertText('SNS alert', n));
   return lines.join('\n') + '\n';
 }

@@ -16,8 +16,8 @@ import { RULES } from '../rules/engine/catalog';
 import { evaluateAccount, evaluateCluster, neededParts } from '../rules/engine/evaluate';
 import { createClusterIndexCache } from '../events/resolve';
 import { MemoryLogger } from '../log';
-import { processEvent } from '../pipeline';
-import { bySeverity, findingsTable, replayJson, replayText, rulesTable, sarif } from './format';
+import { processEvent, sweep } from '../pipeline';
+import { bySeverity, findingsTable, replayJson, replayText, rulesTable, sarif, sweepJson, sweepText } from './format';
 import { toAsff } from '../sinks/asff';
 
 const VERSION = '0.1.0';
@@ -34,6 +34,10 @@ export interface Io {
 
 function readerFor(worldPath: string | undefined): AwsReader {
   return worldPath ? new WorldReader(loadWorld(worldPath)) : new SdkReader({});
+}
+
+function storeFor(statePath: string | undefined) {
+  return statePath ? new FileFindingStore(statePath) : new MemoryFindingStore();
 }
 
 function configFor(path: string | undefined): Config {
@@ -129,7 +133,7 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .action(async (files: string[], o: { world?: string; state?: string; config?: string; format: string }) => {
       const deps = {
         reader: readerFor(o.world),
-        store: o.state ? new FileFindingStore(o.state) : new MemoryFindingStore(),
+        store: storeFor(o.state),
         config: configFor(o.config),
         log: new MemoryLogger(),
         indexCache: createClusterIndexCache({ ttlMs: Number.POSITIVE_INFINITY }),
@@ -152,6 +156,22 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
         if (o.format === 'text') io.out(replayText(file, outcome) + '\n');
       }
       if (o.format === 'json') io.out(JSON.stringify(results, null, 2) + '\n');
+    });
+
+  program
+    .command('sweep')
+    .description('run exactly the scheduled sweep Lambda over every cluster and the account (the first over an empty --state is the baseline)')
+    .option('--world <file>', 'a recorded account (world file) instead of the live account')
+    .option('--state <file>', 'findings state kept between runs (JSON file)')
+    .option('--config <file>', 'eks-drift.config.json')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (o: { world?: string; state?: string; config?: string; format: string }) => {
+      const deps = { reader: readerFor(o.world), store: storeFor(o.state), config: configFor(o.config), log: new MemoryLogger() };
+      const progress = io.progress;
+      const out = await sweep(deps, { onProgress: progress && ((done, total, name) => progress(`sweeping ${done}/${total}: ${name}`)) });
+      progress?.('');
+      const findings = (await deps.store.listFindings({ status: 'open' })).map((f) => f.finding);
+      io.out(o.format === 'json' ? JSON.stringify(sweepJson(out, findings), null, 2) + '\n' : sweepText(out, findings));
     });
 
   program

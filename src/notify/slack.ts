@@ -1,6 +1,8 @@
 import { severityRank, type Severity } from '../findings/finding';
 import { consoleUrl } from './console';
-import type { NotificationChange, NotificationPayload, NotificationTrigger } from './payload';
+import { severityCounts } from './digest';
+import type { NotificationChange, NotificationPayload } from './payload';
+import { triggerFacts } from './trigger';
 
 /** Slack attachment colours: red to grey by severity; a resolution is always green. */
 export const SEVERITY_COLOURS: Record<Severity, string> = {
@@ -39,10 +41,17 @@ const cut = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max
 /** mrkdwn, verbatim: Slack keeps our formatting and links but does not turn words like @channel or #ops into mentions. */
 const md = (text: string): Text => ({ type: 'mrkdwn', text: cut(text, 2000), verbatim: true });
 
-function who(t: NotificationTrigger): string {
-  if (t.kind === 'sweep') return `scheduled sweep at ${esc(t.time)}`;
-  const principal = t.principalArn ? `\`${esc(t.principalArn)}\`` : 'unknown principal';
-  return `${principal}${t.sourceIPAddress ? ` from ${esc(t.sourceIPAddress)}` : ''}\n${esc(t.eventName)} at ${esc(t.eventTime)}`;
+/** The "why" field: who did it only when a call did it (cause `event`). */
+function why(p: NotificationPayload): Text {
+  const f = triggerFacts(p.trigger);
+  switch (p.cause) {
+    case 'event':
+      return md(`*Who*\n${f.who ? `\`${esc(f.who)}\`` : 'unknown principal'}${f.from ? ` from ${esc(f.from)}` : ''}\n${esc(f.what)} at ${esc(f.at)}`);
+    case 'sweep':
+      return md(`*Found by*\n${esc(f.what)} at ${esc(f.at)} (no event reported it)`);
+    case 'first-check':
+      return md(`*Cause*\nalready present when eks-drift first checked`);
+  }
 }
 
 function attachment(p: NotificationPayload, c: NotificationChange): SlackPayload['attachments'][number] {
@@ -54,7 +63,7 @@ function attachment(p: NotificationPayload, c: NotificationChange): SlackPayload
     md(`*Cluster*\n${esc(f.cluster ?? '(account-level)')}`),
     md(`*Account / region*\n${esc(f.account)} / ${esc(f.region)}`),
     md(`*Resource*\n${esc(f.resourceType)}\n\`${esc(f.resourceId)}\``),
-    md(`*Who*\n${who(p.trigger)}`),
+    why(p),
   ];
   const blocks: SlackBlock[] = [
     { type: 'section', text: md(`*${c.change === 'opened' ? 'OPENED' : 'RESOLVED'}* · *${f.severity.toUpperCase()}* · ${esc(f.message)}`) },
@@ -63,7 +72,8 @@ function attachment(p: NotificationPayload, c: NotificationChange): SlackPayload
   if (c.change === 'opened') blocks.push({ type: 'section', text: md(`*Remediation*\n${esc(f.remediation)}`) });
   const context = [md(`Guideline: ${esc(f.guideline)}`)];
   if (link) context.push(md(`<${link}|Open in the AWS console>`));
-  if (p.trigger.kind === 'event') context.push(md(`CloudTrail eventID ${esc(p.trigger.eventId)}`));
+  const reference = triggerFacts(p.trigger).reference;
+  if (p.cause === 'event' && reference) context.push(md(esc(reference)));
   blocks.push({ type: 'context', elements: context });
   return { color: c.change === 'resolved' ? RESOLVED_COLOUR : SEVERITY_COLOURS[f.severity], blocks };
 }
@@ -73,6 +83,7 @@ function attachment(p: NotificationPayload, c: NotificationChange): SlackPayload
  * attachment per change at or above `minSeverity`, at most 10 changes per post. Empty when nothing qualifies.
  */
 export function slackMessages(p: NotificationPayload, opts: { minSeverity?: Severity } = {}): SlackPayload[] {
+  if (p.digest) return [slackDigest(p, opts)];
   const min = severityRank(opts.minSeverity ?? 'info');
   // A suppression is recorded, not announced: the subscription's filter policy drops its messages, and so does this.
   const changes = p.changes.filter((c) => c.change !== 'suppressed' && severityRank(c.finding.severity) >= min);
@@ -94,6 +105,51 @@ export function slackMessages(p: NotificationPayload, opts: { minSeverity?: Seve
     });
   }
   return posts;
+}
+
+/** Slack Block Kit limits: blocks per message, characters per text object, per header. */
+export const SLACK_MAX_BLOCKS = 50;
+export const SLACK_MAX_TEXT = 3000;
+const HEADER_MAX = 150;
+
+/**
+ * The first-check digest as ONE post within Slack's limits: the counts (per severity, per rule), then the items at
+ * or above `minSeverity` worst first, packed several to a section, and how many more there are.
+ */
+export function slackDigest(p: NotificationPayload, opts: { minSeverity?: Severity } = {}): SlackPayload {
+  const d = p.digest!;
+  const min = severityRank(opts.minSeverity ?? 'info');
+  const title = `eks-drift ${d.baseline ? 'baseline' : 'first check'}: ${d.total} finding(s) already present (${severityCounts(d.bySeverity)})`;
+  const full = (t: string) => cut(t, SLACK_MAX_TEXT);
+  const blocks: SlackBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: cut(title, HEADER_MAX), emoji: true } },
+    {
+      type: 'context',
+      elements: [md(`account ${esc(p.account)} · ${esc(p.region)} · ${d.clusters} cluster(s) · not attributed to anyone: they predate what eks-drift knows`)],
+    },
+    { type: 'section', text: { type: 'mrkdwn', text: full(`*By rule*\n${d.byRule.map((r) => `\`${esc(r.ruleId)}\` (${r.severity}): ${r.count}`).join('\n')}`) } },
+    { type: 'divider' },
+  ];
+  const items = p.changes.filter((c) => severityRank(c.finding.severity) >= min);
+  const limit = SLACK_MAX_BLOCKS - 1; // room for the closing context
+  let listed = 0;
+  let text = '';
+  for (const c of items) {
+    const f = c.finding;
+    const link = consoleUrl(f);
+    const line = cut(`*${f.severity.toUpperCase()}* · ${esc(f.cluster ?? 'account')} · \`${esc(f.ruleId)}\` · ${esc(f.message)}${link ? ` <${link}|console>` : ''}`, 600);
+    if (text && text.length + line.length + 1 > SLACK_MAX_TEXT) {
+      if (blocks.length + 2 > limit) break; // this section and the last one must both fit
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text } });
+      text = '';
+    }
+    text = text ? `${text}\n${line}` : line;
+    listed++;
+  }
+  if (text) blocks.push({ type: 'section', text: { type: 'mrkdwn', text } });
+  const more = d.total - listed;
+  if (more > 0) blocks.push({ type: 'context', elements: [md(`…and ${more} more${min > 0 ? ` (or below ${opts.minSeverity})` : ''}: \`eks-drift sweep\` or the findings table lists them all`)] });
+  return { text: cut(title, SLACK_MAX_TEXT), blocks, attachments: [] };
 }
 
 export class SlackPostError extends Error {

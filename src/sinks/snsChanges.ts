@@ -6,18 +6,7 @@ import { parseNotificationMessage, type NotificationChange, type NotificationPay
 export interface ChangeAt extends NotificationChange {
   /** The SNS publish time (ISO): after the decision, and in the order of the decisions about one finding. */
   at: string;
-  /** Why the notification exists (`event`, `sweep`, `first-check`), when the notification says. */
-  cause?: string;
   payload: NotificationPayload;
-}
-
-/** Notifications carry `cause` per change or per message once the pipeline sets it; older ones do not. */
-function causeOf(payload: NotificationPayload, change: NotificationChange): string | undefined {
-  for (const holder of [change, payload] as object[]) {
-    const v = (holder as { cause?: unknown }).cause;
-    if (typeof v === 'string') return v;
-  }
-  return undefined;
 }
 
 /**
@@ -38,7 +27,7 @@ export function changesOf(event: SNSEvent, log: Logger): { changes: ChangeAt[]; 
       continue;
     }
     const at = new Date(record.Sns.Timestamp).toISOString();
-    for (const c of payload.changes) changes.push({ ...c, at, cause: causeOf(payload, c), payload });
+    for (const c of payload.changes) changes.push({ ...c, at, payload });
   }
   return { changes, skipped };
 }

@@ -15,6 +15,19 @@ const CONFIG = join(root, 'examples/eks-drift.config.json');
 const event = (name: string) => join(root, 'events', name);
 const SSH = event('ec2-AuthorizeSecurityGroupIngress-ssh-world.json');
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { worldAtDeploy } = require('../../scripts/demo-world.cjs') as { worldAtDeploy: (w: unknown) => unknown };
+
+/** A state file after the deployment's baseline sweep of the demo account as it was before the story's calls. */
+async function deployedState(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'eks-drift-deployed-'));
+  const before = join(dir, 'world-at-deploy.json');
+  writeFileSync(before, JSON.stringify(worldAtDeploy(JSON.parse(readFileSync(WORLD, 'utf8')))));
+  const state = join(dir, 'state.json');
+  expect((await cli('sweep', '--world', before, '--config', CONFIG, '--state', state)).code).toBe(0);
+  return state;
+}
+
 async function cli(...argv: string[]) {
   let out = '';
   let err = '';
@@ -112,17 +125,18 @@ describe('eks-drift scan', () => {
 
 describe('eks-drift replay', () => {
   it('prints the JSON contract per event, in input order', async () => {
-    const r = await cli('replay', SSH, event('ec2-AuthorizeSecurityGroupIngress-failed-duplicate.json'), '--world', WORLD, '--config', CONFIG, '--format', 'json');
+    const state = await deployedState();
+    const r = await cli('replay', SSH, event('ec2-AuthorizeSecurityGroupIngress-failed-duplicate.json'), '--world', WORLD, '--config', CONFIG, '--state', state, '--format', 'json');
     expect(r.code).toBe(0);
     const [ssh, failed] = JSON.parse(r.out);
     expect(ssh).toMatchObject({ file: SSH, eventName: 'AuthorizeSecurityGroupIngress', status: 'processed', clusters: ['prod'] });
-    expect(ssh.notifications).toContainEqual({ change: 'opened', finding: expect.objectContaining({ ruleId: 'no-internet-ssh', resourceId: 'sg-0aa1111111111111a', cluster: 'prod' }) });
-    expect(ssh.findings.length).toBe(ssh.notifications.length);
+    expect(ssh.notifications).toEqual([{ change: 'opened', cause: 'event', finding: expect.objectContaining({ ruleId: 'no-internet-ssh', resourceId: 'sg-0aa1111111111111a', cluster: 'prod' }) }]);
+    expect(ssh.findings.map((f: { ruleId: string }) => f.ruleId)).toContain('no-system-masters'); // every open finding in scope, old debt included
     expect(failed).toMatchObject({ status: 'ignored', reason: expect.stringContaining('Client.InvalidPermission.Duplicate'), clusters: [], findings: [], notifications: [] });
   });
 
   it('keeps state between runs with --state: a second replay of the same event publishes nothing', async () => {
-    const state = join(mkdtempSync(join(tmpdir(), 'eks-drift-state-')), 'state.json');
+    const state = await deployedState();
     const first = JSON.parse((await cli('replay', SSH, '--world', WORLD, '--config', CONFIG, '--state', state, '--format', 'json')).out);
     expect(first[0].notifications.length).toBeGreaterThan(0);
     const second = JSON.parse((await cli('replay', SSH, '--world', WORLD, '--config', CONFIG, '--state', state, '--format', 'json')).out);
@@ -140,7 +154,7 @@ describe('eks-drift replay', () => {
     const fixed = join(dir, 'fixed.json');
     writeFileSync(fixed, JSON.stringify(world));
     const [revoke] = JSON.parse((await cli('replay', event('ec2-RevokeSecurityGroupIngress-ssh-world.json'), '--world', fixed, '--config', CONFIG, '--state', state, '--format', 'json')).out);
-    expect(revoke.notifications).toEqual([{ change: 'resolved', finding: expect.objectContaining({ ruleId: 'no-internet-ssh', resourceId: 'sg-0aa1111111111111a' }) }]);
+    expect(revoke.notifications).toEqual([{ change: 'resolved', cause: 'event', finding: expect.objectContaining({ ruleId: 'no-internet-ssh', resourceId: 'sg-0aa1111111111111a' }) }]);
   });
 
   it('reports invalid and unreadable inputs without stopping the rest, and exits 2', async () => {
@@ -155,11 +169,48 @@ describe('eks-drift replay', () => {
     expect(out[1].reason).toContain('unreadable');
   });
 
+  it('a replay over an empty state blames no one: what it finds there is left for the first sweep', async () => {
+    const [ssh] = JSON.parse((await cli('replay', SSH, '--world', WORLD, '--config', CONFIG, '--format', 'json')).out);
+    expect(ssh).toMatchObject({ status: 'processed', notifications: [] });
+    expect(ssh.findings.length).toBeGreaterThan(0);
+  });
+
   it('prints the alert text a person on call reads', async () => {
-    const r = await cli('replay', SSH, '--world', WORLD, '--config', CONFIG);
+    const r = await cli('replay', SSH, '--world', WORLD, '--config', CONFIG, '--state', await deployedState());
     expect(r.out).toContain('Subject: [CRITICAL] prod:');
     expect(r.out).toContain('arn:aws:sts::111122223333:assumed-role/dev-admin/alice');
     expect(r.out).not.toContain('---- JSON ----');
+  });
+});
+
+describe('eks-drift sweep', () => {
+  it('JSON: the first sweep over an empty state is the baseline, one first-check notification per finding; the next one has none', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'eks-drift-state-')), 'state.json');
+    const first = await cli('sweep', '--world', WORLD, '--config', CONFIG, '--state', state, '--format', 'json');
+    expect(first.code).toBe(0);
+    const out = JSON.parse(first.out);
+    expect(Object.keys(out)).toEqual(['sweepId', 'clusters', 'baseline', 'findings', 'notifications', 'notEvaluated', 'errors']);
+    expect(out).toMatchObject({ clusters: ['prod', 'payments'], baseline: true, notEvaluated: [], errors: [] });
+    expect(out.notifications).toHaveLength(out.findings.length);
+    expect(new Set(out.notifications.map((n: { cause: string }) => n.cause))).toEqual(new Set(['first-check']));
+    const second = JSON.parse((await cli('sweep', '--world', WORLD, '--config', CONFIG, '--state', state, '--format', 'json')).out);
+    expect(second).toMatchObject({ baseline: false, notifications: [] });
+    expect(second.findings).toEqual(out.findings);
+  });
+
+  it('text: the digest a person receives, and nothing the second time', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'eks-drift-state-')), 'state.json');
+    const r = await cli('sweep', '--world', WORLD, '--config', CONFIG, '--state', state);
+    expect(r.out).toMatch(/Subject: \[CRITICAL\] eks-drift baseline: 18 finding\(s\) already present in 111122223333 us-east-1/);
+    expect(r.out).toContain('already present when eks-drift first checked');
+    expect(r.out).not.toContain('alice');
+    expect((await cli('sweep', '--world', WORLD, '--config', CONFIG, '--state', state)).out).toContain('Nothing to publish');
+  });
+
+  it('shows progress on a terminal only', async () => {
+    const lines: string[] = [];
+    await run(['sweep', '--world', WORLD, '--config', CONFIG], { out: () => {}, err: () => {}, progress: (s) => lines.push(s) });
+    expect(lines.map((l) => l.replace(/: \w+$/, ''))).toEqual(['sweeping 1/2', 'sweeping 2/2', '']); // clusters run in parallel
   });
 });
 

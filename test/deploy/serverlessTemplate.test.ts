@@ -72,7 +72,7 @@ describe('serverless package (CloudFormation template)', () => {
   it('runs every function on nodejs22.x from its own bundle', () => {
     const fns = ofType('AWS::Lambda::Function');
     expect(fns.map(([id]) => id).sort()).toEqual(
-      ['ClusterChanged', 'Guard', 'NetworkChanged', 'OrgBusSink', 'SecurityGroupChanged', 'SecurityHubSink', 'SlackNotifier', 'Sweep', 'TrailChanged'].map((n) => `${n}LambdaFunction`),
+      ['ClusterChanged', 'DeployBaseline', 'Guard', 'NetworkChanged', 'OrgBusSink', 'SecurityGroupChanged', 'SecurityHubSink', 'SlackNotifier', 'Sweep', 'TrailChanged'].map((n) => `${n}LambdaFunction`),
     );
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
@@ -128,7 +128,7 @@ describe('serverless package (CloudFormation template)', () => {
   });
 
   it('every role writes only to the stack\'s own topic, table and queue (the ARNs resolve to those resources)', () => {
-    for (const roleId of ['DetectorRole', 'SlackNotifierRole', 'GuardRole', 'SecurityHubSinkRole', 'OrgBusSinkRole']) {
+    for (const roleId of ['DetectorRole', 'SlackNotifierRole', 'GuardRole', 'SecurityHubSinkRole', 'OrgBusSinkRole', 'BaselineRole']) {
       for (const s of statementsOf(roleId)) {
         const own = [...new Set(([] as string[]).concat(s.Action).map((a) => OWN_RESOURCE[a.split(':')[0]]).filter(Boolean))];
         if (own.length) expect({ roleId, sid: s.Sid, resource: resolve(s.Resource) }).toEqual({ roleId, sid: s.Sid, resource: resolve(own[0]) });
@@ -142,6 +142,45 @@ describe('serverless package (CloudFormation template)', () => {
       ['PublishTamperAlerts', 'sns:Publish'],
       ['DeadLetters', 'sqs:SendMessage'],
     ]);
+  });
+
+  it('sets the asynchronous invocation of every function explicitly: retries, maximum event age, the dead-letter queue on failure', () => {
+    const configs = Object.fromEntries(ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => [(r.Properties.FunctionName as { Ref: string }).Ref, r.Properties]));
+    const expected: Record<string, [number, number]> = {
+      SecurityGroupChangedLambdaFunction: [2, 21600],
+      NetworkChangedLambdaFunction: [2, 21600],
+      ClusterChangedLambdaFunction: [2, 21600],
+      TrailChangedLambdaFunction: [2, 21600],
+      SweepLambdaFunction: [1, 3600],
+      SlackNotifierLambdaFunction: [2, 3600],
+      DeployBaselineLambdaFunction: [2, 3600],
+      GuardLambdaFunction: [2, 21600],
+      SecurityHubSinkLambdaFunction: [2, 3600],
+      OrgBusSinkLambdaFunction: [2, 3600],
+    };
+    expect(Object.keys(configs).sort()).toEqual(ofType('AWS::Lambda::Function').map(([id]) => id).sort());
+    for (const [fn, [retries, age]] of Object.entries(expected)) {
+      expect({ fn, ...configs[fn] }).toMatchObject({
+        fn,
+        MaximumRetryAttempts: retries,
+        MaximumEventAgeInSeconds: age,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } },
+      });
+    }
+  });
+
+  it('runs a baseline sweep after every deploy: a custom resource whose function may only start the sweep', () => {
+    const [[, baseline], ...others] = ofType('Custom::EksDriftBaseline');
+    expect(others).toEqual([]);
+    expect(baseline.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': ['DeployBaselineLambdaFunction', 'Arn'] });
+    expect(baseline.Properties.Deployment).toEqual(expect.any(String)); // changes on every deploy: every deploy sweeps
+    expect((baseline as unknown as { DependsOn: string[] }).DependsOn).toEqual(expect.arrayContaining(['SweepLambdaFunction', 'FindingsTable', 'FindingsTopic']));
+    const fn = resources.DeployBaselineLambdaFunction;
+    expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.SWEEP_FUNCTION).toBe('eks-drift-test-sweep');
+    const statements = (resources.BaselineRole.Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[])[0].PolicyDocument.Statement;
+    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    expect(actions.sort()).toEqual(['lambda:InvokeFunction', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
+    expect(statements.find((s) => s.Action === 'lambda:InvokeFunction')!.Resource).toEqual({ 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] });
   });
 
   it('lets only the Slack notifier read the webhook parameter', () => {
@@ -222,12 +261,14 @@ describe('alert integrity: the KMS key, who may publish and who may subscribe', 
     expect(users.map((s) => s.Principal)).toEqual([
       { AWS: [DEPLOYMENT.attributes['DetectorRole.Arn'], DEPLOYMENT.attributes['SlackNotifierRole.Arn'], DEPLOYMENT.attributes['GuardRole.Arn']] },
       { Service: 'events.amazonaws.com' },
+      { AWS: DEPLOYMENT.attributes['BaselineRole.Arn'] },
       { AWS: DEPLOYMENT.attributes['SecurityHubSinkRole.Arn'] },
       { AWS: DEPLOYMENT.attributes['OrgBusSinkRole.Arn'] },
     ]);
     const viaSqs = { StringEquals: { 'kms:ViaService': 'sqs.eu-west-1.amazonaws.com' } };
     expect(users.map((s) => s.Condition)).toEqual([
       { StringEquals: { 'kms:ViaService': ['sns.eu-west-1.amazonaws.com', 'sqs.eu-west-1.amazonaws.com', 'dynamodb.eu-west-1.amazonaws.com'] } },
+      viaSqs,
       viaSqs,
       viaSqs,
       viaSqs,
@@ -319,6 +360,7 @@ const DEPLOYMENT: Deployment = {
     'GuardLambdaFunction.Arn': arn('lambda', 'function:eks-drift-test-guard'),
     'GuardResourcesDirectRule.Arn': arn('events', 'rule/eks-drift-test-guard-resources-direct'),
     'GuardStackDirectRule.Arn': arn('events', 'rule/eks-drift-test-guard-stack-direct'),
+    'BaselineRole.Arn': 'arn:aws:iam::111122223333:role/eks-drift-test-BaselineRole-1OP2QR3ST4UV',
     'SecurityHubSinkRole.Arn': 'arn:aws:iam::111122223333:role/eks-drift-test-SecurityHubSinkRole-3YZ4AB5CD6EF',
     'OrgBusSinkRole.Arn': 'arn:aws:iam::111122223333:role/eks-drift-test-OrgBusSinkRole-7GH8IJ9KL0MN',
     'SecurityHubSinkLambdaFunction.Arn': arn('lambda', 'function:eks-drift-test-securityHubSink'),

@@ -65,7 +65,7 @@ function sshWorldPermissions(groupId: string) {
   };
 }
 
-type Handler = (e: EventBridgeEvent<string, unknown>, context: Context) => Promise<unknown>;
+type Handler = (e: EventBridgeEvent<string, unknown> | { id: string; time: string }, context: Context) => Promise<unknown>;
 
 /** The deployed bundle runs in a fresh `node` per invocation, as in Lambda (and outside jest's module sandbox). */
 function bundledHandler(bundle: string): Handler {
@@ -80,9 +80,9 @@ function bundledHandler(bundle: string): Handler {
 }
 
 /** The TypeScript source, and the minified bundle that is deployed (built by `npm test` / `npm ci`). */
-const HANDLERS: [string, () => Promise<Handler>][] = [
-  ['source', async () => (await import('../../handlers/securityGroupChanged')).handler],
-  ['deployed bundle', async () => bundledHandler(join(__dirname, '../../dist/handlers/securityGroupChanged.js'))],
+const HANDLERS: [string, (name: 'securityGroupChanged' | 'sweep') => Promise<Handler>][] = [
+  ['source', async (name) => (name === 'sweep' ? (await import('../../handlers/sweep')).handler : (await import('../../handlers/securityGroupChanged')).handler) as Handler],
+  ['deployed bundle', async (name) => bundledHandler(join(__dirname, `../../dist/handlers/${name}.js`))],
 ];
 
 describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto (SSH opened to the world)', (_kind, load) => {
@@ -142,7 +142,12 @@ describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto 
     process.env.FINDINGS_TABLE = 'eks-drift-test-findings';
     // Only the rules this slice is about: the emulated cluster violates others (no logging, no tags…).
     process.env.EKS_DRIFT_REQUIRED_TAGS = '';
-    handler = await load();
+    handler = await load('securityGroupChanged');
+    // The deployment's baseline sweep (what the DeployBaseline custom resource starts): one first-check digest.
+    await (await load('sweep'))({ id: 'deploy-e2e', time: '2026-11-29T09:00:00Z' }, context);
+    const digest = await drain();
+    expect(digest).toHaveLength(1);
+    expect(digest[0].MessageAttributes?.cause?.StringValue).toBe('first-check');
   });
 
   afterAll(async () => {
@@ -158,13 +163,14 @@ describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto 
     await expect(handler(event, context)).resolves.toMatchObject({ status: 'processed', clusters: ['prod'] });
 
     const messages = await drain();
-    const ssh = messages.filter((m) => m.MessageAttributes?.ruleId?.StringValue?.includes('no-internet-ssh') || m.Body?.includes('no-internet-ssh'));
+    const ssh = messages.filter((m) => m.MessageAttributes?.ruleId?.StringValue?.includes('no-internet-ssh'));
     expect(ssh).toHaveLength(1);
     expect(ssh[0].Body).toContain(groupId);
     expect(ssh[0].Body).toContain(`arn:aws:sts::${ACCOUNT}:assumed-role/dev-admin/alice`);
     expect(ssh[0].Body).toContain('203.0.113.7');
     expect(ssh[0].MessageAttributes?.severity?.StringValue).toBe('critical');
     expect(ssh[0].MessageAttributes?.cluster?.StringValue).toBe('prod');
+    expect(ssh[0].MessageAttributes?.cause?.StringValue).toBe('event');
 
     // The same event delivered again (EventBridge is at-least-once) publishes nothing.
     await handler(event, context);

@@ -1,4 +1,5 @@
-import { postToSlack, redactUrl, slackMessages, slackWebhookUrlProblem, SlackPostError, RESOLVED_COLOUR, SEVERITY_COLOURS, type SlackBlock, type SlackPayload } from '../../src/notify/slack';
+import { postToSlack, redactUrl, slackMessages, slackWebhookUrlProblem, SlackPostError, RESOLVED_COLOUR, SEVERITY_COLOURS, SLACK_MAX_BLOCKS, SLACK_MAX_TEXT, type SlackBlock, type SlackPayload } from '../../src/notify/slack';
+import { buildDigest } from '../../src/notify/digest';
 import { buildNotifications, parseNotificationMessage, type NotificationPayload } from '../../src/notify/message';
 import { startWebhookServer, WEBHOOK_SECRET_PATH, type WebhookServer } from '../support/webhookServer';
 import { base, finding, loggingOff, sshOpen } from './fixtures';
@@ -57,13 +58,15 @@ describe('slackMessages (Block Kit)', () => {
       region: hostile,
       cluster: hostile,
       clusterArn: hostile,
+      cause: 'event',
       trigger: { kind: 'event', eventSource: 'ec2.amazonaws.com', eventId: hostile, eventName: hostile, eventTime: hostile, principalArn: hostile, sourceIPAddress: hostile },
       changes: [
         {
           change: 'opened',
+          cause: 'event',
           finding: finding({ account: hostile, region: hostile, cluster: hostile, resourceType: hostile, resourceId: hostile, message: hostile, guideline: hostile, remediation: hostile }),
         },
-        { change: 'opened', finding: finding({ resourceId: hostile, message: hostile }) },
+        { change: 'opened', cause: 'event', finding: finding({ resourceId: hostile, message: hostile }) },
       ],
     };
     const sweepForged: NotificationPayload = { ...forged, trigger: { kind: 'sweep', sweepId: hostile, time: hostile } };
@@ -106,6 +109,42 @@ describe('slackMessages (Block Kit)', () => {
   it('splits many changes into several posts', () => {
     const many = Array.from({ length: 23 }, (_, k) => finding({ resourceId: `sg-${k}` }));
     expect(slackMessages(payloadOf(many, [])).map((m) => m.attachments.length)).toEqual([10, 10, 3]);
+  });
+});
+
+describe('the first-check digest in Slack', () => {
+  const trigger = { kind: 'sweep' as const, sweepId: 'sweep:deploy', time: '2026-11-29T06:00:00.000Z' };
+  const digest = (n: number, messageLength: number) =>
+    parseNotificationMessage(
+      buildDigest({
+        account: '111122223333',
+        region: 'eu-west-1',
+        trigger,
+        baseline: true,
+        changes: Array.from({ length: n }, (_, k) => ({
+          change: 'opened' as const,
+          cause: 'first-check' as const,
+          finding: finding({ ruleId: `rule-${k % 30}-${'r'.repeat(60)}`, resourceId: `sg-${k}`, message: `sg-${k} <${'m'.repeat(messageLength)}>` }),
+        })),
+      })!.Message,
+    );
+  const texts = (b: SlackBlock): string[] => [...(('text' in b && b.text) ? [b.text.text] : []), ...('fields' in b ? (b.fields ?? []).map((f) => f.text) : []), ...('elements' in b ? b.elements.map((e) => e.text) : [])];
+
+  it.each([
+    [3, 40],
+    [5000, 2500],
+  ])('%i findings (messages of %i chars): one post, at most 50 blocks, no text over 3,000 characters', (n, len) => {
+    const posts = slackMessages(digest(n, len));
+    expect(posts).toHaveLength(1);
+    const [post] = posts;
+    expect(post.blocks.length).toBeLessThanOrEqual(SLACK_MAX_BLOCKS);
+    expect(post.attachments).toEqual([]);
+    for (const b of post.blocks) for (const t of texts(b)) expect(t.length).toBeLessThanOrEqual(SLACK_MAX_TEXT);
+    expect((post.blocks[0] as { text: { text: string } }).text.text.length).toBeLessThanOrEqual(150);
+    expect(post.text.length).toBeLessThanOrEqual(SLACK_MAX_TEXT);
+    expect(JSON.stringify(post)).toContain(`eks-drift baseline: ${n} finding(s) already present`);
+    expect(JSON.stringify(post)).not.toContain('alice');
+    if (n > 3) expect(JSON.stringify(post.blocks[post.blocks.length - 1])).toMatch(/and \d+ more/);
   });
 });
 
