@@ -2,7 +2,7 @@ import type { AwsReader } from './inventory/reader';
 import { ReadError } from './inventory/reader';
 import type { Config } from './config';
 import type { Finding, NotEvaluated } from './findings/finding';
-import { notices, type Changes, type Delivery, type FindingStore, type Notice, type ScopeRef } from './findings/store';
+import { notices, type ChangeKind, type Changes, type Delivery, type FindingStore, type Notice, type ScopeRef } from './findings/store';
 import { CAUSES, type Cause, type SweepTrigger, type Trigger } from './findings/trigger';
 import { buildAccountView, buildClusterView } from './inventory/buildView';
 import { withSharedLookups } from './inventory/sharedLookups';
@@ -118,17 +118,22 @@ function logNotEvaluated(deps: PipelineDeps, ids: Ids, notEvaluated: NotEvaluate
  */
 async function publishScope(deps: PipelineDeps, ids: Ids, scope: Pick<ScopeOutcome, 'cluster' | 'clusterArn'>, deliveries: readonly Delivery[], causes: readonly Cause[]): Promise<{ published: Notice[]; notifications: SnsNotification[] }> {
   const published = notices(deliveries).filter((n) => causes.includes(n.cause));
-  const groups = new Map<string, { trigger: Trigger; cause: Cause; opened: Finding[]; resolved: Finding[] }>();
-  for (const n of published) {
-    const k = `${n.delivery.eventId}\u0000${n.cause}`;
-    if (!groups.has(k)) groups.set(k, { trigger: n.trigger, cause: n.cause, opened: [], resolved: [] });
-    groups.get(k)![n.change].push(n.finding);
-  }
-  const notifications = [...groups.values()].flatMap((g) => buildNotifications({ ...ids, ...scope, trigger: g.trigger, cause: g.cause, changes: g }));
+  const notifications = messagesOf(ids, scope, published);
   await publishOrRelease(deps, notifications, deliveries);
   await deps.store.acknowledge(deliveries, causes);
   countPublished(deps, published);
   return { published, notifications };
+}
+
+/** One message per (trigger, cause) of a scope; suppressions in messages of their own (buildNotifications). */
+function messagesOf(ids: Ids, scope: Pick<ScopeOutcome, 'cluster' | 'clusterArn'>, published: readonly Notice[]): SnsNotification[] {
+  const groups = new Map<string, { trigger: Trigger; cause: Cause; changes: Record<ChangeKind, Finding[]> }>();
+  for (const n of published) {
+    const k = `${n.delivery.eventId}\u0000${n.cause}`;
+    if (!groups.has(k)) groups.set(k, { trigger: n.trigger, cause: n.cause, changes: { opened: [], resolved: [], suppressed: [] } });
+    groups.get(k)!.changes[n.change].push(n.finding);
+  }
+  return [...groups.values()].flatMap((g) => buildNotifications({ ...ids, ...scope, trigger: g.trigger, cause: g.cause, changes: g.changes }));
 }
 
 async function publishOrRelease(deps: PipelineDeps, notifications: SnsNotification[], deliveries: readonly Delivery[]): Promise<void> {
@@ -341,11 +346,16 @@ export async function sweep(sweepDeps: PipelineDeps, opts: SweepOptions = {}): P
     scopes.push({ ...account, ...(await deliver(account, account.changes.deliveries)) });
   }
 
+  // First-check openings go in the digest; first-check suppressions (never paged) in their scope's own messages.
   const firstCheck = notices(firstChecks).filter((n) => n.cause === 'first-check');
-  const digest = buildDigest({ ...ids, trigger, baseline, changes: firstCheck });
-  if (digest) {
+  const digest = buildDigest({ ...ids, trigger, baseline, changes: firstCheck.filter((n) => n.change === 'opened') });
+  const silenced = firstCheck.filter((n) => n.change === 'suppressed');
+  const byScope = new Map<string | null, Notice[]>();
+  for (const n of silenced) byScope.set(n.finding.clusterArn, [...(byScope.get(n.finding.clusterArn) ?? []), n]);
+  const suppressions = [...byScope.values()].flatMap((ns) => messagesOf(ids, { cluster: ns[0].finding.cluster, clusterArn: ns[0].finding.clusterArn }, ns));
+  if (digest || suppressions.length) {
     try {
-      await publishOrRelease(deps, [digest], firstChecks);
+      await publishOrRelease(deps, [...(digest ? [digest] : []), ...suppressions], firstChecks);
       await deps.store.acknowledge(firstChecks, ['first-check']);
       countPublished(deps, firstCheck);
       published.push(...firstCheck);

@@ -195,11 +195,10 @@ describe('metric series stay bounded', () => {
     return [...series].sort();
   }
 
-  it('one cluster or fifty, with rules not evaluated on each: one series per metric name and function (no rule, cluster or resource dimension)', async () => {
+  it('one cluster or fifty, with rules not evaluated on each: one series per metric name and function (no rule, cluster or resource dimension; cause has three values)', async () => {
     const one = await seriesOf(1);
-    expect(one).toEqual(
-      ['FindingsOpened', 'IgnoredEvents', 'RulesNotEvaluated'].map((m) => `${m} service=eks-drift function_name=eks-drift-test-sweep`),
-    );
+    const fn = 'service=eks-drift function_name=eks-drift-test-sweep';
+    expect(one).toEqual([`FindingsOpened ${fn} cause=first-check`, `IgnoredEvents ${fn}`, `RulesNotEvaluated ${fn}`]);
     expect(await seriesOf(50)).toEqual(one);
   });
 

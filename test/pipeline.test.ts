@@ -132,7 +132,7 @@ describe('processEvent', () => {
   });
 
   it('does not alert on suppressed findings: it publishes them apart, as suppressed, for lifecycle sinks', async () => {
-    const d = deps();
+    const d = deps(undefined, await deployed());
     d.config = { ...defaultConfig, ...config, suppressions: [{ rule: 'no-internet-ssh', cluster: 'prod', reason: 'bastion migration', expires: '2999-01-01' }] };
     const out = await processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), d);
     expect(out.scopes.flatMap((s) => s.changes.opened).map((f) => f.ruleId)).not.toContain('no-internet-ssh');
@@ -217,6 +217,16 @@ describe('the baseline, and the cause of every alert', () => {
     const second = deps(reader, first.store);
     expect(await sweep(second, { sweepId: 'sweep:next' })).toMatchObject({ baseline: false, published: [] });
     expect(second.published).toEqual([]);
+  });
+
+  it('the baseline sends suppressed findings apart from its digest, as suppressed: no page, but lifecycle sinks learn of them', async () => {
+    const d = deps();
+    d.config = { ...d.config, suppressions: [{ rule: 'no-internet-ssh', cluster: 'prod', reason: 'bastion migration', expires: '2999-01-01' }] };
+    await sweep(d, { sweepId: 'sweep:deploy' });
+    const [digest, ...rest] = payloads(d);
+    expect(digest.digest?.byRule.map((r) => r.ruleId)).not.toContain('no-internet-ssh');
+    expect(rest.map((p) => [p.attributes.change.StringValue, p.cause, p.cluster])).toEqual([['["suppressed"]', 'first-check', 'prod']]);
+    expect([...new Set(rest[0].changes.map((c) => c.finding.ruleId))]).toEqual(['no-internet-ssh']);
   });
 
   it("after the baseline, a call's alert names who made it (event); a change no event reported is the sweep's", async () => {

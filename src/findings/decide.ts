@@ -3,7 +3,7 @@ import type { Finding } from './finding';
 import type { Cause } from './trigger';
 import type { ChangeKind, FindingStatus, MarkerRef, PendingChange, StoredFinding } from './store';
 
-export type Change = ChangeKind | 'suppressed' | null;
+export type Change = ChangeKind | null;
 
 export interface Desired {
   /** The violating finding, or null when the finding no longer violates. */
@@ -30,13 +30,13 @@ export const MAX_PENDING = 8;
 /**
  * Decides the write (if any) that brings `current` to `desired`, and the change it represents.
  * - written by an evaluation that read later: nothing (stale)
- * - not stored / resolved → violating: opened (or suppressed when a suppression matches: stored, not published)
+ * - not stored / resolved → violating: opened (or suppressed when a suppression matches: published apart)
  * - open → no longer violating: resolved
  * - suppressed → suppression gone (expired or removed) and still violating: opened, by the sweep only
  * - suppressed → no longer violating: resolved silently (it was never announced)
- * - open → a suppression now matches: suppressed (not published)
+ * - open → a suppression now matches: suppressed (published apart, for lifecycle sinks; never paged)
  * - open, still violating with a different message/evidence/severity: stored copy updated silently
- * An opening or resolution is written together with its outbox entry.
+ * An opening, resolution or suppression is written together with its outbox entry.
  */
 export function decide(current: StoredFinding | undefined, desired: Desired, ctx: DecideContext): { write?: StoredFinding; change: Change; stale?: true } {
   if (current?.readAt && current.readAt > ctx.readAt) return { change: null, stale: true };
@@ -68,7 +68,7 @@ export function decide(current: StoredFinding | undefined, desired: Desired, ctx
       if (sameFinding(current.finding, finding) && current.suppression?.expires === info.expires && current.suppression.reason === info.reason) return { change: null };
       return { write: keep({ finding, suppression: info }), change: null };
     }
-    return { write: next('suppressed', finding, null, { suppression: info }), change: 'suppressed' };
+    return { write: next('suppressed', finding, 'suppressed', { suppression: info }), change: 'suppressed' };
   }
   if (current?.status === 'open' || (current?.status === 'suppressed' && !ctx.reopenUnsuppressed)) {
     if (sameFinding(current.finding, finding)) return { change: null };

@@ -16,7 +16,7 @@ const findingItem = z.object({
   since: z.string(),
   lastEventId: z.string(),
   readAt: z.string().optional(),
-  pending: z.array(z.object({ change: z.enum(['opened', 'resolved']), cause: causeSchema, delivery: ref, at: z.string() })).optional(),
+  pending: z.array(z.object({ change: z.enum(['opened', 'resolved', 'suppressed']), cause: causeSchema, delivery: ref, at: z.string() })).optional(),
   suppression: z.object({ reason: z.string(), expires: z.string() }).optional(),
 });
 

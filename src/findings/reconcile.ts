@@ -9,6 +9,7 @@ import { CAUSES, triggerCause, triggerId, type Cause } from './trigger';
 import {
   EventInProgressError,
   scopeOf,
+  type ChangeKind,
   type Changes,
   type EngineOptions,
   type Marker,
@@ -59,7 +60,8 @@ export async function reconcileWith(backend: StoreBackend, i: ReconcileInput, su
     const superseded = add ? [] : i.ruleIds.filter((r) => isNewer(held.rules[r], readAt));
     const firstCheck = (ruleId: string) => !add && !i.createsScope && !held.rules[ruleId];
     const own = triggerCause(i.trigger);
-    const causeOf = (ruleId: string) => (change: 'opened' | 'resolved'): Cause => (change === 'opened' && firstCheck(ruleId) ? 'first-check' : own);
+    // What a rule sees on its first check predates the detector's knowledge, silenced or not.
+    const causeOf = (ruleId: string) => (change: ChangeKind): Cause => (change !== 'resolved' && firstCheck(ruleId) ? 'first-check' : own);
 
     // Claimed with every cause this evaluation might produce before any finding points at it, so a marker never
     // looks complete while an entry of it waits undelivered.
@@ -123,7 +125,7 @@ async function apply(
   backend: StoreBackend,
   i: ReconcileInput,
   suppressions: readonly Suppression[],
-  c: { evaluated: string[]; superseded: string[]; causeOf: (ruleId: string) => (change: 'opened' | 'resolved') => Cause; readAt: string; now: Date; ref: { eventId: string; scope: string }; eventId: string; opts: EngineOptions },
+  c: { evaluated: string[]; superseded: string[]; causeOf: (ruleId: string) => (change: ChangeKind) => Cause; readAt: string; now: Date; ref: { eventId: string; scope: string }; eventId: string; opts: EngineOptions },
 ): Promise<Applied> {
   const scope = scopeOf(i);
   const live = new Set(i.mode === 'add' ? i.ruleIds : c.evaluated);

@@ -40,7 +40,8 @@ import type { Cause, Trigger } from './trigger';
  */
 
 export type FindingStatus = 'open' | 'resolved' | 'suppressed';
-export type ChangeKind = 'opened' | 'resolved';
+/** `suppressed`: a matching suppression silenced a violating finding; published apart, for lifecycle sinks. */
+export type ChangeKind = 'opened' | 'resolved' | 'suppressed';
 
 /** One delivery: the changes a trigger made in one scope (`<scope>`, or `<scope>|add` for event-only findings). */
 export interface MarkerRef {

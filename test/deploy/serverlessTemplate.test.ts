@@ -180,7 +180,7 @@ describe('serverless package (CloudFormation template)', () => {
     const statements = (resources.BaselineRole.Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[])[0].PolicyDocument.Statement;
     const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     expect(actions.sort()).toEqual(['lambda:InvokeFunction', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
-    expect(statements.find((s) => s.Action === 'lambda:InvokeFunction')!.Resource).toEqual({ 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] });
+    expect(resolve(statements.find((s) => s.Action === 'lambda:InvokeFunction')!.Resource)).toBe(arn('lambda', 'function:eks-drift-test-sweep'));
   });
 
   it('lets only the Slack notifier read the webhook parameter', () => {

@@ -73,9 +73,9 @@ describe('cause of each change', () => {
     expect(await deliver(store, input(sweepBy('sweep-2'), [ssh]))).toEqual([]);
   });
 
-  it('a suppressed finding is not published; when the suppression ends only a sweep opens it (cause sweep)', async () => {
+  it('a suppressed finding is published once, apart, as suppressed; when the suppression ends only a sweep opens it (cause sweep)', async () => {
     const sup: Suppression[] = [{ rule: 'no-internet-ssh', reason: 'migration', expires: '2026-11-29T05:30:00Z' }];
-    expect(await deliver(store, input(sweepBy('sweep-1'), [ssh], { now: at(0) }), sup)).toEqual([]);
+    expect(await deliver(store, input(sweepBy('sweep-1'), [ssh], { now: at(0) }), sup)).toEqual([{ change: 'suppressed', cause: 'first-check', rule: 'no-internet-ssh', by: 'sweep-1' }]);
     expect(await deliver(store, input(alice('e1'), [ssh], { now: at(45) }), sup)).toEqual([]);
     expect(await deliver(store, input(sweepBy('sweep-2'), [ssh], { now: at(50) }), sup)).toEqual([{ change: 'opened', cause: 'sweep', rule: 'no-internet-ssh', by: 'sweep-2' }]);
   });

@@ -15,7 +15,7 @@ describe('buildNotifications', () => {
     expect(suppression.MessageAttributes.change.StringValue).toBe('["suppressed"]');
     expect(suppression.Subject).toBe('[SUPPRESSED] prod: sg-0123 allows SSH from 0.0.0.0/0 (no-internet-ssh)');
     expect(suppression.Message).toContain('eks-drift: 1 suppressed on cluster prod');
-    expect(parseNotificationMessage(suppression.Message).changes).toEqual([{ change: 'suppressed', finding: sshOpen }]);
+    expect(parseNotificationMessage(suppression.Message).changes).toEqual([{ change: 'suppressed', cause: 'event', finding: sshOpen }]);
   });
 
   it('one message per (event, cluster): subject names severity, cluster, what and the rule', () => {

@@ -53,7 +53,7 @@ describeWithMoto('organisation bus sink against moto EventBridge (a rule on the 
     expect(got).toHaveLength(2);
     for (const e of got) expect(e).toMatchObject({ source: 'eks-drift', 'detail-type': 'EKS Drift Finding Change', resources: [sshOpen.clusterArn] });
     const byChange = Object.fromEntries(got.map((e) => [(e.detail as { change: string }).change, e.detail]));
-    expect(byChange.opened).toEqual({ change: 'opened', ...sshOpen, trigger: base.trigger });
+    expect(byChange.opened).toEqual({ change: 'opened', cause: 'event', ...sshOpen, trigger: base.trigger });
     expect(byChange.resolved).toMatchObject({ change: 'resolved', ruleId: 'endpoint-not-public', account: ACCOUNT, region: REGION, cluster: 'prod' });
   });
 
