@@ -264,6 +264,18 @@ export class CountingReader implements AwsReader {
     return r;
   }
 
+  async describeManagedPrefixLists(q: { prefixListIds: string[] }) {
+    const r = await this.timed(() => this.inner.describeManagedPrefixLists(q));
+    await this.paged('ec2:DescribeManagedPrefixLists', pages(r.length, PAGE.ec2Describe));
+    return r;
+  }
+
+  async getManagedPrefixListEntries(prefixListId: string) {
+    const r = await this.timed(() => this.inner.getManagedPrefixListEntries(prefixListId));
+    await this.paged('ec2:GetManagedPrefixListEntries', pages(r?.length ?? 0, PAGE.ec2Describe));
+    return r;
+  }
+
   async describeTrails() {
     const r = await this.timed(() => this.inner.describeTrails());
     await this.call('cloudtrail:DescribeTrails');

@@ -1,3 +1,3 @@
-import { auditLogHandler } from '../src/audit/runtime';
+import { auditLogHandler } from '../src/runtime';
 
 export const handler = auditLogHandler();

@@ -1,4 +1,7 @@
-import { jsonLogger } from '../src/log';
 import { auditSubscriberHandler } from '../src/audit/subscriberRuntime';
+import { LambdaLogger } from '../src/lambdaLogger';
 
-export const handler = auditSubscriberHandler(jsonLogger);
+const log = new LambdaLogger();
+
+/** Powertools logs and metrics around each scheduled run. */
+export const handler = log.handler(auditSubscriberHandler(log));

@@ -3,11 +3,10 @@ import { parseAuditLine, type AuditEvent } from './auditEvent';
 import { decodeDelivery } from './delivery';
 import { WRITE_VERBS } from './subscriptionFilter';
 import { catalogRules, watchedObject } from './watched';
-import type { WriteInput } from '../notify/kubernetesTrigger';
+import type { WriteInput } from './trigger';
 
 /** One successful write to a watched object, with who made it (what the alert shows), and its log event. */
 export type KubernetesWrite = WriteInput & { logEventId: string };
-
 
 export type LineVerdict =
   | { id: string; status: 'write'; write: KubernetesWrite; what: string }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { reconcileCluster, openFindings, type EventOutcome, type PipelineDeps } from '../pipeline';
-import { kubernetesTrigger } from '../notify/kubernetesTrigger';
+import { EVENT_DELIVERS, evaluateAndPublish, openFindings, reconcileCluster, type EventOutcome, type PipelineDeps } from '../pipeline';
 import { classifyDelivery, type KubernetesWrite, type LineVerdict } from './classify';
+import { kubernetesTrigger } from './trigger';
 
 /** What became of each log event of a delivery (replay prints it; the Lambda logs it). */
 export type LineOutcome = { id: string; status: 'write' | 'ignored' | 'invalid'; reason?: string; object?: string };
@@ -83,11 +83,14 @@ export async function processAuditDelivery(raw: unknown, deps: PipelineDeps): Pr
 
   const ruleIds = [...new Set(writes.flatMap((w) => w.write.rules))];
   const deliveryId = deliveryIdOf(data.logGroup, writes.map((w) => w.write));
+  const loggedAt = new Map(data.logEvents.map((e) => [e.id, e.timestamp]));
+  const time = writes.map((w) => w.write.time ?? new Date(loggedAt.get(w.id) ?? 0).toISOString()).sort()[0];
   const trigger = kubernetesTrigger(
-    { deliveryId, logGroup: data.logGroup, logStream: data.logStream, cluster },
+    { deliveryId, logGroup: data.logGroup, logStream: data.logStream, cluster, time },
     writes.map((w) => w.write),
   );
-  const scope = await reconcileCluster(deps, ids, cluster, ruleIds, trigger, deliveryId);
+  // Like any event: first-check changes (a rule never run on this cluster) wait for the sweep's digest.
+  const scope = await evaluateAndPublish(deps, ids, await reconcileCluster(deps, ids, cluster, ruleIds, trigger, { deliver: EVENT_DELIVERS }));
   return {
     eventId: deliveryId,
     eventName: summary(writes.map((w) => w.write)),

@@ -12,6 +12,8 @@ export interface ClusterFacts {
   securityGroupIds: Set<string>;
   launchTemplateIds: Set<string>;
   launchTemplateNames: Set<string>;
+  /** The managed node groups' Auto Scaling groups: a node's `aws:autoscaling:groupName` tag (which no user can change) names one. */
+  autoScalingGroupNames: Set<string>;
 }
 
 /**
@@ -37,6 +39,9 @@ export class ClusterIndex {
   }
   inVpc(vpcId: string): string[] {
     return this.where((c) => c.vpcId === vpcId);
+  }
+  usingAutoScalingGroup(name: string): string[] {
+    return this.where((c) => c.autoScalingGroupNames.has(name));
   }
   usingLaunchTemplate(ref: { id?: string; name?: string }): string[] {
     return this.where((c) => (!!ref.id && c.launchTemplateIds.has(ref.id)) || (!!ref.name && c.launchTemplateNames.has(ref.name)));
@@ -92,6 +97,7 @@ export async function readClusterFacts(reader: AwsReader, name: string): Promise
     securityGroupIds: new Set([...(vpc?.securityGroupIds ?? []), ...(vpc?.clusterSecurityGroupId ? [vpc.clusterSecurityGroupId] : [])]),
     launchTemplateIds: new Set(),
     launchTemplateNames: new Set(),
+    autoScalingGroupNames: new Set(),
   };
   const names = await reader.listNodegroups(name);
   const groups = (await Promise.all(names.map((n) => reader.describeNodegroup(name, n)))).filter((n): n is Nodegroup => !!n);
@@ -99,6 +105,7 @@ export async function readClusterFacts(reader: AwsReader, name: string): Promise
   for (const ng of groups) {
     for (const s of ng.subnets ?? []) facts.subnetIds.add(s);
     if (ng.resources?.remoteAccessSecurityGroup) facts.securityGroupIds.add(ng.resources.remoteAccessSecurityGroup);
+    for (const asg of ng.resources?.autoScalingGroups ?? []) if (asg.name) facts.autoScalingGroupNames.add(asg.name);
     const lt = ng.launchTemplate;
     if (lt?.id || lt?.name) {
       if (lt.id) facts.launchTemplateIds.add(lt.id);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
-import type { Instance, LaunchTemplateVersion, NetworkAcl, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
+import type { Instance, LaunchTemplateVersion, ManagedPrefixList, NetworkAcl, PrefixListEntry, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
 import type { Event as CloudTrailLookupEvent, Trail } from '@aws-sdk/client-cloudtrail';
 import type { Role, AttachedPolicy } from '@aws-sdk/client-iam';
 import { InputError, formatZodError } from '../errors';
@@ -27,6 +27,8 @@ export interface World {
     networkAcls: NetworkAcl[];
     launchTemplateVersions: LaunchTemplateVersion[];
     instances: Instance[];
+    /** DescribeManagedPrefixLists' PrefixLists[i] + GetManagedPrefixListEntries' Entries. */
+    managedPrefixLists: (ManagedPrefixList & { Entries?: PrefixListEntry[] })[];
   };
   cloudtrail: {
     trails: Trail[];
@@ -150,7 +152,7 @@ const routeTable = obj({
   RouteTableId: str,
   VpcId: str.optional(),
   Associations: z.array(obj({ Main: z.boolean().optional(), SubnetId: str.optional(), RouteTableId: str.optional(), GatewayId: str.optional() })).optional(),
-  Routes: z.array(obj({ DestinationCidrBlock: str.optional(), DestinationIpv6CidrBlock: str.optional(), GatewayId: str.optional() })).optional(),
+  Routes: z.array(obj({ DestinationCidrBlock: str.optional(), DestinationIpv6CidrBlock: str.optional(), DestinationPrefixListId: str.optional(), GatewayId: str.optional() })).optional(),
   Tags: tagsEc2.optional(),
 });
 
@@ -180,6 +182,14 @@ const launchTemplateVersion = obj({
   }).optional(),
 }).refine((v) => v.LaunchTemplateId !== undefined || v.LaunchTemplateName !== undefined, { message: 'a launch template version needs LaunchTemplateId or LaunchTemplateName' });
 
+const managedPrefixList = obj({
+  PrefixListId: str,
+  PrefixListName: str.optional(),
+  AddressFamily: str.optional(),
+  OwnerId: str.optional(),
+  Entries: z.array(obj({ Cidr: str, Description: str.optional() })).optional(),
+});
+
 const instance = obj({
   InstanceId: str,
   SubnetId: str.optional(),
@@ -189,7 +199,9 @@ const instance = obj({
   KeyName: str.optional(),
   State: obj({ Name: str.optional() }).optional(),
   SecurityGroups: z.array(obj({ GroupId: str.optional() })).optional(),
-  NetworkInterfaces: z.array(obj({ SubnetId: str.optional(), Groups: z.array(obj({ GroupId: str.optional() })).optional() })).optional(),
+  NetworkInterfaces: z
+    .array(obj({ NetworkInterfaceId: str.optional(), SubnetId: str.optional(), Groups: z.array(obj({ GroupId: str.optional() })).optional() }))
+    .optional(),
   Tags: tagsEc2.optional(),
 });
 
@@ -255,6 +267,7 @@ const worldSchema = z.object({
     networkAcls: list(networkAcl),
     launchTemplateVersions: list(launchTemplateVersion),
     instances: list(instance),
+    managedPrefixLists: list(managedPrefixList),
   }).default({}),
   cloudtrail: obj({
     trails: list(trail),

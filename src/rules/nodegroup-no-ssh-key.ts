@@ -1,5 +1,6 @@
 import type { ClusterRule, Violation } from './engine/rule';
 import { RESOURCE } from './semantics/resources';
+import { requireLaunchTemplate } from './engine/parts';
 
 /**
  * A node group must not carry an SSH key: remoteAccess.ec2SshKey (managed remote access) or the launch template's
@@ -23,6 +24,7 @@ export const nodegroupNoSshKey: ClusterRule = {
     for (const ng of view.nodegroups) {
       const name = String(ng.nodegroup.nodegroupName);
       const ra = ng.nodegroup.remoteAccess;
+      if (!ra?.ec2SshKey) requireLaunchTemplate(ng);
       const ltKey = ng.launchTemplate?.LaunchTemplateData?.KeyName;
       if (ra?.ec2SshKey) {
         const sources = ra.sourceSecurityGroups ?? [];

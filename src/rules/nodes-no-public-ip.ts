@@ -1,6 +1,7 @@
 import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import type { ClusterRule, Violation } from './engine/rule';
 import { RESOURCE, list } from './semantics/resources';
+import { requireLaunchTemplate } from './engine/parts';
 
 /** The primary interface's AssociatePublicIpAddress setting in a launch template version (undefined when unset). */
 function primaryInterfacePublicIp(lt: LaunchTemplateVersion | undefined): boolean | undefined {
@@ -34,6 +35,7 @@ export const nodesNoPublicIp: ClusterRule = {
 
     const templates = new Map<string, { lt: LaunchTemplateVersion; nodegroups: string[]; interfaces: number[] }>();
     for (const ng of view.nodegroups) {
+      requireLaunchTemplate(ng);
       const lt = ng.launchTemplate;
       const nics = lt?.LaunchTemplateData?.NetworkInterfaces ?? [];
       const publicNics = nics.map((n, i) => (n.AssociatePublicIpAddress === true ? i : -1)).filter((i) => i >= 0);

@@ -124,6 +124,37 @@ describe('processAuditDelivery: done when', () => {
     expect(d.published).toHaveLength(1);
   });
 
+  it('a failed publish leaves the changes pending: the retried delivery publishes them once, still blaming the writer', async () => {
+    const before = withProdKubernetes((k) => (k.awsAuth!.data = { mapRoles: NODES_ONLY }));
+    const d = await knownThenChanged(before, demoWorld());
+    const publish = d.publish!;
+    d.publish = async () => {
+      throw new Error('SNS throttled');
+    };
+    await expect(processAuditDelivery(loadAuditSample('aws-auth-edit-system-masters.json'), d)).rejects.toThrow('SNS throttled');
+    expect(d.published).toEqual([]);
+
+    d.publish = publish; // Lambda retries the invocation with the same batch
+    await processAuditDelivery(loadAuditSample('aws-auth-edit-system-masters.json'), d);
+    expect(d.published).toHaveLength(1);
+    expect(payloads(d)[0]).toMatchObject({ cause: 'event', trigger: { kind: 'kubernetes', writers: [{ username: 'platform-admin' }] } });
+    expect(payloads(d)[0].changes.map((c) => `${c.change} ${c.finding.ruleId}`)).toEqual(['opened no-system-masters']);
+    await processAuditDelivery(loadAuditSample('aws-auth-edit-system-masters.json'), d);
+    expect(d.published).toHaveLength(1);
+  });
+
+  it('before any sweep, a write blames no one for what it finds: first-check findings wait for the sweep\'s digest', async () => {
+    const d = deps(worldReader(demoWorld()));
+    const out = await processAuditDelivery(loadAuditSample('aws-auth-edit-system-masters.json'), d);
+    expect(out.scopes[0].changes.opened.map((f) => f.ruleId)).toEqual(['no-system-masters']);
+    expect(d.published).toEqual([]);
+
+    const swept = await sweep(d, { sweepId: 'sweep:first' });
+    expect(swept.digest).toBeDefined();
+    expect(swept.published.filter((n) => n.finding.ruleId === 'no-system-masters').map((n) => n.cause)).toEqual(['first-check']);
+    expect(d.published.map((n) => parseNotificationMessage(n.Message).trigger.kind)).toEqual(['sweep']);
+  });
+
   it('many writes in one delivery are one evaluation of the cluster with the union of their rules, naming every writer', async () => {
     const before = withProdKubernetes((k) => {
       k.awsAuth!.data = { mapRoles: NODES_ONLY };

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeSubscriptionFiltersCommand, PutSubscriptionFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -25,6 +24,9 @@ import { sweep, type PipelineDeps } from '../../src/pipeline';
 import { describeWithMoto, motoClientConfig, startMoto, type Moto } from '../support/moto';
 import { opensslAvailable, startKubeApi, type KubeApi } from '../support/kubeApi';
 import { decodedSource, deliveryWith, loadAuditSample } from '../audit/support';
+import { lambdaContext } from '../support/lambdaContext';
+import { captureOutput } from '../support/captureOutput';
+import { bundledHandler } from '../support/bundledHandler';
 
 /**
  * The audit-log trigger end to end: the subscriber against moto's CloudWatch Logs (PutSubscriptionFilter,
@@ -119,29 +121,26 @@ describeWithMoto('EKS audit log against moto', () => {
 
     it('the scheduled handler reports what it did', async () => {
       Object.assign(process.env, { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AUDIT_LOG_CLUSTERS: '*', AUDIT_SUBSCRIPTION_FILTER_NAME: 'eks-drift-test-audit', AUDIT_LOG_FUNCTION_ARN: functionArn });
-      jest.spyOn(console, 'log').mockImplementation(() => undefined);
-      jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      const output = captureOutput();
       try {
         const { handler } = await import('../../handlers/auditSubscriber');
-        await expect(handler({} as never)).resolves.toEqual({ subscribed: 0, unchanged: 2, auditLoggingOff: 1, logGroupMissing: 0, errors: 0 });
+        await expect(handler({} as never, lambdaContext('eks-drift-test-auditSubscriber'))).resolves.toEqual({ subscribed: 0, unchanged: 2, auditLoggingOff: 1, logGroupMissing: 0, errors: 0 });
       } finally {
         delete process.env.AWS_ENDPOINT_URL;
-        jest.restoreAllMocks();
+        output.restore();
       }
+      // Powertools log lines with the invocation's context, one per cluster.
+      const lines = output.all.map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.find((l) => l.cluster === 'dev')).toMatchObject({ level: 'WARN', message: 'audit log subscription', status: 'audit-logging-off', function_name: 'eks-drift-test-auditSubscriber' });
     });
   });
 
-  it('the deployed auditLog bundle ignores a kubectl get and refuses a malformed delivery, without throwing', () => {
-    const bundle = join(__dirname, '../../dist/handlers/auditLog.js');
-    const invoke = (event: unknown) => {
-      const script = `require(${JSON.stringify(bundle)}).handler(JSON.parse(require('fs').readFileSync(0, 'utf8')))
-        .then((r) => console.log('RESULT ' + JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
-      const env = { ...process.env, AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', FINDINGS_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:t`, FINDINGS_TABLE: 't' };
-      const out = execFileSync(process.execPath, ['-e', script], { input: JSON.stringify(event), env }).toString();
-      return JSON.parse(out.split('\n').find((l) => l.startsWith('RESULT '))!.slice('RESULT '.length));
-    };
-    expect(invoke(inThisAccount('kubectl-get-aws-auth'))).toEqual({ status: 'ignored', clusters: [] });
-    expect(invoke(loadAuditSample('malformed-not-gzip.json'))).toEqual({ status: 'invalid', clusters: [] });
+  it('the deployed auditLog bundle ignores a kubectl get and refuses a malformed delivery, without throwing', async () => {
+    const env = { ...process.env, AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', FINDINGS_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:t`, FINDINGS_TABLE: 't' };
+    const invoke = bundledHandler(join(__dirname, '../../dist/handlers/auditLog.js'), env);
+    const context = lambdaContext('eks-drift-test-auditLog');
+    await expect(invoke(inThisAccount('kubectl-get-aws-auth'), context)).resolves.toEqual({ status: 'ignored', clusters: [] });
+    await expect(invoke(loadAuditSample('malformed-not-gzip.json'), context)).resolves.toEqual({ status: 'invalid', clusters: [] });
   });
 
   (opensslAvailable ? describe : describe.skip)('a delivery through the live pipeline', () => {
@@ -155,7 +154,7 @@ describeWithMoto('EKS audit log against moto', () => {
     beforeAll(async () => {
       kube = await startKubeApi();
       kube.objects = { awsAuth: awsAuth(MAP_NODES), clusterRoleBindings: [], namespaces: [{ metadata: { name: 'default' } }], networkPolicies: [] };
-      const sdk = new SdkReader({ ...cfg, clientConfig: { credentials: cfg.credentials, maxAttempts: 1 }, kubernetesTimeoutMs: 2000 });
+      const sdk = new SdkReader({ ...cfg, clientConfig: { credentials: cfg.credentials, maxAttempts: 1 }, kubernetesLimits: { deadlineMs: 2000, idleTimeoutMs: 1000 } });
       // moto invents an endpoint for its clusters: the cluster's API is this local server, with its CA.
       const reader: AwsReader = new Proxy(sdk, {
         get(target, prop, receiver) {

@@ -83,16 +83,17 @@ const setup = () => counting(worldReader(WORLD));
 
 describe('resolveAffectedClusters', () => {
   describe('security groups', () => {
-    it('a tagged EKS cluster SG resolves from its tags in one call', async () => {
+    it('an EKS cluster SG resolves through what uses it: one call once the index is warm, never its tags', async () => {
       const c = setup();
-      expect(await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }))).toEqual({ clusters: ['alpha'] });
-      expect(c.calls).toEqual({ describeSecurityGroups: 1 });
+      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      await cache.get(c.reader);
+      c.reset();
+      expect(await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }), cache)).toEqual({ clusters: ['alpha'] });
+      expect(c.calls).toEqual({ describeInstances: 1 });
     });
 
-    it('a node group remote-access SG resolves from its eks:cluster-name tag', async () => {
-      const c = setup();
-      expect((await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-beta-remote'] }))).clusters).toEqual(['beta']);
-      expect(c.total()).toBe(1);
+    it('a node group remote-access SG resolves through its node group', async () => {
+      expect((await resolveAffectedClusters(setup().reader, refs({ securityGroupIds: ['sg-beta-remote'] }))).clusters).toEqual(['beta']);
     });
 
     it('an untagged SG resolves through the cluster index: control-plane SG, cluster SG, launch template SG', async () => {
@@ -113,12 +114,13 @@ describe('resolveAffectedClusters', () => {
   });
 
   describe('route tables', () => {
-    it('a subnet tagged for a cluster resolves from its tags in one call', async () => {
-      const tagged = structuredClone(WORLD);
-      (tagged.ec2.subnets[0] as { Tags?: unknown }).Tags = [tag('kubernetes.io/cluster/alpha', 'shared')];
-      const c = counting(worldReader(tagged));
-      expect((await resolveAffectedClusters(c.reader, refs({ routeTableIds: ['rtb-alpha-public'] }))).clusters).toEqual(['alpha']);
-      expect(c.calls).toEqual({ describeRouteTables: 1, describeSubnets: 1 });
+    it('a table reaches its subnets in two calls once the index is warm (the table, the nodes in its subnets)', async () => {
+      const c = setup();
+      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      await cache.get(c.reader);
+      c.reset();
+      expect((await resolveAffectedClusters(c.reader, refs({ routeTableIds: ['rtb-alpha-public'] }), cache)).clusters).toEqual(['alpha']);
+      expect(c.calls).toEqual({ describeRouteTables: 1, describeInstances: 1 });
     });
 
     it('an explicit table reaches the clusters of its associated subnets', async () => {
@@ -280,22 +282,25 @@ describe('resolveAffectedClusters', () => {
       expect(c.calls.listClusters).toBe(1);
     });
 
-    it('a warm index also answers for tagged groups, so a second cluster using the group is not missed', async () => {
+    it('a tagged group shared with a second cluster reaches both, cold or warm: tags never cut the search short', async () => {
       const shared = structuredClone(WORLD);
       shared.eks.clusters[1].resourcesVpcConfig.securityGroupIds = ['sg-alpha-cluster'];
       const reader = worldReader(shared);
       const cache = createClusterIndexCache({ ttlMs: 60_000 });
-      expect((await resolveAffectedClusters(reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }))).clusters).toEqual(['alpha']);
-      await cache.get(reader);
+      expect((await resolveAffectedClusters(reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }))).clusters).toEqual(['alpha', 'beta']);
       expect((await resolveAffectedClusters(reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }), cache)).clusters).toEqual(['alpha', 'beta']);
     });
   });
 
-  it('the headline demo event costs at most 12 calls, resolution and re-reading the cluster included', async () => {
+  it('the headline demo event costs at most 12 calls in a warm container, resolution and re-reading the cluster included', async () => {
     const c = counting(demoReader());
     const ev = classifyEvent(loadSample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'));
     if (ev.status !== 'watched') throw new Error(ev.reason);
-    const { clusters } = await resolveAffectedClusters(c.reader, ev.refs, createClusterIndexCache({ ttlMs: 60_000 }));
+    // Which clusters use a group is the index's answer, not the group's tags: the container's first event builds it.
+    const cache = createClusterIndexCache({ ttlMs: 60_000 });
+    await cache.get(c.reader);
+    c.reset();
+    const { clusters } = await resolveAffectedClusters(c.reader, ev.refs, cache);
     expect(clusters).toEqual(['prod']);
     for (const name of clusters) await buildClusterView(c.reader, name, neededParts(ev.entry.rules), { account: '111122223333', region: 'us-east-1' });
     expect(c.total()).toBeLessThanOrEqual(12);

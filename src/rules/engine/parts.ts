@@ -1,4 +1,4 @@
-import type { ClusterView, ViewPart } from '../../inventory/view';
+import type { ClusterView, NodegroupView, ViewPart } from '../../inventory/view';
 
 /**
  * Thrown when a rule needs a view part that was not read (or could not be read). The engine reports the rule as
@@ -34,4 +34,12 @@ export function requirePart(view: ClusterView, part: ViewPart): void {
 /** True when the part was read successfully (for parts that only sharpen a rule, e.g. the CreateCluster record). */
 export function hasPart(view: ClusterView, part: ViewPart): boolean {
   return partProblem(view, part) === undefined;
+}
+
+/**
+ * For rules that read a node group's launch template: a node group pinning a version that could not be found is not
+ * "a node group without a template" (its nodes still run that version), so the rule is not evaluated.
+ */
+export function requireLaunchTemplate(ng: NodegroupView): void {
+  if (ng.launchTemplateProblem) throw new Error(ng.launchTemplateProblem);
 }
