@@ -23,7 +23,11 @@ export interface KubeApi {
 
 export const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
 
-export async function startKubeApi(): Promise<KubeApi> {
+/**
+ * An HTTPS server on 127.0.0.1 with its own self-signed certificate (made by openssl), as an EKS cluster's API
+ * presents one; `ca` is that certificate, base64, as DescribeCluster's certificateAuthority.data carries it.
+ */
+export async function startHttpsServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; endpoint: string; ca: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'kube-'));
   const r = spawnSync('openssl', [
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
@@ -31,8 +35,14 @@ export async function startKubeApi(): Promise<KubeApi> {
   ]);
   if (r.status !== 0) throw new Error(r.stderr.toString());
   const cert = readFileSync(join(dir, 'cert.pem'));
-  const api: Omit<KubeApi, 'endpoint' | 'close'> = { ca: cert.toString('base64'), objects: {}, requests: [] };
-  const server: Server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, endpoint: `https://127.0.0.1:${(server.address() as { port: number }).port}`, ca: cert.toString('base64') };
+}
+
+export async function startKubeApi(): Promise<KubeApi> {
+  const api: Omit<KubeApi, 'endpoint' | 'ca' | 'close'> = { objects: {}, requests: [] };
+  const { server, endpoint, ca } = await startHttpsServer((req, res) => {
     const url = new URL(req.url ?? '/', 'https://x');
     api.requests.push({ path: url.pathname, authorization: req.headers.authorization });
     const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -51,9 +61,5 @@ export async function startKubeApi(): Promise<KubeApi> {
         return json(404, { kind: 'Status', code: 404 }); // e.g. no Calico CRDs
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(api, {
-    endpoint: `https://127.0.0.1:${(server.address() as { port: number }).port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  });
+  return Object.assign(api, { endpoint, ca, close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
 }
