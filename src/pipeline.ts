@@ -156,7 +156,8 @@ function countPublished(deps: PipelineDeps, published: readonly Notice[]): void 
   }
 }
 
-async function evaluateAndPublish(deps: PipelineDeps, ids: Ids, scope: Omit<ScopeOutcome, 'published' | 'notifications'>): Promise<ScopeOutcome> {
+/** Publishes what an event's evaluation of one scope changed (and what earlier ones left pending there). */
+export async function evaluateAndPublish(deps: PipelineDeps, ids: Ids, scope: Omit<ScopeOutcome, 'published' | 'notifications'>): Promise<ScopeOutcome> {
   return { ...scope, ...(await publishScope(deps, ids, scope, scope.changes.deliveries, EVENT_DELIVERS)) };
 }
 
@@ -243,7 +244,7 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   return { ...base, status: 'processed', clusters: resolved.clusters, scopes, findings: await openFindings(deps.store, scopes) };
 }
 
-async function openFindings(store: FindingStore, scopes: ScopeOutcome[]): Promise<Finding[]> {
+export async function openFindings(store: FindingStore, scopes: ScopeOutcome[]): Promise<Finding[]> {
   const seen = new Set<string>();
   const out: Finding[] = [];
   for (const s of scopes) {

@@ -1,6 +1,6 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
+import type { CloudWatchLogsEvent, EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
 import { loadConfig } from './config';
 import { SdkReader } from './inventory/sdkReader';
 import { DynamoFindingStore } from './findings/dynamoStore';
@@ -8,6 +8,7 @@ import { publishNotifications } from './notify/sns';
 import { createClusterIndexCache } from './events/resolve';
 import { LambdaLogger } from './lambdaLogger';
 import { processEvent, sweep, type PipelineDeps } from './pipeline';
+import { processAuditDelivery } from './audit/pipeline';
 
 function required(name: string): string {
   const v = process.env[name];
@@ -47,6 +48,26 @@ export function eventHandler(family: string) {
       status: outcome.status,
       reason: outcome.reason,
       clusters: outcome.clusters,
+      opened: outcome.scopes.reduce((n, s) => n + s.changes.opened.length, 0),
+      resolved: outcome.scopes.reduce((n, s) => n + s.changes.resolved.length, 0),
+    });
+    return { status: outcome.status, clusters: outcome.clusters };
+  });
+}
+
+/** The audit-log function: one CloudWatch Logs subscription delivery of an EKS audit log per invocation. */
+export function auditLogHandler() {
+  return log.handler(async (event: CloudWatchLogsEvent) => {
+    const d = lambdaDeps();
+    const outcome = await processAuditDelivery(event, d);
+    d.log.log('info', 'audit delivery processed', {
+      deliveryId: outcome.eventId,
+      status: outcome.status,
+      reason: outcome.reason,
+      clusters: outcome.clusters,
+      lines: outcome.lines.length,
+      writes: outcome.lines.filter((l) => l.status === 'write').length,
+      invalidLines: outcome.lines.filter((l) => l.status === 'invalid').length,
       opened: outcome.scopes.reduce((n, s) => n + s.changes.opened.length, 0),
       resolved: outcome.scopes.reduce((n, s) => n + s.changes.resolved.length, 0),
     });

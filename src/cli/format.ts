@@ -4,7 +4,11 @@ import { findingKey, severityRank } from '../findings/finding';
 import type { Rule } from '../rules/engine/rule';
 import type { Notice } from '../findings/store';
 import type { EventOutcome, SweepOutcome } from '../pipeline';
+import type { LineOutcome } from '../audit/pipeline';
 import { JSON_SEPARATOR, type SnsNotification } from '../notify/message';
+
+/** An audit-log delivery's outcome also says what became of each of its log events. */
+type ReplayOutcome = EventOutcome & { lines?: LineOutcome[] };
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
   critical: 'error',
@@ -154,7 +158,7 @@ export function sarif(findings: Finding[], rules: readonly Rule[], scope: { acco
 }
 
 /** The `replay --format json` element (DESIGN.md): one per input event. */
-export function replayJson(file: string, o: EventOutcome) {
+export function replayJson(file: string, o: ReplayOutcome) {
   return {
     file,
     eventId: o.eventId ?? null,
@@ -165,6 +169,7 @@ export function replayJson(file: string, o: EventOutcome) {
     findings: o.findings,
     notifications: o.scopes.flatMap((s) => s.published.map(notification)),
     notEvaluated: o.scopes.flatMap((s) => s.notEvaluated),
+    ...(o.lines ? { lines: o.lines } : {}),
   };
 }
 
@@ -205,11 +210,19 @@ function alertText(title: string, n: SnsNotification): string[] {
   return ['', `---- ${title} ----`, `Subject: ${n.Subject}`, '', n.Message.split(JSON_SEPARATOR)[0].trimEnd()];
 }
 
+function lineSummary(lines: LineOutcome[] | undefined): string[] {
+  if (!lines?.length) return [];
+  const count = (s: LineOutcome['status']) => lines.filter((l) => l.status === s).length;
+  const out = [`log events: ${count('write')} write(s) to watched objects, ${count('ignored')} ignored, ${count('invalid')} invalid`];
+  for (const l of lines) if (l.status === 'invalid') out.push(`invalid log event ${l.id}: ${l.reason ?? ''}`);
+  return out;
+}
+
 /** What a person on call would read: per event, its verdict and the text of every alert it would publish. */
-export function replayText(file: string, o: EventOutcome): string {
+export function replayText(file: string, o: ReplayOutcome): string {
   const head = `== ${file}${o.eventName ? ` — ${o.eventName}` : ''}${o.eventId ? ` (eventID ${o.eventId})` : ''}`;
-  if (o.status !== 'processed') return `${head}\n${o.status}: ${o.reason ?? ''}\n`;
-  const lines = [head, `processed: ${o.clusters.length ? `cluster(s) ${o.clusters.join(', ')}` : 'account-level'}`];
+  if (o.status !== 'processed') return [`${head}`, `${o.status}: ${o.reason ?? ''}`, ...lineSummary(o.lines)].join('\n') + '\n';
+  const lines = [head, `processed: ${o.clusters.length ? `cluster(s) ${o.clusters.join(', ')}` : 'account-level'}`, ...lineSummary(o.lines)];
   const notes = o.scopes.flatMap((s) => s.notifications);
   const opened = o.scopes.reduce((n, s) => n + s.changes.opened.length, 0);
   const resolved = o.scopes.reduce((n, s) => n + s.changes.resolved.length, 0);

@@ -19,6 +19,8 @@ import { MemoryLogger } from '../log';
 import { processEvent, sweep } from '../pipeline';
 import { bySeverity, findingsTable, replayJson, replayText, rulesTable, sarif, sweepJson, sweepText } from './format';
 import { toAsff } from '../sinks/asff';
+import { processAuditDelivery } from '../audit/pipeline';
+import { isSubscriptionDelivery } from '../audit/delivery';
 
 const VERSION = '0.1.0';
 
@@ -124,8 +126,8 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
 
   program
     .command('replay')
-    .description('run CloudTrail events (EventBridge JSON) through exactly the Lambda pipeline')
-    .argument('<event...>', 'event files')
+    .description('run CloudTrail events (EventBridge JSON) and EKS audit-log deliveries through exactly the Lambda pipeline')
+    .argument('<event...>', 'event files: EventBridge events or CloudWatch Logs subscription deliveries ({"awslogs": …})')
     .option('--world <file>', 'a recorded account (world file) instead of the live account')
     .option('--state <file>', 'findings state kept between runs (JSON file)')
     .option('--config <file>', 'eks-drift.config.json')
@@ -150,7 +152,7 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
           if (o.format === 'text') io.out(`== ${file}\ninvalid: ${reason}\n\n`);
           continue;
         }
-        const outcome = await processEvent(raw, deps);
+        const outcome = isSubscriptionDelivery(raw) ? await processAuditDelivery(raw, deps) : await processEvent(raw, deps);
         if (outcome.status === 'invalid') code = EXIT.usage;
         results.push(replayJson(file, outcome));
         if (o.format === 'text') io.out(replayText(file, outcome) + '\n');

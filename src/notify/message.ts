@@ -3,7 +3,7 @@ import { severityRank, type Finding, type Severity } from '../findings/finding';
 import { triggerCause, type Cause } from '../findings/trigger';
 import { consoleUrl } from './console';
 import { JSON_SEPARATOR, type NotificationChange, type NotificationPayload, type NotificationTrigger } from './payload';
-import { triggerFacts } from './trigger';
+import { triggerFacts, type Actor } from './trigger';
 
 export { JSON_SEPARATOR, parseNotificationMessage } from './payload';
 export type { DigestSummary, NotificationChange, NotificationPayload, NotificationTrigger } from './payload';
@@ -208,8 +208,12 @@ export function causeLines(cause: Cause, t: NotificationTrigger): string[] {
     case 'event':
       return [
         `Cause: event. Triggered by: ${f.what} at ${f.at}`,
-        `Who: ${f.who ?? 'unknown principal'}${f.whoType ? ` (${f.whoType})` : ''}`,
-        `Source IP: ${f.from ?? 'unknown'}${f.userAgent ? `   User agent: ${f.userAgent}` : ''}`,
+        ...(f.actors.length ? f.actors : [{ who: 'unknown principal' }]).flatMap((a: Actor) => [
+          `Who: ${a.who}${a.whoType ? ` (${a.whoType})` : ''}`,
+          `Source IP: ${a.from ?? 'unknown'}${a.userAgent ? `   User agent: ${a.userAgent}` : ''}`,
+          ...(a.did ?? []).map((d) => `  ${d}`),
+        ]),
+        ...(f.moreActors ? [`…and ${f.moreActors} more (not listed here)`] : []),
         ...(f.reference ? [f.reference] : []),
       ];
     case 'sweep':

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { findingSchema, SEVERITIES, type Finding, type Severity } from '../findings/finding';
 import { causeSchema, triggerCause, triggerSchema, type Cause, type Trigger } from '../findings/trigger';
 
-/** What started the evaluation: a CloudTrail event or the scheduled sweep (src/findings/trigger.ts). */
+/** What started the evaluation: a CloudTrail event, writes seen in a cluster's audit log, or the scheduled sweep (src/findings/trigger.ts). */
 export type NotificationTrigger = Trigger;
 export type { Cause };
 

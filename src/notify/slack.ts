@@ -2,7 +2,7 @@ import { severityRank, type Severity } from '../findings/finding';
 import { consoleUrl } from './console';
 import { severityCounts } from './digest';
 import type { NotificationChange, NotificationPayload } from './payload';
-import { triggerFacts } from './trigger';
+import { triggerFacts, type TriggerFacts } from './trigger';
 
 /** Slack attachment colours: red to grey by severity; a resolution is always green. */
 export const SEVERITY_COLOURS: Record<Severity, string> = {
@@ -41,12 +41,29 @@ const cut = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max
 /** mrkdwn, verbatim: Slack keeps our formatting and links but does not turn words like @channel or #ops into mentions. */
 const md = (text: string): Text => ({ type: 'mrkdwn', text: cut(text, 2000), verbatim: true });
 
+/** Room for the actors in the "why" field, so that what they did and when (after them) is never cut off. */
+const WHO_MAX = 1500;
+
+/** One line per actor (every writer of an audit-log delivery, capped), then how many more. */
+function who(f: TriggerFacts): string {
+  const lines: string[] = [];
+  let more = f.moreActors ?? 0;
+  for (const a of f.actors) {
+    const line = `\`${esc(a.who)}\`${a.from ? ` from ${esc(a.from)}` : ''}`;
+    if (lines.length && lines.join('\n').length + line.length >= WHO_MAX) more++;
+    else lines.push(line);
+  }
+  if (!lines.length) lines.push('unknown principal');
+  if (more) lines.push(`…and ${more} more`);
+  return lines.join('\n');
+}
+
 /** The "why" field: who did it only when a call did it (cause `event`). */
 function why(p: NotificationPayload): Text {
   const f = triggerFacts(p.trigger);
   switch (p.cause) {
     case 'event':
-      return md(`*Who*\n${f.who ? `\`${esc(f.who)}\`` : 'unknown principal'}${f.from ? ` from ${esc(f.from)}` : ''}\n${esc(f.what)} at ${esc(f.at)}`);
+      return md(`*Who*\n${who(f)}\n${esc(f.what)} at ${esc(f.at)}`);
     case 'sweep':
       return md(`*Found by*\n${esc(f.what)} at ${esc(f.at)} (no event reported it)`);
     case 'first-check':

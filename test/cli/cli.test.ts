@@ -6,6 +6,7 @@ import { run } from '../../src/cli/main';
 import { RULES } from '../../src/rules/engine/catalog';
 import { toAsff } from '../../src/sinks/asff';
 import type { Finding } from '../../src/findings/finding';
+import type { World } from '../../src/inventory/world';
 
 const byId = (a: { Id: string }, b: { Id: string }) => a.Id.localeCompare(b.Id);
 
@@ -17,12 +18,18 @@ const SSH = event('ec2-AuthorizeSecurityGroupIngress-ssh-world.json');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { worldAtDeploy } = require('../../scripts/demo-world.cjs') as { worldAtDeploy: (w: unknown) => unknown };
+const NODES_ONLY = '- rolearn: arn:aws:iam::111122223333:role/eks-node-role\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n    - system:bootstrappers\n    - system:nodes\n';
 
-/** A state file after the deployment's baseline sweep of the demo account as it was before the story's calls. */
-async function deployedState(): Promise<string> {
+/**
+ * A state file after the deployment's baseline sweep of the demo account as it was before the story's calls (and
+ * `change`, a difference the test's own story needs).
+ */
+async function deployedState(change: (world: World) => void = () => undefined): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'eks-drift-deployed-'));
   const before = join(dir, 'world-at-deploy.json');
-  writeFileSync(before, JSON.stringify(worldAtDeploy(JSON.parse(readFileSync(WORLD, 'utf8')))));
+  const world = worldAtDeploy(JSON.parse(readFileSync(WORLD, 'utf8'))) as World;
+  change(world);
+  writeFileSync(before, JSON.stringify(world));
   const state = join(dir, 'state.json');
   expect((await cli('sweep', '--world', before, '--config', CONFIG, '--state', state)).code).toBe(0);
   return state;
@@ -133,6 +140,32 @@ describe('eks-drift replay', () => {
     expect(ssh.notifications).toEqual([{ change: 'opened', cause: 'event', finding: expect.objectContaining({ ruleId: 'no-internet-ssh', resourceId: 'sg-0aa1111111111111a', cluster: 'prod' }) }]);
     expect(ssh.findings.map((f: { ruleId: string }) => f.ruleId)).toContain('no-system-masters'); // every open finding in scope, old debt included
     expect(failed).toMatchObject({ status: 'ignored', reason: expect.stringContaining('Client.InvalidPermission.Duplicate'), clusters: [], findings: [], notifications: [] });
+  });
+
+  it('reads EKS audit-log deliveries beside EventBridge events, telling them apart per file', async () => {
+    // At deployment prod's aws-auth mapped only the nodes; the edit replayed first maps ops-admin into system:masters.
+    const state = await deployedState((w) => (w.kubernetes.prod!.awsAuth!.data = { mapRoles: NODES_ONLY }));
+    const audit = (name: string) => join(root, 'events/audit', name);
+    const r = await cli('replay', audit('aws-auth-edit-system-masters.json'), SSH, audit('kubectl-get-aws-auth.json'), audit('bad-lines-beside-a-real-write.json'), audit('malformed-not-gzip.json'), '--world', WORLD, '--config', CONFIG, '--state', state, '--format', 'json');
+    expect(r.code).toBe(2); // one input was invalid; the others were still processed
+    const [edit, ssh, get, bad, broken] = JSON.parse(r.out);
+    expect(edit).toMatchObject({ status: 'processed', eventName: 'patch configmaps kube-system/aws-auth', clusters: ['prod'], lines: [{ status: 'write', object: 'configmaps kube-system/aws-auth' }] });
+    expect(edit.notifications).toEqual([{ change: 'opened', cause: 'event', finding: expect.objectContaining({ ruleId: 'no-system-masters' }) }]);
+    expect(ssh).toMatchObject({ status: 'processed', eventName: 'AuthorizeSecurityGroupIngress' });
+    expect(get).toMatchObject({ status: 'ignored', reason: 'get configmaps kube-system/aws-auth: verb get changes nothing' });
+    expect(bad.lines.map((l: { status: string }) => l.status)).toEqual(['invalid', 'invalid', 'write']);
+    expect(broken).toMatchObject({ status: 'invalid', reason: expect.stringContaining('not gzip') });
+  });
+
+  it('prints who made the Kubernetes API writes; over an empty state the edit blames no one (left for the first sweep)', async () => {
+    const edit = join(root, 'events/audit/aws-auth-edit-system-masters.json');
+    const state = await deployedState((w) => (w.kubernetes.prod!.awsAuth!.data = { mapRoles: NODES_ONLY }));
+    const text = (await cli('replay', edit, '--world', WORLD, '--config', CONFIG, '--state', state)).out;
+    expect(text).toContain('Cause: event. Triggered by: patch configmaps kube-system/aws-auth through the Kubernetes API of cluster prod');
+    expect(text).toContain('Who: platform-admin (IAM arn:aws:sts::111122223333:assumed-role/platform-admin/alice)');
+    const [fresh] = JSON.parse((await cli('replay', edit, '--world', WORLD, '--config', CONFIG, '--format', 'json')).out);
+    expect(fresh).toMatchObject({ status: 'processed', notifications: [] });
+    expect(fresh.findings.map((f: Finding) => f.ruleId)).toContain('no-system-masters');
   });
 
   it('keeps state between runs with --state: a second replay of the same event publishes nothing', async () => {

@@ -5,7 +5,7 @@ import { matchesPattern } from '../../src/events/matcher';
 import { CATALOG } from '../../src/events/catalog';
 import { classifyEvent } from '../../src/events/classify';
 import { FINDINGS_TABLE_DEFINITION } from '../../src/findings/dynamoStore';
-import { CFN_LINT, cfnLint, packageTemplate, resolveIntrinsics, type Deployment, type PackagedTemplate, type Resource } from '../support/packagedTemplate';
+import { CFN_LINT, cfnLint, decideConditions, packageTemplate, resolveIntrinsics, type Deployment, type PackagedTemplate, type Resource } from '../support/packagedTemplate';
 import { denyingStatement, type PolicyStatement } from '../support/policy';
 
 /** What is deployed is what the event catalog says: these tests read the template `serverless package` writes. */
@@ -20,6 +20,8 @@ beforeAll(() => {
 afterAll(() => template?.remove());
 
 const ofType = (t: string) => template.ofType(t);
+
+const actionsOf = (s: PolicyStatement) => ([] as string[]).concat(s.Action);
 
 /** EventBridge rule → the Lambda it targets (logical id of the function, e.g. SecurityGroupChangedLambdaFunction). */
 function rulesByHandler(): Record<string, Record<string, unknown>> {
@@ -72,7 +74,7 @@ describe('serverless package (CloudFormation template)', () => {
   it('runs every function on nodejs22.x from its own bundle', () => {
     const fns = ofType('AWS::Lambda::Function');
     expect(fns.map(([id]) => id).sort()).toEqual(
-      ['ClusterChanged', 'DeployBaseline', 'Guard', 'NetworkChanged', 'OrgBusSink', 'SecurityGroupChanged', 'SecurityHubSink', 'SlackNotifier', 'Sweep', 'TrailChanged'].map((n) => `${n}LambdaFunction`),
+      ['AuditLog', 'AuditSubscriber', 'ClusterChanged', 'DeployBaseline', 'Guard', 'NetworkChanged', 'OrgBusSink', 'SecurityGroupChanged', 'SecurityHubSink', 'SlackNotifier', 'Sweep', 'TrailChanged'].map((n) => `${n}LambdaFunction`),
     );
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
@@ -85,7 +87,8 @@ describe('serverless package (CloudFormation template)', () => {
     expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
     expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     const schedules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
-    expect(schedules).toHaveLength(1);
+    const target = (r: Resource) => (r.Properties.Targets as { Arn: { 'Fn::GetAtt': [string] } }[])[0].Arn['Fn::GetAtt'][0];
+    expect(schedules.map(([, r]) => target(r)).sort()).toEqual(['AuditSubscriberLambdaFunction', 'SweepLambdaFunction']);
   });
 
   it('keeps the findings state and the dead letters through `serverless remove` and a replacement', () => {
@@ -106,9 +109,8 @@ describe('serverless package (CloudFormation template)', () => {
   });
 
   it('gives the detector read-only access plus its own topic, table and queue: no wildcard actions, no writes elsewhere', () => {
-    const role = resources.DetectorRole as Resource;
-    const statements = (role.Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[])[0].PolicyDocument.Statement;
-    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    const statements = statementsOf('DetectorRole');
+    const actions = statements.flatMap(actionsOf);
     for (const a of actions) expect(a).not.toMatch(/\*/);
     const writes = actions.filter((a) => !/^(ec2|eks|cloudtrail):(Describe|List|Get|Lookup)/.test(a));
     expect(writes.sort()).toEqual(
@@ -121,14 +123,14 @@ describe('serverless package (CloudFormation template)', () => {
   });
 
   it('lets the detector expand prefix lists (security group sources, route destinations), and read nothing it does not use', () => {
-    const detector = JSON.stringify(resources.DetectorRole);
+    const detector = JSON.stringify(statementsOf('DetectorRole'));
     expect(detector).toContain('ec2:DescribeManagedPrefixLists');
     expect(detector).toContain('ec2:GetManagedPrefixListEntries');
     expect(detector).not.toContain('ec2:DescribeNetworkInterfaces');
   });
 
   it('every role writes only to the stack\'s own topic, table and queue (the ARNs resolve to those resources)', () => {
-    for (const roleId of ['DetectorRole', 'SlackNotifierRole', 'GuardRole', 'SecurityHubSinkRole', 'OrgBusSinkRole', 'BaselineRole']) {
+    for (const roleId of ['DetectorRole', 'SlackNotifierRole', 'GuardRole', 'SecurityHubSinkRole', 'OrgBusSinkRole', 'BaselineRole', 'AuditSubscriberRole']) {
       for (const s of statementsOf(roleId)) {
         const own = [...new Set(([] as string[]).concat(s.Action).map((a) => OWN_RESOURCE[a.split(':')[0]]).filter(Boolean))];
         if (own.length) expect({ roleId, sid: s.Sid, resource: resolve(s.Resource) }).toEqual({ roleId, sid: s.Sid, resource: resolve(own[0]) });
@@ -157,6 +159,8 @@ describe('serverless package (CloudFormation template)', () => {
       GuardLambdaFunction: [2, 21600],
       SecurityHubSinkLambdaFunction: [2, 3600],
       OrgBusSinkLambdaFunction: [2, 3600],
+      AuditLogLambdaFunction: [2, 21600],
+      AuditSubscriberLambdaFunction: [1, 1800],
     };
     expect(Object.keys(configs).sort()).toEqual(ofType('AWS::Lambda::Function').map(([id]) => id).sort());
     for (const [fn, [retries, age]] of Object.entries(expected)) {
@@ -183,6 +187,65 @@ describe('serverless package (CloudFormation template)', () => {
     expect(resolve(statements.find((s) => s.Action === 'lambda:InvokeFunction')!.Resource)).toBe(arn('lambda', 'function:eks-drift-test-sweep'));
   });
 
+  describe('EKS audit log', () => {
+    it('runs the audit-log function with the detector role (its asynchronous invocation: see "every function" above)', () => {
+      expect(resources.AuditLogLambdaFunction.Properties.Role).toEqual({ 'Fn::GetAtt': ['DetectorRole', 'Arn'] });
+    });
+
+    it('lets CloudWatch Logs of this account invoke it from EKS control-plane log groups only (default: every cluster)', () => {
+      const perms = ofType('AWS::Lambda::Permission').filter(([, p]) => p.Properties.Principal === 'logs.amazonaws.com');
+      expect(perms.map(([, p]) => p.Properties)).toEqual([
+        {
+          FunctionName: { 'Fn::GetAtt': ['AuditLogLambdaFunction', 'Arn'] },
+          Action: 'lambda:InvokeFunction',
+          Principal: 'logs.amazonaws.com',
+          SourceAccount: { Ref: 'AWS::AccountId' },
+          SourceArn: { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/eks/*/cluster:*' },
+        },
+      ]);
+    });
+
+    it('lets only the subscriber put subscription filters, on EKS control-plane log groups, and read clusters', () => {
+      const statements = statementsOf('AuditSubscriberRole');
+      expect(statements.flatMap(actionsOf).sort()).toEqual(
+        ['eks:DescribeCluster', 'eks:ListClusters', 'logs:CreateLogStream', 'logs:DescribeSubscriptionFilters', 'logs:PutLogEvents', 'logs:PutSubscriptionFilter', 'sqs:SendMessage'].sort(),
+      );
+      const subscribe = statements.find((s) => actionsOf(s).includes('logs:PutSubscriptionFilter'))!;
+      expect(JSON.stringify(subscribe.Resource)).toMatch(/log-group:\/aws\/eks\/\*\/cluster"/);
+      expect(JSON.stringify(subscribe.Resource)).not.toMatch(/log-group:\*/);
+      for (const role of ['DetectorRole', 'SlackNotifierRole']) expect(JSON.stringify(resources[role])).not.toContain('SubscriptionFilter');
+      const subscriber = resources.AuditSubscriberLambdaFunction as Resource;
+      expect((subscriber.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        AUDIT_LOG_CLUSTERS: '*',
+        AUDIT_SUBSCRIPTION_FILTER_NAME: 'eks-drift-test-audit',
+        AUDIT_LOG_FUNCTION_ARN: { 'Fn::GetAtt': ['AuditLogLambdaFunction', 'Arn'] },
+      });
+    });
+
+    it('puts the functions that read the Kubernetes API in the VPC only when subnets are given, with the ENI permissions only then', () => {
+      // Stack parameters (defaults: the --param values), so each account of a StackSet can name its own subnets.
+      expect(template.parameters.VpcSubnetIds).toMatchObject({ Type: 'CommaDelimitedList', Default: '' });
+      expect(template.parameters.VpcSecurityGroupIds).toMatchObject({ Type: 'CommaDelimitedList', Default: '' });
+      expect(template.conditions.KubernetesReadersInVpc).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::Join': ['', { Ref: 'VpcSubnetIds' }] }, ''] }] });
+      const vpcOf = (id: string, c: Record<string, boolean>) => (decideConditions(resources[id], c) as Resource).Properties.VpcConfig;
+      for (const id of ['AuditLogLambdaFunction', 'ClusterChangedLambdaFunction', 'SweepLambdaFunction']) {
+        expect(vpcOf(id, OUTSIDE_VPC)).toBeUndefined();
+        expect(vpcOf(id, IN_VPC)).toEqual({ SubnetIds: { Ref: 'VpcSubnetIds' }, SecurityGroupIds: { Ref: 'VpcSecurityGroupIds' } });
+      }
+      for (const id of ['SecurityGroupChangedLambdaFunction', 'NetworkChangedLambdaFunction', 'TrailChangedLambdaFunction', 'SlackNotifierLambdaFunction']) {
+        expect(vpcOf(id, IN_VPC)).toBeUndefined();
+      }
+      const eni = (c: Record<string, boolean>) => statementsOf('DetectorRole', c).flatMap(actionsOf).filter((a) => /NetworkInterface|PrivateIpAddresses/.test(a));
+      expect(eni(OUTSIDE_VPC)).toEqual([]);
+      expect(eni(IN_VPC).sort()).toEqual(
+        ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:UnassignPrivateIpAddresses'].sort(),
+      );
+      for (const s of statementsOf('DetectorRole', IN_VPC).filter((x) => actionsOf(x).some((a) => /Create|Delete|Assign/.test(a) && a.startsWith('ec2:')))) {
+        expect(JSON.stringify(s.Resource)).toContain(':${AWS::AccountId}:network-interface/*');
+      }
+    });
+  });
+
   it('lets only the Slack notifier read the webhook parameter', () => {
     const slack = JSON.stringify(resources.SlackNotifierRole);
     expect(slack).toContain('ssm:GetParameter');
@@ -197,7 +260,7 @@ describe('serverless package (CloudFormation template)', () => {
     it('are off unless their stack parameter is set (defaults: the --param values)', () => {
       expect(template.parameters.SecurityHub.Default).toBe('false');
       expect(template.parameters.OrgEventBusArn.Default).toBe('');
-      expect(template.conditions).toEqual({
+      expect(template.conditions).toMatchObject({
         SecurityHubSink: { 'Fn::Equals': [{ Ref: 'SecurityHub' }, 'true'] },
         OrgBusSink: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OrgEventBusArn' }, ''] }] },
       });
@@ -262,12 +325,14 @@ describe('alert integrity: the KMS key, who may publish and who may subscribe', 
       { AWS: [DEPLOYMENT.attributes['DetectorRole.Arn'], DEPLOYMENT.attributes['SlackNotifierRole.Arn'], DEPLOYMENT.attributes['GuardRole.Arn']] },
       { Service: 'events.amazonaws.com' },
       { AWS: DEPLOYMENT.attributes['BaselineRole.Arn'] },
+      { AWS: DEPLOYMENT.attributes['AuditSubscriberRole.Arn'] },
       { AWS: DEPLOYMENT.attributes['SecurityHubSinkRole.Arn'] },
       { AWS: DEPLOYMENT.attributes['OrgBusSinkRole.Arn'] },
     ]);
     const viaSqs = { StringEquals: { 'kms:ViaService': 'sqs.eu-west-1.amazonaws.com' } };
     expect(users.map((s) => s.Condition)).toEqual([
       { StringEquals: { 'kms:ViaService': ['sns.eu-west-1.amazonaws.com', 'sqs.eu-west-1.amazonaws.com', 'dynamodb.eu-west-1.amazonaws.com'] } },
+      viaSqs,
       viaSqs,
       viaSqs,
       viaSqs,
@@ -361,21 +426,26 @@ const DEPLOYMENT: Deployment = {
     'GuardResourcesDirectRule.Arn': arn('events', 'rule/eks-drift-test-guard-resources-direct'),
     'GuardStackDirectRule.Arn': arn('events', 'rule/eks-drift-test-guard-stack-direct'),
     'BaselineRole.Arn': 'arn:aws:iam::111122223333:role/eks-drift-test-BaselineRole-1OP2QR3ST4UV',
+    'AuditSubscriberRole.Arn': 'arn:aws:iam::111122223333:role/eks-drift-test-AuditSubscriberRole-2WX3YZ4AB5CD',
     'SecurityHubSinkRole.Arn': 'arn:aws:iam::111122223333:role/eks-drift-test-SecurityHubSinkRole-3YZ4AB5CD6EF',
     'OrgBusSinkRole.Arn': 'arn:aws:iam::111122223333:role/eks-drift-test-OrgBusSinkRole-7GH8IJ9KL0MN',
     'SecurityHubSinkLambdaFunction.Arn': arn('lambda', 'function:eks-drift-test-securityHubSink'),
     'OrgBusSinkLambdaFunction.Arn': arn('lambda', 'function:eks-drift-test-orgBusSink'),
   },
   // Both optional sinks deployed: the policies must hold with every resource the template can create.
-  conditions: { SecurityHubSink: true, OrgBusSink: true },
+  conditions: { SecurityHubSink: true, OrgBusSink: true, KubernetesReadersInVpc: false },
 };
+const OUTSIDE_VPC = DEPLOYMENT.conditions!;
+const IN_VPC = { ...OUTSIDE_VPC, KubernetesReadersInVpc: true };
 const resolve = (node: unknown) => resolveIntrinsics(node, DEPLOYMENT);
 
 /** What the actions of each service may write to: the stack's own resource of that kind. */
 const OWN_RESOURCE: Record<string, unknown> = { sns: { Ref: 'FindingsTopic' }, dynamodb: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] }, sqs: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } };
 
-function statementsOf(roleId: string): (PolicyStatement & { Sid: string })[] {
-  return (resources[roleId].Properties.Policies as { PolicyDocument: { Statement: (PolicyStatement & { Sid: string })[] } }[])[0].PolicyDocument.Statement;
+/** A role's statements as a deployment with `conditions` has them (Fn::If decided, references left as written). */
+function statementsOf(roleId: string, conditions = OUTSIDE_VPC): (PolicyStatement & { Sid: string })[] {
+  const role = decideConditions(resources[roleId], conditions) as Resource;
+  return (role.Properties.Policies as { PolicyDocument: { Statement: (PolicyStatement & { Sid: string })[] } }[])[0].PolicyDocument.Statement;
 }
 
 function topicPolicy(id: string): PolicyStatement[] {

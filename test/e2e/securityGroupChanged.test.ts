@@ -1,14 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, CreateNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { drainQueue } from '../support/sqs';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { describeWithMoto, motoClientConfig, startMoto, type Moto } from '../support/moto';
 import { lambdaContext } from '../support/lambdaContext';
+import { bundledHandler } from '../support/bundledHandler';
 import { FINDINGS_TABLE_DEFINITION } from '../../src/findings/dynamoStore';
 
 /**
@@ -67,18 +68,6 @@ function sshWorldPermissions(groupId: string) {
 
 type Handler = (e: EventBridgeEvent<string, unknown> | { id: string; time: string }, context: Context) => Promise<unknown>;
 
-/** The deployed bundle runs in a fresh `node` per invocation, as in Lambda (and outside jest's module sandbox). */
-function bundledHandler(bundle: string): Handler {
-  const script = `const { event, context } = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-    require(${JSON.stringify(bundle)}).handler(event, { ...context, getRemainingTimeInMillis: () => 60000 })
-    .then((r) => console.log('RESULT ' + JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
-  return async (event, context) => {
-    const out = execFileSync(process.execPath, ['-e', script], { input: JSON.stringify({ event, context }), env: process.env }).toString();
-    const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-    return JSON.parse(line!.slice('RESULT '.length));
-  };
-}
-
 /** The TypeScript source, and the minified bundle that is deployed (built by `npm test` / `npm ci`). */
 const HANDLERS: [string, (name: 'securityGroupChanged' | 'sweep') => Promise<Handler>][] = [
   ['source', async (name) => (name === 'sweep' ? (await import('../../handlers/sweep')).handler : (await import('../../handlers/securityGroupChanged')).handler) as Handler],
@@ -94,14 +83,7 @@ describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto 
   let handler: Handler;
   const context = lambdaContext('eks-drift-test-securityGroupChanged');
 
-  async function drain(): Promise<Message[]> {
-    const out: Message[] = [];
-    for (;;) {
-      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
-      if (!r.Messages?.length) return out;
-      out.push(...r.Messages);
-    }
-  }
+  const drain = () => drainQueue(sqs, queueUrl);
 
   beforeAll(async () => {
     moto = await startMoto();

@@ -4,7 +4,7 @@ import { BackendFindingStore } from '../../src/findings/backendStore';
 import { DynamoBackend } from '../../src/findings/dynamoStore';
 import { MemoryFindingStore } from '../../src/findings/memoryStore';
 import { notices, type FindingStore, type Marker, type MarkerRef, type ReconcileInput, type ScopeState, type StoreBackend, type StoredFinding } from '../../src/findings/store';
-import type { Trigger } from '../../src/findings/trigger';
+import { triggerId, type Trigger } from '../../src/findings/trigger';
 import { startDynalite, type Dynalite } from '../support/dynalite';
 import { ACCOUNT, PROD_ARN, REGION, finding } from '../notify/fixtures';
 
@@ -30,7 +30,7 @@ function input(trigger: Trigger, findings: Finding[], over: Partial<ReconcileInp
 async function deliver(store: FindingStore, i: ReconcileInput, sup: Suppression[] = []) {
   const c = await store.reconcile(i, sup);
   await store.acknowledge(c.deliveries);
-  return notices(c.deliveries).map((n) => ({ change: n.change, cause: n.cause, rule: n.finding.ruleId, by: n.trigger.kind === 'event' ? n.trigger.eventId : n.trigger.sweepId }));
+  return notices(c.deliveries).map((n) => ({ change: n.change, cause: n.cause, rule: n.finding.ruleId, by: triggerId(n.trigger) }));
 }
 
 describe('cause of each change', () => {

@@ -1,11 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
+import type { Server } from 'node:https';
 import { createServer as createTcpServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { eksToken, readKubernetesApi, type KubeReadLimits } from '../../src/inventory/kubernetes';
 import { SdkReader } from '../../src/inventory/sdkReader';
 import { WorldReader } from '../../src/inventory/worldReader';
@@ -14,6 +10,7 @@ import { buildClusterView } from '../../src/inventory/buildView';
 import { evaluateCluster, neededParts } from '../../src/rules/engine/evaluate';
 import { defaultConfig } from '../../src/config';
 import type { AwsReader } from '../../src/inventory/reader';
+import { opensslAvailable, startHttpsServer } from '../support/kubeApi';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const signingDate = new Date('2026-03-01T10:00:00Z');
@@ -99,8 +96,7 @@ describe('reading the Kubernetes API', () => {
     await expect(readKubernetesApi({ name: 'prod' }, kubeToken)).rejects.toMatchObject({ code: 'NoEndpoint' });
   });
 
-  const openssl = spawnSync('openssl', ['version']).status === 0;
-  (openssl ? describe : describe.skip)('against a local HTTPS API server with its own CA', () => {
+  (opensslAvailable ? describe : describe.skip)('against a local HTTPS API server with its own CA', () => {
     /**
      * How the server behaves: `ok` is a well-behaved API server; the others are what a hostile or broken server (or
      * a man in the middle holding the cluster's certificate) can do to the detector reading it.
@@ -148,15 +144,7 @@ describe('reading the Kubernetes API', () => {
     }
 
     beforeAll(async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'kube-'));
-      const r = spawnSync('openssl', [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-      ]);
-      if (r.status !== 0) throw new Error(r.stderr.toString());
-      const cert = readFileSync(join(dir, 'cert.pem'));
-      ca = cert.toString('base64');
-      server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req: IncomingMessage, res: ServerResponse) => {
+      ({ server, endpoint, ca } = await startHttpsServer((req, res) => {
         const url = new URL(req.url ?? '/', 'https://x');
         seen.push({ path: url.pathname + url.search, auth: req.headers.authorization });
         const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -177,9 +165,7 @@ describe('reading the Kubernetes API', () => {
           default:
             return json(404, { kind: 'Status', code: 404 }); // no Calico CRD
         }
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      endpoint = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+      }));
     });
     afterAll(async () =>
       new Promise<void>((resolve) => {

@@ -7,7 +7,7 @@ export type Resource = { Type: string; Properties: Record<string, unknown>; Depe
 export interface PackagedTemplate {
   path: string;
   resources: Record<string, Resource>;
-  parameters: Record<string, { Default?: string }>;
+  parameters: Record<string, { Type?: string; Default?: string }>;
   conditions: Record<string, unknown>;
   ofType(type: string): [string, Resource][];
   remove(): void;
@@ -55,7 +55,25 @@ export interface Deployment {
 /** What `Ref: AWS::NoValue` leaves: the member or element is dropped. */
 const NO_VALUE = Symbol('AWS::NoValue');
 
-/** Resolves Ref, Fn::GetAtt, Fn::Sub, Fn::Join and Fn::Split the way CloudFormation would for `d`; anything else stays. */
+/** `node` with every `Fn::If` decided by `conditions` (and `AWS::NoValue` dropped); other references stay as written. */
+export function decideConditions(node: unknown, conditions: Record<string, boolean> = {}): unknown {
+  const walk = (n: unknown): unknown => {
+    if (Array.isArray(n)) return n.map(walk).filter((x) => x !== NO_VALUE);
+    if (!n || typeof n !== 'object') return n;
+    const o = n as Record<string, unknown>;
+    if (o.Ref === 'AWS::NoValue') return NO_VALUE;
+    if ('Fn::If' in o) {
+      const [condition, whenTrue, whenFalse] = o['Fn::If'] as [string, unknown, unknown];
+      const value = conditions[condition];
+      if (value === undefined) throw new Error(`no value for condition ${condition} in the test deployment`);
+      return walk(value ? whenTrue : whenFalse);
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, walk(v)]).filter(([, v]) => v !== NO_VALUE));
+  };
+  return walk(node);
+}
+
+/** Resolves Fn::If, Ref, Fn::GetAtt, Fn::Sub, Fn::Join and Fn::Split the way CloudFormation would for `d`; anything else stays. */
 export function resolveIntrinsics(node: unknown, d: Deployment): unknown {
   const pseudo: Record<string, string> = { 'AWS::AccountId': d.account, 'AWS::Region': d.region, 'AWS::Partition': d.partition, 'AWS::URLSuffix': 'amazonaws.com' };
   const ref = (name: string): string => {
@@ -64,17 +82,10 @@ export function resolveIntrinsics(node: unknown, d: Deployment): unknown {
     return v;
   };
   const walk = (n: unknown): unknown => {
-    if (Array.isArray(n)) return n.map(walk).filter((x) => x !== NO_VALUE);
+    if (Array.isArray(n)) return n.map(walk);
     if (!n || typeof n !== 'object') return n;
     const o = n as Record<string, unknown>;
-    if (o.Ref === 'AWS::NoValue') return NO_VALUE;
     if ('Ref' in o) return ref(o.Ref as string);
-    if ('Fn::If' in o) {
-      const [condition, whenTrue, whenFalse] = o['Fn::If'] as [string, unknown, unknown];
-      const value = d.conditions?.[condition];
-      if (value === undefined) throw new Error(`no value for condition ${condition} in the test deployment`);
-      return walk(value ? whenTrue : whenFalse);
-    }
     if ('Fn::GetAtt' in o) return ref((o['Fn::GetAtt'] as string[]).join('.'));
     if ('Fn::Sub' in o) return (o['Fn::Sub'] as string).replace(/\$\{([^}]+)\}/g, (_, name: string) => ref(name));
     if ('Fn::Join' in o) {
@@ -85,9 +96,9 @@ export function resolveIntrinsics(node: unknown, d: Deployment): unknown {
       const [sep, text] = o['Fn::Split'] as [string, unknown];
       return (walk(text) as string).split(sep);
     }
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, walk(v)]).filter(([, v]) => v !== NO_VALUE));
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, walk(v)]));
   };
-  return walk(node);
+  return walk(decideConditions(node, d.conditions));
 }
 
 /**
