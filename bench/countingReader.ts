@@ -94,7 +94,7 @@ export class Semaphore {
 }
 
 // Page sizes of the paginated APIs (their maximum MaxResults), so large accounts pay for every page.
-const PAGE = { listClusters: 100, listNodegroups: 100, listAccessEntries: 100, lookupEvents: 50, ec2Describe: 1000, iamList: 100, autoScaling: 100 } as const;
+const PAGE = { listClusters: 100, listNodegroups: 100, listAccessEntries: 100, lookupEvents: 50, ec2Describe: 1000, kubernetesList: 500, iamList: 100, autoScaling: 100 } as const;
 
 const pages = (items: number, size: number): number => Math.max(1, Math.ceil(items / size));
 
@@ -265,6 +265,18 @@ export class CountingReader implements AwsReader {
     return r;
   }
 
+  async describeManagedPrefixLists(q: { prefixListIds: string[] }) {
+    const r = await this.timed(() => this.inner.describeManagedPrefixLists(q));
+    await this.paged('ec2:DescribeManagedPrefixLists', pages(r.length, PAGE.ec2Describe));
+    return r;
+  }
+
+  async getManagedPrefixListEntries(prefixListId: string) {
+    const r = await this.timed(() => this.inner.getManagedPrefixListEntries(prefixListId));
+    await this.paged('ec2:GetManagedPrefixListEntries', pages(r?.length ?? 0, PAGE.ec2Describe));
+    return r;
+  }
+
   async describeTrails() {
     const r = await this.timed(() => this.inner.describeTrails());
     await this.call('cloudtrail:DescribeTrails');
@@ -303,11 +315,18 @@ export class CountingReader implements AwsReader {
     return r;
   }
 
-  /** aws-auth, ClusterRoleBindings, Namespaces, NetworkPolicies, Calico global and namespaced policies: six Kubernetes GETs in parallel. */
+  /**
+   * What src/inventory/kubernetes.ts requests: a GET of aws-auth and five lists in parallel (ClusterRoleBindings,
+   * Namespaces, NetworkPolicies, Calico GlobalNetworkPolicies and NetworkPolicies), each paged 500 objects at a time.
+   */
   async readKubernetes(cluster: Cluster): Promise<KubernetesState | undefined> {
     const r = await this.timed(() => this.inner.readKubernetes(cluster));
-    this.stats.kubernetesCalls += 6;
-    await Promise.all(Array.from({ length: 6 }, () => this.opts.clock.sleep(this.opts.latencyMs)));
+    const lists = [r?.clusterRoleBindings, r?.namespaces, r?.networkPolicies, r?.calicoGlobalNetworkPolicies, r?.calicoNetworkPolicies].map((l) => pages(l?.length ?? 0, PAGE.kubernetesList));
+    this.stats.kubernetesCalls += 1 + lists.reduce((a, b) => a + b, 0);
+    const sequence = async (n: number) => {
+      for (let i = 0; i < n; i++) await this.opts.clock.sleep(this.opts.latencyMs);
+    };
+    await Promise.all([sequence(1), ...lists.map(sequence)]);
     return r;
   }
 

@@ -1,10 +1,12 @@
+import { encodeDelivery } from '../src/audit/delivery';
 import type { SyntheticAccount, SyntheticCluster } from './generate';
 
 /**
  * EventBridge deliveries of CloudTrail records (the shapes of the samples in events/), one generator per trigger
- * family, with ids taken from the synthetic account so every event touches a real cluster resource.
+ * family, with ids taken from the synthetic account so every event touches a real cluster resource; and EKS audit-log
+ * deliveries (the shapes of events/audit/), gzip + base64 as CloudWatch Logs sends them.
  */
-export const FAMILIES = ['securityGroup', 'network', 'nodegroup', 'clusterConfig', 'accessEntry', 'selfManagedNodes', 'iamRole', 'unrelatedSecurityGroup'] as const;
+export const FAMILIES = ['securityGroup', 'network', 'nodegroup', 'clusterConfig', 'accessEntry', 'selfManagedNodes', 'iamRole', 'unrelatedSecurityGroup', 'auditLog'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 export interface BenchEvent {
@@ -252,12 +254,14 @@ function accessEntryEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number
 }
 
 /**
- * Self-managed nodes: a node launched by hand and tagged for the cluster (RunInstances, resolved from the record's
- * tags), or an Auto Scaling group moved to another template (resolved with one DescribeAutoScalingGroups).
+ * Nodes launched: one of the cluster's nodes (RunInstances, resolved by reading the instance: its Auto Scaling group,
+ * else its cluster tags), or a self-managed Auto Scaling group moved to another template (resolved with one
+ * DescribeAutoScalingGroups).
  */
 function selfManagedNodesEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number): BenchEvent {
   if (n % 2 === 0 || !c.selfManagedGroupName) {
-    const instanceId = `i-${(0xd000 + n).toString(16).padStart(17, '0')}`;
+    // The launch of one of the cluster's nodes (an Auto Scaling group scaling out records a RunInstances too).
+    const instanceId = pick(c.nodeInstanceIds, n);
     const tags = { items: [{ key: `kubernetes.io/cluster/${c.name}`, value: 'owned' }] };
     return {
       family: 'selfManagedNodes',
@@ -301,6 +305,62 @@ function unrelatedSecurityGroupEvent(acct: SyntheticAccount, c: SyntheticCluster
   };
 }
 
+/** One kube-apiserver audit line (audit.k8s.io/v1 Event, Metadata level) of a completed write or a read. */
+function auditLine(acct: SyntheticAccount, n: number, k: number, verb: string, objectRef: Record<string, string>, code = 200): { id: string; timestamp: number; message: string } {
+  const t = Date.UTC(2026, 10, 1, 12, 0, 0) + n * 1000 + k;
+  const time = new Date(t).toISOString().replace('Z', '000Z');
+  return {
+    id: `${(37860549834617n * 10n ** 42n + BigInt(n) * 1000n + BigInt(k)).toString()}`,
+    timestamp: t,
+    message: JSON.stringify({
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      level: 'Metadata',
+      auditID: `${n.toString(16).padStart(8, '0')}-0000-4000-8000-${k.toString(16).padStart(12, '0')}`,
+      stage: 'ResponseComplete',
+      requestURI: `/api/v1/${objectRef.namespace ? `namespaces/${objectRef.namespace}/` : ''}${objectRef.resource}/${objectRef.name ?? ''}`,
+      verb,
+      user: { username: 'platform-admin', groups: ['platform-admins', 'system:authenticated'], extra: { arn: [`arn:aws:sts::${acct.account}:assumed-role/platform-admin/alice`] } },
+      sourceIPs: ['198.51.100.7'],
+      userAgent: 'kubectl/v1.30.2 (linux/amd64) kubernetes/39683505',
+      objectRef: { apiVersion: 'v1', ...objectRef },
+      responseStatus: { metadata: {}, code },
+      requestReceivedTimestamp: time,
+      stageTimestamp: time,
+    }),
+  };
+}
+
+/**
+ * A subscription delivery from the cluster's audit log group: one aws-auth edit, a ClusterRoleBinding created, or a
+ * burst (CloudWatch Logs batches what arrives together) of reads and writes by several lines in one delivery.
+ */
+function auditLogEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number): BenchEvent {
+  const awsAuth = { resource: 'configmaps', namespace: 'kube-system', name: 'aws-auth' };
+  const crb = { resource: 'clusterrolebindings', apiGroup: 'rbac.authorization.k8s.io', name: `bench-${n}` };
+  const lines =
+    n % 3 === 0
+      ? [auditLine(acct, n, 0, 'patch', awsAuth)]
+      : n % 3 === 1
+        ? [auditLine(acct, n, 0, 'create', crb, 201)]
+        : [
+            ...Array.from({ length: 8 }, (_, k) => auditLine(acct, n, k, 'get', awsAuth)),
+            auditLine(acct, n, 8, 'patch', awsAuth),
+            auditLine(acct, n, 9, 'update', { ...crb, name: 'cluster-admin' }),
+            auditLine(acct, n, 10, 'patch', awsAuth, 409),
+          ];
+  const delivery = encodeDelivery({
+    messageType: 'DATA_MESSAGE',
+    owner: acct.account,
+    logGroup: `/aws/eks/${c.name}/cluster`,
+    logStream: `kube-apiserver-audit-${n.toString(16).padStart(32, '0')}`,
+    subscriptionFilters: ['eks-drift-bench-audit'],
+    logEvents: lines,
+  });
+  const eventName = n % 3 === 0 ? 'patch aws-auth' : n % 3 === 1 ? 'create clusterrolebinding' : 'burst of 11 lines';
+  return { family: 'auditLog', eventName, cluster: c.name, event: delivery as unknown as Record<string, unknown> };
+}
+
 const BUILDERS: Record<Family, (acct: SyntheticAccount, c: SyntheticCluster, n: number) => BenchEvent> = {
   securityGroup: securityGroupEvent,
   network: networkEvent,
@@ -310,6 +370,7 @@ const BUILDERS: Record<Family, (acct: SyntheticAccount, c: SyntheticCluster, n: 
   selfManagedNodes: selfManagedNodesEvent,
   iamRole: iamRoleEvent,
   unrelatedSecurityGroup: unrelatedSecurityGroupEvent,
+  auditLog: auditLogEvent,
 };
 
 /** `count` events of one family spread over the account's clusters (deterministically). */

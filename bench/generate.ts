@@ -55,6 +55,8 @@ export interface SyntheticCluster {
   nodeRoleName: string;
   /** The self-managed Auto Scaling group, on the clusters that have one. */
   selfManagedGroupName?: string;
+  /** Its nodes' instance ids: the managed node groups', then the self-managed group's. */
+  nodeInstanceIds: string[];
 }
 
 export interface SyntheticAccount {
@@ -321,6 +323,7 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
     // Node groups, launch templates, instances.
     const ngNames: string[] = [];
     const ltIds: string[] = [];
+    const nodeInstanceIds: string[] = [];
     const raSgs: string[] = [];
     for (let j = 0; j < params.nodegroupsPerCluster; j++) {
       const ngName = `ng-${j}`;
@@ -381,16 +384,20 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
         });
       }
       nodegroups.push(ng);
-      autoScalingGroups.push(autoScalingGroup(asg, nodeSubnets, { 'eks:cluster-name': name, 'eks:nodegroup-name': ngName, [`kubernetes.io/cluster/${name}`]: 'owned' }, createdAt));
+      const managedAsg = autoScalingGroup(asg, nodeSubnets, { 'eks:cluster-name': name, 'eks:nodegroup-name': ngName, [`kubernetes.io/cluster/${name}`]: 'owned' }, createdAt);
+      autoScalingGroups.push(managedAsg);
       const groups = kind === 1 ? [nodeSg, clusterSg] : kind === 2 ? [clusterSg, lastOf(raSgs)] : [clusterSg];
       for (let k = 0; k < 2; k++) {
         const subnetId = nodeSubnets[k % nodeSubnets.length];
-        instances.push(instance(hexId('i', next()), subnetId, vpcId, groups, {
+        const node = instance(hexId('i', next()), subnetId, vpcId, groups, {
           'eks:cluster-name': name,
           'eks:nodegroup-name': ngName,
           [`kubernetes.io/cluster/${name}`]: 'owned',
           'aws:autoscaling:groupName': asg,
-        }, kind === 2 ? 'ops-key' : undefined, createdAt));
+        }, kind === 2 ? 'ops-key' : undefined, createdAt);
+        instances.push(node);
+        nodeInstanceIds.push(node.InstanceId as string);
+        member(managedAsg, node);
       }
     }
     // Every fourth cluster also runs a self-managed node group: an Auto Scaling group on a launch template whose
@@ -408,15 +415,19 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
         CreateTime: createdAt,
         LaunchTemplateData: { SecurityGroupIds: [nodeSg], IamInstanceProfile: { Arn: `arn:aws:iam::${account}:instance-profile/${profile}` }, ...(i % 8 === 5 ? { KeyName: 'legacy-key' } : {}) },
       });
-      autoScalingGroups.push({
+      const selfManaged = {
         ...autoScalingGroup(selfManagedGroupName, nodeSubnets, { [`kubernetes.io/cluster/${name}`]: 'owned', Name: selfManagedGroupName }, createdAt),
         LaunchTemplate: { LaunchTemplateId: ltId, LaunchTemplateName: selfManagedGroupName, Version: '$Default' },
-      });
+      };
+      autoScalingGroups.push(selfManaged);
       for (let k = 0; k < 2; k++) {
-        instances.push({
+        const node: Json = {
           ...instance(hexId('i', next()), nodeSubnets[k % nodeSubnets.length], vpcId, [nodeSg], { [`kubernetes.io/cluster/${name}`]: 'owned', Name: selfManagedGroupName, 'aws:autoscaling:groupName': selfManagedGroupName }, undefined, createdAt),
           IamInstanceProfile: { Arn: `arn:aws:iam::${account}:instance-profile/${profile}`, Id: `AIPA${(0x7000 + i).toString(16).toUpperCase()}` },
-        });
+        };
+        instances.push(node);
+        nodeInstanceIds.push(node.InstanceId as string);
+        member(selfManaged, node);
       }
     }
 
@@ -538,6 +549,7 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
       creatorRoleName,
       nodeRoleName,
       ...(selfManagedGroupName ? { selfManagedGroupName } : {}),
+      nodeInstanceIds,
     });
   }
 
@@ -583,8 +595,14 @@ const MANAGED_POLICIES: Json[] = [
   PolicyVersionList: [{ VersionId: 'v3', IsDefaultVersion: true, Document: encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] })) }],
 }));
 
+/** Lists an instance among its Auto Scaling group's members, as DescribeAutoScalingGroups returns them. */
+function member(group: Json, node: Json): void {
+  (group.Instances as Json[]).push({ InstanceId: node.InstanceId, InstanceType: node.InstanceType, LifecycleState: 'InService', HealthStatus: 'Healthy', ProtectedFromScaleIn: false });
+}
+
 function autoScalingGroup(name: string, subnets: string[], tags: Record<string, string>, createdAt: string): Json {
   return {
+    Instances: [],
     AutoScalingGroupName: name,
     MinSize: 2,
     MaxSize: 6,

@@ -15,6 +15,8 @@ import { evaluateAccount, evaluateCluster } from '../src/rules/engine/evaluate';
 import { createClusterIndexCache } from '../src/events/resolve';
 import { MemoryFindingStore } from '../src/findings/memoryStore';
 import { processEvent, sweep, type PipelineDeps } from '../src/pipeline';
+import { processAuditDelivery } from '../src/audit/pipeline';
+import { isSubscriptionDelivery } from '../src/audit/delivery';
 import type { Logger } from '../src/log';
 import { RealClock, VirtualClock, type Clock } from './clock';
 import { CountingReader, type CallStats } from './countingReader';
@@ -230,7 +232,8 @@ async function pipelinePhase(o: MeasureOptions) {
 }
 
 async function runEvent(deps: PipelineDeps, ev: BenchEvent, s: ReturnType<typeof setup>) {
-  const r = await measured(s.reader, s.clock, s.virtual, () => processEvent(ev.event, deps));
+  const run = () => (isSubscriptionDelivery(ev.event) ? processAuditDelivery(ev.event, deps) : processEvent(ev.event, deps));
+  const r = await measured(s.reader, s.clock, s.virtual, run);
   return { sample: r.sample, status: r.value.status, reason: r.value.reason, clusters: r.value.clusters.length };
 }
 

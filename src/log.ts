@@ -1,6 +1,9 @@
 /**
- * Structured JSON logs (one line per entry, as CloudWatch Logs indexes them) and CloudWatch metrics through the
- * Embedded Metric Format, so the Lambda needs no cloudwatch:PutMetricData permission and no extra API call.
+ * The seam the pipeline logs and counts through. In Lambda it is `LambdaLogger` (src/lambdaLogger.ts: Powertools
+ * structured JSON logs and CloudWatch Embedded Metric Format, so no cloudwatch:PutMetricData permission and no extra
+ * API call); the CLI and tests use `MemoryLogger`. Metric dimensions must take values from a small fixed set (never
+ * ids such as a rule, cluster or resource): every distinct value is a new CloudWatch series. Per-id counts belong in
+ * the log fields.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -8,28 +11,6 @@ export interface Logger {
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
   metric(name: string, value?: number, dimensions?: Record<string, string>): void;
 }
-
-const NAMESPACE = 'EksDrift';
-
-export const jsonLogger: Logger = {
-  log(level, message, fields = {}) {
-    const line = JSON.stringify({ level, message, ...fields });
-    if (level === 'error' || level === 'warn') console.error(line);
-    else console.log(line);
-  },
-  metric(name, value = 1, dimensions = {}) {
-    console.log(
-      JSON.stringify({
-        _aws: {
-          Timestamp: Date.now(),
-          CloudWatchMetrics: [{ Namespace: NAMESPACE, Dimensions: [Object.keys(dimensions)], Metrics: [{ Name: name, Unit: 'Count' }] }],
-        },
-        ...dimensions,
-        [name]: value,
-      }),
-    );
-  },
-};
 
 /** For the CLI and tests: keeps what was logged, prints nothing. */
 export class MemoryLogger implements Logger {

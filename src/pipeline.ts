@@ -2,7 +2,8 @@ import type { AwsReader } from './inventory/reader';
 import { ReadError } from './inventory/reader';
 import type { Config } from './config';
 import type { Finding, NotEvaluated } from './findings/finding';
-import type { Changes, FindingStore } from './findings/store';
+import { notices, type ChangeKind, type Changes, type Delivery, type FindingStore, type Notice, type ScopeRef } from './findings/store';
+import { CAUSES, type Cause, type SweepTrigger, type Trigger } from './findings/trigger';
 import { buildAccountView, buildClusterView } from './inventory/buildView';
 import { cloudTrailCreatorSource, liveRecordSource, type CreatorSource } from './inventory/creator';
 import { withSharedLookups } from './inventory/sharedLookups';
@@ -10,8 +11,10 @@ import { evaluateAccount, evaluateCluster, neededParts, rootUserFinding } from '
 import { RULES } from './rules/engine/catalog';
 import { classifyEvent } from './events/classify';
 import type { CloudTrailRecord } from './events/schema';
+import { createdCluster, otherRegion } from './events/origin';
 import { resolveAffectedClusters, type ClusterIndexCache } from './events/resolve';
-import { buildNotifications, type NotificationTrigger, type SnsNotification } from './notify/message';
+import { buildNotifications, type SnsNotification } from './notify/message';
+import { buildDigest } from './notify/digest';
 import type { Logger } from './log';
 
 export interface PipelineDeps {
@@ -19,10 +22,12 @@ export interface PipelineDeps {
   store: FindingStore;
   config: Config;
   log: Logger;
-  /** Publishes to SNS in Lambda; absent in `replay`, which only prints what would be published. */
+  /** Publishes to SNS in Lambda; absent in `replay` and `sweep`, which only print what would be published. */
   publish?: (notifications: SnsNotification[]) => Promise<void>;
   /** Shared between events of one process (a warm Lambda, one replay run) so resolution does not rebuild it. */
   indexCache?: ClusterIndexCache;
+  /** When an evaluation begins reading (the time that orders verdicts); tests inject it. */
+  clock?: () => Date;
 }
 
 export interface ScopeOutcome {
@@ -31,6 +36,8 @@ export interface ScopeOutcome {
   deleted: boolean;
   changes: Changes;
   notEvaluated: NotEvaluated[];
+  /** The changes this invocation published for the scope (its own, and earlier ones left pending there). */
+  published: Notice[];
   notifications: SnsNotification[];
 }
 
@@ -48,9 +55,29 @@ export interface EventOutcome {
 const CLUSTER_RULE_IDS = RULES.filter((r) => r.scope === 'cluster').map((r) => r.id);
 const ACCOUNT_RULE_IDS = RULES.filter((r) => r.scope === 'account').map((r) => r.id);
 
+/**
+ * An event publishes what calls did and what sweeps left undelivered; first-check findings (a rule or a cluster
+ * never checked before) wait for the next sweep's digest, so a burst of events right after a deployment or a new
+ * rule never pages one message per cluster for old debt.
+ */
+export const EVENT_DELIVERS: readonly Cause[] = ['event', 'sweep'];
+/** A sweep's deliveries stay its own until its digest is out (the sweep Lambda's timeout). */
+const SWEEP_LEASE_MS = 15 * 60_000;
+
 export function clusterArnOf(name: string, account: string, region: string): string {
   const partition = region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
   return `arn:${partition}:eks:${region}:${account}:cluster/${name}`;
+}
+
+type Ids = { account: string; region: string };
+interface EvalOptions {
+  /** The causes this invocation publishes (events: not first-check). */
+  deliver: readonly Cause[];
+  leaseMs?: number;
+  /** The trigger created this cluster (CreateCluster). */
+  createsScope?: boolean;
+  /** Where the cluster's CreateCluster record is looked for (creatorSourcesFor): not stored with the findings. */
+  creatorSources?: readonly CreatorSource[];
 }
 
 /**
@@ -60,7 +87,7 @@ export function clusterArnOf(name: string, account: string, region: string): str
  * `records()` reads them back, inserted here, with nothing to change in the rules.
  */
 export function creatorSourcesFor(deps: Pick<PipelineDeps, 'reader'>, record?: CloudTrailRecord): CreatorSource[] {
-  const live = record?.eventSource === 'eks.amazonaws.com' && record.eventName === 'CreateCluster' && !record.errorCode ? [liveRecordSource(record)] : [];
+  const live = record && createdCluster(record) !== undefined ? [liveRecordSource(record)] : [];
   return [...live, cloudTrailCreatorSource(deps.reader)];
 }
 
@@ -68,64 +95,86 @@ export function creatorSourcesFor(deps: Pick<PipelineDeps, 'reader'>, record?: C
  * Re-reads one cluster and reconciles its findings for `ruleIds`. A cluster that no longer exists resolves every
  * finding it had; a rule that could not be evaluated keeps its stored findings and is reported as not evaluated.
  */
-export async function reconcileCluster(
-  deps: PipelineDeps,
-  ids: { account: string; region: string },
-  name: string,
-  ruleIds: readonly string[],
-  trigger: NotificationTrigger,
-  eventId: string,
-  record?: CloudTrailRecord,
-): Promise<ScopeOutcome> {
-  const view = await buildClusterView(deps.reader, name, neededParts(ruleIds), ids, { creatorSources: creatorSourcesFor(deps, record) });
+export async function reconcileCluster(deps: PipelineDeps, ids: Ids, name: string, ruleIds: readonly string[], trigger: Trigger, o: EvalOptions): Promise<Omit<ScopeOutcome, 'published' | 'notifications'>> {
+  const { creatorSources = creatorSourcesFor(deps), ...stored } = o;
+  const readAt = (deps.clock ?? (() => new Date()))();
+  const view = await buildClusterView(deps.reader, name, neededParts(ruleIds), ids, { creatorSources });
   const clusterArn = view?.arn ?? clusterArnOf(name, ids.account, ids.region);
-  const result = view
-    ? evaluateCluster(view, deps.config, ruleIds)
-    : { findings: [], notEvaluated: [], evaluatedRuleIds: CLUSTER_RULE_IDS };
+  const result = view ? evaluateCluster(view, deps.config, ruleIds) : { findings: [], notEvaluated: [], evaluatedRuleIds: CLUSTER_RULE_IDS };
   const changes = await deps.store.reconcile(
-    { ...ids, cluster: name, clusterArn, ruleIds: result.evaluatedRuleIds, findings: result.findings, eventId },
+    { ...ids, cluster: name, clusterArn, ruleIds: result.evaluatedRuleIds, findings: result.findings, trigger, readAt, ...stored },
     deps.config.suppressions,
   );
-  return finishScope(deps, { ...ids, cluster: name, clusterArn, deleted: !view, changes, notEvaluated: result.notEvaluated, trigger });
+  return { cluster: name, clusterArn, deleted: !view, changes, notEvaluated: logNotEvaluated(deps, ids, result.notEvaluated) };
 }
 
-export async function reconcileAccount(
-  deps: PipelineDeps,
-  ids: { account: string; region: string },
-  trigger: NotificationTrigger,
-  eventId: string,
-): Promise<ScopeOutcome> {
+export async function reconcileAccount(deps: PipelineDeps, ids: Ids, trigger: Trigger, o: EvalOptions): Promise<Omit<ScopeOutcome, 'published' | 'notifications'>> {
+  const readAt = (deps.clock ?? (() => new Date()))();
   const view = await buildAccountView(deps.reader, ids);
   const result = evaluateAccount(view, deps.config);
   const changes = await deps.store.reconcile(
-    { ...ids, cluster: null, clusterArn: null, ruleIds: result.evaluatedRuleIds, findings: result.findings, eventId },
+    { ...ids, cluster: null, clusterArn: null, ruleIds: result.evaluatedRuleIds, findings: result.findings, trigger, readAt, ...o },
     deps.config.suppressions,
   );
-  return finishScope(deps, { ...ids, cluster: null, clusterArn: null, deleted: false, changes, notEvaluated: result.notEvaluated, trigger });
+  return { cluster: null, clusterArn: null, deleted: false, changes, notEvaluated: logNotEvaluated(deps, ids, result.notEvaluated) };
 }
 
-async function finishScope(
-  deps: PipelineDeps,
-  s: { account: string; region: string; cluster: string | null; clusterArn: string | null; deleted: boolean; changes: Changes; notEvaluated: NotEvaluated[]; trigger: NotificationTrigger },
-): Promise<ScopeOutcome> {
-  for (const n of s.notEvaluated) {
-    deps.log.log('warn', 'rule not evaluated', { account: s.account, region: s.region, ...n });
-    deps.log.metric('RulesNotEvaluated', 1, { ruleId: n.ruleId });
+function logNotEvaluated(deps: PipelineDeps, ids: Ids, notEvaluated: NotEvaluated[]): NotEvaluated[] {
+  for (const n of notEvaluated) {
+    deps.log.log('warn', 'rule not evaluated', { ...ids, ...n });
+    // The rule is in the log line: a ruleId dimension would make a CloudWatch series per rule and function.
+    deps.log.metric('RulesNotEvaluated');
   }
-  if (s.changes.opened.length) deps.log.metric('FindingsOpened', s.changes.opened.length);
-  if (s.changes.resolved.length) deps.log.metric('FindingsResolved', s.changes.resolved.length);
-  const notifications = buildNotifications({
-    account: s.account,
-    region: s.region,
-    cluster: s.cluster,
-    clusterArn: s.clusterArn,
-    changes: s.changes,
-    trigger: s.trigger,
-  });
-  if (notifications.length && deps.publish) await deps.publish(notifications);
-  // Only once published: a crash before this line leaves the event pending, and its redelivery re-sends the alerts.
-  await deps.store.markPublished(s.changes);
-  return { cluster: s.cluster, clusterArn: s.clusterArn, deleted: s.deleted, changes: s.changes, notEvaluated: s.notEvaluated, notifications };
+  return notEvaluated;
+}
+
+/**
+ * Publishes the notices of one scope for `causes`, one message per (trigger, cause), then acknowledges them. A
+ * failed publish gives the deliveries up (the next invocation delivers them: nothing is lost) and throws.
+ */
+async function publishScope(deps: PipelineDeps, ids: Ids, scope: Pick<ScopeOutcome, 'cluster' | 'clusterArn'>, deliveries: readonly Delivery[], causes: readonly Cause[]): Promise<{ published: Notice[]; notifications: SnsNotification[] }> {
+  const published = notices(deliveries).filter((n) => causes.includes(n.cause));
+  const notifications = messagesOf(ids, scope, published);
+  await publishOrRelease(deps, notifications, deliveries);
+  await deps.store.acknowledge(deliveries, causes);
+  countPublished(deps, published);
+  return { published, notifications };
+}
+
+/** One message per (trigger, cause) of a scope; suppressions in messages of their own (buildNotifications). */
+function messagesOf(ids: Ids, scope: Pick<ScopeOutcome, 'cluster' | 'clusterArn'>, published: readonly Notice[]): SnsNotification[] {
+  const groups = new Map<string, { trigger: Trigger; cause: Cause; changes: Record<ChangeKind, Finding[]> }>();
+  for (const n of published) {
+    const k = `${n.delivery.eventId}\u0000${n.cause}`;
+    if (!groups.has(k)) groups.set(k, { trigger: n.trigger, cause: n.cause, changes: { opened: [], resolved: [], suppressed: [] } });
+    groups.get(k)!.changes[n.change].push(n.finding);
+  }
+  return [...groups.values()].flatMap((g) => buildNotifications({ ...ids, ...scope, trigger: g.trigger, cause: g.cause, changes: g.changes }));
+}
+
+async function publishOrRelease(deps: PipelineDeps, notifications: SnsNotification[], deliveries: readonly Delivery[]): Promise<void> {
+  if (!notifications.length || !deps.publish) return;
+  try {
+    await deps.publish(notifications);
+  } catch (e) {
+    deps.log.metric('PublishFailures');
+    await deps.store.release(deliveries).catch((r: unknown) => deps.log.log('error', 'could not release deliveries', { error: String(r) }));
+    throw e;
+  }
+}
+
+function countPublished(deps: PipelineDeps, published: readonly Notice[]): void {
+  for (const cause of CAUSES) {
+    const opened = published.filter((n) => n.cause === cause && n.change === 'opened').length;
+    const resolved = published.filter((n) => n.cause === cause && n.change === 'resolved').length;
+    if (opened) deps.log.metric('FindingsOpened', opened, { cause });
+    if (resolved) deps.log.metric('FindingsResolved', resolved, { cause });
+  }
+}
+
+/** Publishes what an event's evaluation of one scope changed (and what earlier ones left pending there). */
+export async function evaluateAndPublish(deps: PipelineDeps, ids: Ids, scope: Omit<ScopeOutcome, 'published' | 'notifications'>): Promise<ScopeOutcome> {
+  return { ...scope, ...(await publishScope(deps, ids, scope, scope.changes.deliveries, EVENT_DELIVERS)) };
 }
 
 /**
@@ -133,7 +182,8 @@ async function finishScope(
  * them, reconcile with the stored findings, publish what changed. The event only says where to look.
  * Invalid and ignored events return an outcome (logged and counted), never throw; a read failure that leaves the
  * affected clusters unknown (throttling, AccessDenied while resolving) throws, so Lambda retries and then keeps the
- * event in the dead-letter queue instead of dropping it.
+ * event in the dead-letter queue instead of dropping it (the next sweep finds what it would have found). A failed
+ * publish throws too, after leaving the changes pending in the store for whichever invocation comes next.
  */
 export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<EventOutcome> {
   const c = classifyEvent(raw);
@@ -144,22 +194,20 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   }
   const { record } = c;
   const base = { eventId: record.eventID, eventName: record.eventName };
-  if (c.status === 'ignored') {
-    deps.log.log('info', 'event ignored', { ...base, reason: c.reason });
+  const ignore = (reason: string, level: 'info' | 'warn' = 'info'): EventOutcome => {
+    deps.log.log(level, 'event ignored', { ...base, reason });
     deps.log.metric('IgnoredEvents');
-    return { ...base, status: 'ignored', reason: c.reason, clusters: [], scopes: [], findings: [] };
-  }
+    return { ...base, status: 'ignored', reason, clusters: [], scopes: [], findings: [] };
+  };
+  if (c.status === 'ignored') return ignore(c.reason);
 
   const ids = await deps.reader.identity();
   const eventAccount = record.recipientAccountId ?? c.envelope.account;
-  if (eventAccount && eventAccount !== ids.account) {
-    const reason = `event from account ${eventAccount}, this deployment reads account ${ids.account}`;
-    deps.log.log('warn', 'event ignored', { ...base, reason });
-    deps.log.metric('IgnoredEvents');
-    return { ...base, status: 'ignored', reason, clusters: [], scopes: [], findings: [] };
-  }
+  if (eventAccount && eventAccount !== ids.account) return ignore(`event from account ${eventAccount}, this deployment reads account ${ids.account}`, 'warn');
+  const elsewhere = otherRegion(record, ids.region);
+  if (elsewhere) return ignore(elsewhere, 'warn');
 
-  const trigger: NotificationTrigger = {
+  const trigger: Trigger = {
     kind: 'event',
     eventId: record.eventID,
     eventName: record.eventName,
@@ -170,6 +218,7 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
     sourceIPAddress: record.sourceIPAddress,
     userAgent: record.userAgent,
   };
+  const o: EvalOptions = { deliver: EVENT_DELIVERS };
   const scopes: ScopeOutcome[] = [];
 
   if (c.rootUser) {
@@ -187,17 +236,14 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
       deps.config,
     );
     if (f) {
-      const changes = await deps.store.reconcile(
-        { ...ids, cluster: null, clusterArn: null, ruleIds: [f.ruleId], findings: [f], eventId: record.eventID, mode: 'add' },
-        deps.config.suppressions,
-      );
-      scopes.push(await finishScope(deps, { ...ids, cluster: null, clusterArn: null, deleted: false, changes, notEvaluated: [], trigger }));
+      const changes = await deps.store.reconcile({ ...ids, cluster: null, clusterArn: null, ruleIds: [f.ruleId], findings: [f], trigger, mode: 'add', ...o }, deps.config.suppressions);
+      scopes.push(await evaluateAndPublish(deps, ids, { cluster: null, clusterArn: null, deleted: false, changes, notEvaluated: [] }));
     }
   }
 
   const ruleIds = c.entry.rules;
   if (c.refs.accountLevel) {
-    scopes.push(await reconcileAccount(deps, ids, trigger, record.eventID));
+    scopes.push(await evaluateAndPublish(deps, ids, await reconcileAccount(deps, ids, trigger, o)));
   }
 
   const clusterRuleIds = ruleIds.filter((id) => CLUSTER_RULE_IDS.includes(id));
@@ -207,20 +253,17 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   const resolved = clusterRuleIds.length
     ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache, eventDeps.reader)
     : { clusters: [], reason: c.refs.accountLevel ? undefined : `no guideline evaluates ${record.eventName} yet` };
+  const created = createdCluster(record);
   for (const name of resolved.clusters) {
-    scopes.push(await reconcileCluster(eventDeps, ids, name, clusterRuleIds, trigger, record.eventID, record));
+    const scope = await reconcileCluster(eventDeps, ids, name, clusterRuleIds, trigger, { ...o, createsScope: name === created, creatorSources: creatorSourcesFor(eventDeps, record) });
+    scopes.push(await evaluateAndPublish(deps, ids, scope));
   }
 
-  if (!scopes.length) {
-    const reason = resolved.reason ?? 'the call touched no EKS cluster';
-    deps.log.log('info', 'event ignored', { ...base, reason });
-    deps.log.metric('IgnoredEvents');
-    return { ...base, status: 'ignored', reason, clusters: [], scopes: [], findings: [] };
-  }
+  if (!scopes.length) return ignore(resolved.reason ?? 'the call touched no EKS cluster');
   return { ...base, status: 'processed', clusters: resolved.clusters, scopes, findings: await openFindings(deps.store, scopes) };
 }
 
-async function openFindings(store: FindingStore, scopes: ScopeOutcome[]): Promise<Finding[]> {
+export async function openFindings(store: FindingStore, scopes: ScopeOutcome[]): Promise<Finding[]> {
   const seen = new Set<string>();
   const out: Finding[] = [];
   for (const s of scopes) {
@@ -235,47 +278,110 @@ async function openFindings(store: FindingStore, scopes: ScopeOutcome[]): Promis
 export interface SweepOutcome {
   sweepId: string;
   clusters: string[];
+  /** The store was empty: everything this sweep found is the deployment's baseline. */
+  baseline: boolean;
   scopes: ScopeOutcome[];
-  errors: { cluster: string; error: string }[];
+  /** The one first-check digest (absent when the sweep found nothing first-check). */
+  digest?: SnsNotification;
+  /** Every change published: per cluster (event, sweep) and in the digest (first-check). */
+  published: Notice[];
+  /** Clusters that could not be read, and publications SNS refused (their changes wait in the store). */
+  errors: { cluster: string | null; stage: 'read' | 'publish'; error: string }[];
+}
+
+export interface SweepOptions {
+  now?: Date;
+  concurrency?: number;
+  sweepId?: string;
+  /** Called as each cluster is done (the CLI's progress line). */
+  onProgress?: (done: number, total: number, cluster: string) => void;
 }
 
 /**
  * The scheduled sweep: every cluster and the account, all rules. Catches missed events, resolves findings of
- * clusters deleted while nobody watched. One cluster failing to read does not stop the others.
+ * clusters deleted while nobody watched, delivers every change an earlier invocation left unpublished, and sends
+ * everything first-check — the baseline of a new deployment, a new rule's findings, a cluster no event announced —
+ * as ONE digest per account and region. One cluster failing to read, or one publish failing, does not stop the
+ * others; both are in `errors`.
  */
-export async function sweep(sweepDeps: PipelineDeps, opts: { now?: Date; concurrency?: number; sweepId?: string } = {}): Promise<SweepOutcome> {
+export async function sweep(sweepDeps: PipelineDeps, opts: SweepOptions = {}): Promise<SweepOutcome> {
   const deps = { ...sweepDeps, reader: withSharedLookups(sweepDeps.reader) };
   const ids = await deps.reader.identity();
   const now = opts.now ?? new Date();
-  // Lambda retries a failed scheduled invocation with the same event id: the same sweep id lets the store re-send
-  // what the crashed run left unpublished instead of treating the retry as a new sweep.
+  // Lambda retries a failed invocation with the same event id: the same sweep id lets the store hand out what the
+  // failed run left unpublished instead of treating the retry as a new sweep.
   const sweepId = opts.sweepId ?? `sweep:${now.toISOString()}`;
-  const trigger: NotificationTrigger = { kind: 'sweep', sweepId, time: now.toISOString() };
+  const trigger: SweepTrigger = { kind: 'sweep', sweepId, time: now.toISOString() };
+  const baseline = !(await deps.store.hasEvaluations());
   const names = await deps.reader.listClusters();
+  const o: EvalOptions = { deliver: CAUSES, leaseMs: SWEEP_LEASE_MS };
   const scopes: ScopeOutcome[] = [];
   const errors: SweepOutcome['errors'] = [];
+  const firstChecks: Delivery[] = [];
+  const published: Notice[] = [];
 
-  const stored = await deps.store.listFindings({ status: 'open' });
+  // Clusters gone while nobody watched, and scopes whose changes still wait for delivery.
   const gone = new Set<string>();
-  for (const s of stored) {
+  for (const s of await deps.store.listFindings()) {
     const name = s.finding.cluster;
-    if (name && s.finding.account === ids.account && s.finding.region === ids.region && !names.includes(name)) gone.add(name);
+    if (name && s.finding.account === ids.account && s.finding.region === ids.region && !names.includes(name) && (s.status === 'open' || s.pending?.length)) gone.add(name);
   }
 
+  /** Per-cluster messages now; first-check changes into the digest at the end. */
+  const deliver = async (scope: Pick<ScopeOutcome, 'cluster' | 'clusterArn'>, deliveries: Delivery[]) => {
+    firstChecks.push(...deliveries.filter((d) => d.notices.some((n) => n.cause === 'first-check')));
+    try {
+      const out = await publishScope(deps, ids, scope, deliveries, EVENT_DELIVERS);
+      published.push(...out.published);
+      return out;
+    } catch (e) {
+      errors.push({ cluster: scope.cluster, stage: 'publish', error: `publish failed (the changes stay pending): ${String(e)}` });
+      return { published: [], notifications: [] };
+    }
+  };
+  const scopeRef = (name: string): ScopeRef => ({ ...ids, clusterArn: clusterArnOf(name, ids.account, ids.region) });
+
   const queue = [...names, ...gone];
+  const total = queue.length;
+  let done = 0;
   const worker = async () => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
       try {
-        scopes.push(await reconcileCluster(deps, ids, name, CLUSTER_RULE_IDS, trigger, sweepId));
+        const scope = await reconcileCluster(deps, ids, name, CLUSTER_RULE_IDS, trigger, o);
+        scopes.push({ ...scope, ...(await deliver(scope, scope.changes.deliveries)) });
       } catch (e) {
         const error = e instanceof ReadError ? e.message : String(e);
         deps.log.log('error', 'cluster sweep failed', { cluster: name, error });
         deps.log.metric('SweepErrors');
-        errors.push({ cluster: name, error });
+        errors.push({ cluster: name, stage: 'read', error });
+        // Its earlier changes need no read to be delivered.
+        await deliver({ cluster: name, clusterArn: scopeRef(name).clusterArn }, await deps.store.collect(scopeRef(name), { deliver: CAUSES, leaseMs: SWEEP_LEASE_MS }));
       }
+      opts.onProgress?.(++done, total, name);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
-  if (ACCOUNT_RULE_IDS.length) scopes.push(await reconcileAccount(deps, ids, trigger, sweepId));
-  return { sweepId, clusters: names, scopes, errors };
+  if (ACCOUNT_RULE_IDS.length) {
+    const account = await reconcileAccount(deps, ids, trigger, o);
+    scopes.push({ ...account, ...(await deliver(account, account.changes.deliveries)) });
+  }
+
+  // First-check openings go in the digest; first-check suppressions (never paged) in their scope's own messages.
+  const firstCheck = notices(firstChecks).filter((n) => n.cause === 'first-check');
+  const digest = buildDigest({ ...ids, trigger, baseline, changes: firstCheck.filter((n) => n.change === 'opened') });
+  const silenced = firstCheck.filter((n) => n.change === 'suppressed');
+  const byScope = new Map<string | null, Notice[]>();
+  for (const n of silenced) byScope.set(n.finding.clusterArn, [...(byScope.get(n.finding.clusterArn) ?? []), n]);
+  const suppressions = [...byScope.values()].flatMap((ns) => messagesOf(ids, { cluster: ns[0].finding.cluster, clusterArn: ns[0].finding.clusterArn }, ns));
+  if (digest || suppressions.length) {
+    try {
+      await publishOrRelease(deps, [...(digest ? [digest] : []), ...suppressions], firstChecks);
+      await deps.store.acknowledge(firstChecks, ['first-check']);
+      countPublished(deps, firstCheck);
+      published.push(...firstCheck);
+    } catch (e) {
+      errors.push({ cluster: null, stage: 'publish', error: `publishing the first-check digest failed (its changes stay pending): ${String(e)}` });
+    }
+  }
+  return { sweepId, clusters: names, baseline, scopes, ...(digest ? { digest } : {}), published, errors };
 }

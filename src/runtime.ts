@@ -1,13 +1,14 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
+import type { CloudWatchLogsEvent, EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
 import { loadConfig } from './config';
 import { SdkReader } from './inventory/sdkReader';
 import { DynamoFindingStore } from './findings/dynamoStore';
 import { publishNotifications } from './notify/sns';
 import { createClusterIndexCache } from './events/resolve';
-import { jsonLogger } from './log';
+import { LambdaLogger } from './lambdaLogger';
 import { processEvent, sweep, type PipelineDeps } from './pipeline';
+import { processAuditDelivery } from './audit/pipeline';
 
 function required(name: string): string {
   const v = process.env[name];
@@ -15,6 +16,8 @@ function required(name: string): string {
   return v;
 }
 
+/** One per container, as Powertools expects: its cold-start flag and its metrics buffer live across invocations. */
+const log = new LambdaLogger();
 let deps: PipelineDeps | undefined;
 
 /** Built once per Lambda container (cold start), reused by every invocation it serves. */
@@ -26,7 +29,7 @@ export function lambdaDeps(): PipelineDeps {
     reader: new SdkReader({}),
     store: new DynamoFindingStore(required('FINDINGS_TABLE'), new DynamoDBClient({})),
     config: loadConfig(undefined, process.env),
-    log: jsonLogger,
+    log,
     publish: (notifications) => publishNotifications(sns, topicArn, notifications),
     indexCache: createClusterIndexCache({ ttlMs: 5 * 60_000 }),
   };
@@ -35,7 +38,7 @@ export function lambdaDeps(): PipelineDeps {
 
 /** The handler of one trigger family: the EventBridge rule in serverless.yml decides which events reach it. */
 export function eventHandler(family: string) {
-  return async (event: EventBridgeEvent<string, unknown>) => {
+  return log.handler(async (event: EventBridgeEvent<string, unknown>) => {
     const d = lambdaDeps();
     const outcome = await processEvent(event, d);
     d.log.log('info', 'event processed', {
@@ -49,15 +52,41 @@ export function eventHandler(family: string) {
       resolved: outcome.scopes.reduce((n, s) => n + s.changes.resolved.length, 0),
     });
     return { status: outcome.status, clusters: outcome.clusters };
-  };
+  });
 }
 
+/** The audit-log function: one CloudWatch Logs subscription delivery of an EKS audit log per invocation. */
+export function auditLogHandler() {
+  return log.handler(async (event: CloudWatchLogsEvent) => {
+    const d = lambdaDeps();
+    const outcome = await processAuditDelivery(event, d);
+    d.log.log('info', 'audit delivery processed', {
+      deliveryId: outcome.eventId,
+      status: outcome.status,
+      reason: outcome.reason,
+      clusters: outcome.clusters,
+      lines: outcome.lines.length,
+      writes: outcome.lines.filter((l) => l.status === 'write').length,
+      invalidLines: outcome.lines.filter((l) => l.status === 'invalid').length,
+      opened: outcome.scopes.reduce((n, s) => n + s.changes.opened.length, 0),
+      resolved: outcome.scopes.reduce((n, s) => n + s.changes.resolved.length, 0),
+    });
+    return { status: outcome.status, clusters: outcome.clusters };
+  });
+}
+
+/** What the sweep is invoked with: the schedule's event, or the deployment's (src/deploy/baseline.ts). */
+export type SweepEvent = Pick<ScheduledEvent, 'id' | 'time'>;
+
 export function sweepHandler() {
-  return async (event: ScheduledEvent) => {
+  return log.handler(async (event: SweepEvent) => {
     const d = lambdaDeps();
     const out = await sweep(d, { concurrency: Number(process.env.SWEEP_CONCURRENCY ?? 4), sweepId: `sweep:${event.id}`, now: new Date(event.time) });
-    d.log.log('info', 'sweep done', { sweepId: out.sweepId, clusters: out.clusters.length, errors: out.errors });
-    // A cluster that could not be read is retried by the next sweep; failing the invocation would re-run every cluster.
-    return { clusters: out.clusters.length, errors: out.errors.length };
-  };
+    d.log.log('info', 'sweep done', { sweepId: out.sweepId, baseline: out.baseline, clusters: out.clusters.length, published: out.published.length, errors: out.errors });
+    // A cluster that could not be read is retried by the next sweep; failing the invocation would re-run every
+    // cluster. A refused publication fails it: the retry (same sweep id) takes over what was left pending at once.
+    const refused = out.errors.filter((e) => e.stage === 'publish');
+    if (refused.length) throw new Error(`sweep ${out.sweepId}: ${refused.length} publication(s) failed, their changes stay pending: ${refused.map((e) => e.error).join('; ')}`);
+    return { clusters: out.clusters.length, baseline: out.baseline, published: out.published.length, errors: out.errors.length };
+  });
 }

@@ -2,6 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig, parseConfig } from '../src/config';
 import { MemoryFindingStore } from '../src/findings/memoryStore';
+import type { FindingStore } from '../src/findings/store';
+import { parseNotificationMessage, type SnsNotification } from '../src/notify/message';
+import { DynamoFindingStore } from '../src/findings/dynamoStore';
+import { startDynalite, type Dynalite } from './support/dynalite';
 import { ReadError, type AwsReader } from '../src/inventory/reader';
 import { loadWorld, type World } from '../src/inventory/world';
 import { WorldReader } from '../src/inventory/worldReader';
@@ -16,10 +20,18 @@ const root = join(__dirname, '..');
 const demo = () => loadWorld(join(root, 'examples/demo-world.json'));
 const sample = (name: string) => JSON.parse(readFileSync(join(root, 'events', name), 'utf8'));
 const config = parseConfig(JSON.parse(readFileSync(join(root, 'examples/eks-drift.config.json'), 'utf8')));
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { worldAtDeploy } = require('../scripts/demo-world.cjs') as { worldAtDeploy: (w: World) => World };
 
-function deps(reader: AwsReader = new WorldReader(demo()), store = new MemoryFindingStore()): PipelineDeps & { log: MemoryLogger; published: unknown[] } {
-  const published: unknown[] = [];
+function deps(reader: AwsReader = new WorldReader(demo()), store: FindingStore = new MemoryFindingStore()): PipelineDeps & { log: MemoryLogger; published: SnsNotification[] } {
+  const published: SnsNotification[] = [];
   return { reader, store, config, log: new MemoryLogger(), published, publish: async (n) => void published.push(...n) };
+}
+
+/** A store after the deployment's baseline sweep of the demo account as it was before the story's calls. */
+async function deployed(store: FindingStore = new MemoryFindingStore()): Promise<FindingStore> {
+  await sweep(deps(new WorldReader(worldAtDeploy(demo())), store), { sweepId: 'sweep:deploy' });
+  return store;
 }
 
 /** A reader whose `method` fails with an AWS error code. */
@@ -36,7 +48,7 @@ function failing(world: World, method: keyof AwsReader, code: string): AwsReader
 
 describe('processEvent', () => {
   it('opens findings for the cluster the call touched and publishes one alert for it', async () => {
-    const d = deps();
+    const d = deps(undefined, await deployed());
     const out = await processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), d);
     expect(out).toMatchObject({ status: 'processed', clusters: ['prod'] });
     expect(out.findings.map((f) => `${f.ruleId} ${f.resourceId}`)).toContain('no-internet-ssh sg-0aa1111111111111a');
@@ -45,7 +57,7 @@ describe('processEvent', () => {
   });
 
   it('publishes nothing for a redelivered event, nor for another event finding the same state', async () => {
-    const d = deps();
+    const d = deps(undefined, await deployed());
     await processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), d);
     await processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), d);
     await processEvent(sample('ec2-AuthorizeSecurityGroupIngress-all-traffic.json'), d);
@@ -97,7 +109,8 @@ describe('processEvent', () => {
   });
 
   it('throws on AccessDenied while finding the affected clusters: the event is retried, then kept in the DLQ', async () => {
-    const d = deps(failing(demo(), 'describeSecurityGroups', 'AccessDenied'));
+    // Which nodes carry the group is part of finding the clusters (resolve.ts), so a denied DescribeInstances fails the event.
+    const d = deps(failing(demo(), 'describeInstances', 'AccessDenied'));
     await expect(processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), d)).rejects.toThrow(/AccessDenied/);
     expect(d.published).toEqual([]);
   });
@@ -122,12 +135,15 @@ describe('processEvent', () => {
     expect((await store.listFindings({ status: 'open' })).filter((f) => f.finding.cluster === 'prod')).toEqual([]);
   });
 
-  it('leaves suppressed findings unpublished', async () => {
-    const d = deps();
+  it('does not alert on suppressed findings: it publishes them apart, as suppressed, for lifecycle sinks', async () => {
+    const d = deps(undefined, await deployed());
     d.config = { ...defaultConfig, ...config, suppressions: [{ rule: 'no-internet-ssh', cluster: 'prod', reason: 'bastion migration', expires: '2999-01-01' }] };
     const out = await processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), d);
     expect(out.scopes.flatMap((s) => s.changes.opened).map((f) => f.ruleId)).not.toContain('no-internet-ssh');
     expect(out.scopes.flatMap((s) => s.changes.suppressed).map((f) => f.ruleId)).toContain('no-internet-ssh');
+    const published = out.scopes.flatMap((s) => s.notifications).map((n) => [n.MessageAttributes.change.StringValue, n.MessageAttributes.ruleId.StringValue]);
+    expect(published).toContainEqual(['["suppressed"]', '["no-internet-ssh"]']);
+    for (const [change, rules] of published) if (change !== '["suppressed"]') expect(rules).not.toContain('no-internet-ssh');
   });
 });
 
@@ -191,7 +207,215 @@ describe('sweep', () => {
       },
     });
     const out = await sweep(deps(flaky), { sweepId: 'sweep:flaky' });
-    expect(out.errors).toEqual([{ cluster: 'prod', error: expect.stringContaining('ThrottlingException') }]);
+    expect(out.errors).toEqual([{ cluster: 'prod', stage: 'read', error: expect.stringContaining('ThrottlingException') }]);
     expect(out.scopes.some((s) => s.cluster === 'payments')).toBe(true);
+  });
+});
+
+/** The demo account with `n` more copies of the violating prod cluster (prod-2…), for accounts with many findings. */
+function withCopiesOfProd(world: World, n: number): World {
+  const w = structuredClone(world);
+  const prod = w.eks.clusters.find((c) => c.name === 'prod')!;
+  for (let k = 2; k <= n + 1; k++) {
+    const name = `prod-${k}`;
+    w.eks.clusters.push({ ...structuredClone(prod), name, arn: prod.arn!.replace(/prod$/, name) });
+    for (const ng of world.eks.nodegroups.filter((g) => g.clusterName === 'prod')) w.eks.nodegroups.push({ ...structuredClone(ng), clusterName: name });
+    for (const a of world.eks.addons.filter((g) => g.clusterName === 'prod')) w.eks.addons.push({ ...structuredClone(a), clusterName: name });
+    w.kubernetes[name] = structuredClone(world.kubernetes.prod);
+  }
+  return w;
+}
+
+const payloads = (d: { published: SnsNotification[] }) => d.published.map((n) => ({ ...parseNotificationMessage(n.Message), attributes: n.MessageAttributes }));
+const changesOf = (d: { published: SnsNotification[] }) => payloads(d).flatMap((p) => p.changes.map((c) => `${c.cause} ${c.change} ${c.finding.cluster ?? 'account'} ${c.finding.ruleId} ${c.finding.resourceId}`));
+const whoOf = (p: ReturnType<typeof payloads>[number]) => (p.trigger.kind === 'event' ? p.trigger.principalArn : undefined);
+
+describe('the baseline, and the cause of every alert', () => {
+  it('a first sweep over an account with 40+ findings sends ONE first-check digest; a second sweep sends nothing', async () => {
+    const reader = new WorldReader(withCopiesOfProd(demo(), 1));
+    const first = deps(reader);
+    const out = await sweep(first, { sweepId: 'sweep:deploy' });
+    expect(out.baseline).toBe(true);
+    expect(out.published.length).toBeGreaterThanOrEqual(40);
+    expect(first.published).toHaveLength(1);
+    const [digest] = payloads(first);
+    expect(digest).toMatchObject({ cause: 'first-check', cluster: null, digest: { baseline: true, total: out.published.length, clusters: 2, omitted: 0 } });
+    expect(digest.attributes.cause).toEqual({ DataType: 'String', StringValue: 'first-check' });
+    expect(first.published[0].Message).toContain('already present when eks-drift first checked');
+    expect(first.published[0].Message).not.toMatch(/Who:|dev-admin/);
+
+    const second = deps(reader, first.store);
+    expect(await sweep(second, { sweepId: 'sweep:next' })).toMatchObject({ baseline: false, published: [] });
+    expect(second.published).toEqual([]);
+  });
+
+  it('the baseline sends suppressed findings apart from its digest, as suppressed: no page, but lifecycle sinks learn of them', async () => {
+    const d = deps();
+    d.config = { ...d.config, suppressions: [{ rule: 'no-internet-ssh', cluster: 'prod', reason: 'bastion migration', expires: '2999-01-01' }] };
+    await sweep(d, { sweepId: 'sweep:deploy' });
+    const [digest, ...rest] = payloads(d);
+    expect(digest.digest?.byRule.map((r) => r.ruleId)).not.toContain('no-internet-ssh');
+    expect(rest.map((p) => [p.attributes.change.StringValue, p.cause, p.cluster])).toEqual([['["suppressed"]', 'first-check', 'prod']]);
+    expect([...new Set(rest[0].changes.map((c) => c.finding.ruleId))]).toEqual(['no-internet-ssh']);
+  });
+
+  it("after the baseline, a call's alert names who made it (event); a change no event reported is the sweep's", async () => {
+    const store = await deployed();
+    const d = deps(undefined, store);
+    await processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), d);
+    expect(changesOf(d)).toEqual(['event opened prod no-internet-ssh sg-0aa1111111111111a']);
+    expect(whoOf(payloads(d)[0])).toBe('arn:aws:sts::111122223333:assumed-role/dev-admin/alice');
+    expect(payloads(d)[0].attributes.cause).toEqual({ DataType: 'String', StringValue: 'event' });
+
+    // The endpoint made public, the trail stopped, the creation role given AdministratorAccess and a self-managed
+    // group created with a key: all with no event reaching the detector.
+    const silent = demo();
+    const s = deps(new WorldReader(silent), store);
+    await sweep(s, { sweepId: 'sweep:later' });
+    expect(changesOf(s).sort()).toEqual([
+      'sweep opened account cloudtrail-enabled arn:aws:cloudtrail:us-east-1:111122223333:trail/org-audit',
+      'sweep opened prod creator-role-dedicated arn:aws:iam::111122223333:role/eks-creator',
+      'sweep opened prod endpoint-not-public prod',
+      'sweep opened prod nodegroup-no-ssh-key prod-self-managed',
+    ]);
+    expect(s.published.map((n) => n.Message).join()).not.toContain('alice');
+  });
+
+  it("a rule added after the deployment: events leave its findings to the next sweep's digest, blaming no one", async () => {
+    const store = new MemoryFindingStore();
+    const without = { ...config, rules: { ...config.rules, 'no-internet-ingress': { enabled: false } } };
+    await sweep({ ...deps(new WorldReader(worldAtDeploy(demo())), store), config: without }, { sweepId: 'sweep:deploy' });
+
+    const d = deps(undefined, store); // redeployed with the rule; the story's calls happen
+    const story = [
+      'ec2-AuthorizeSecurityGroupIngress-ssh-world.json',
+      'eks-UpdateClusterConfig-public-endpoint.json',
+      'cloudtrail-StopLogging-by-arn.json',
+      'iam-AttachRolePolicy-creator-role.json',
+      'autoscaling-CreateAutoScalingGroup-self-managed-nodes.json',
+    ];
+    for (const e of story) await processEvent(sample(e), d);
+    expect(changesOf(d)).toEqual([
+      'event opened prod no-internet-ssh sg-0aa1111111111111a',
+      'event opened prod endpoint-not-public prod',
+      'event opened account cloudtrail-enabled arn:aws:cloudtrail:us-east-1:111122223333:trail/org-audit',
+      'event opened prod creator-role-dedicated arn:aws:iam::111122223333:role/eks-creator',
+      'event opened prod nodegroup-no-ssh-key prod-self-managed',
+    ]);
+
+    const s = deps(undefined, store);
+    await sweep(s, { sweepId: 'sweep:after-redeploy' });
+    expect(s.published).toHaveLength(1);
+    expect(payloads(s)[0]).toMatchObject({ cause: 'first-check', digest: { baseline: false } });
+    expect(changesOf(s)).toEqual(['first-check opened prod no-internet-ingress sg-0aa4444444444444a']);
+  });
+
+  it('a cluster created by the CreateCluster call: what it violates from birth is the creator’s doing', async () => {
+    const before = demo();
+    before.eks.clusters = before.eks.clusters.filter((c) => c.name !== 'payments');
+    const store = new MemoryFindingStore();
+    await sweep(deps(new WorldReader(before), store), { sweepId: 'sweep:deploy' });
+
+    const born = demo();
+    const payments = born.eks.clusters.find((c) => c.name === 'payments')!;
+    payments.resourcesVpcConfig = { ...payments.resourcesVpcConfig, endpointPublicAccess: true, publicAccessCidrs: ['0.0.0.0/0'] };
+    const d = deps(new WorldReader(born), store);
+    await processEvent(sample('eks-CreateCluster.json'), d);
+    expect(changesOf(d)).toEqual(['event opened payments endpoint-not-public payments']);
+    expect(whoOf(payloads(d)[0])).toBe('arn:aws:sts::111122223333:assumed-role/platform-deployer/terraform');
+  });
+});
+
+describe('region', () => {
+  it('ignores a call made in another region with that reason, and touches nothing here', async () => {
+    const store = await deployed();
+    const before = await store.listFindings();
+    const e = sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json');
+    e.region = 'eu-west-1';
+    e.detail.awsRegion = 'eu-west-1'; // same group id, another region's group
+    const d = deps(undefined, store);
+    await expect(processEvent(e, d)).resolves.toMatchObject({ status: 'ignored', reason: 'call made in region eu-west-1, this deployment watches us-east-1' });
+    expect(d.published).toEqual([]);
+    expect(await store.listFindings()).toEqual(before);
+  });
+});
+
+describe('no lost alert', () => {
+  const refusing = (store: FindingStore, reader?: AwsReader) => ({ ...deps(reader, store), publish: async () => Promise.reject(new Error('SNS: KMSAccessDeniedException')) });
+
+  it('a sweep whose publish failed fails the invocation, and the next sweep delivers what it left', async () => {
+    const store = await deployed();
+    const failed = refusing(store);
+    const out = await sweep(failed, { sweepId: 'sweep:refused' });
+    expect(out.errors).toEqual(expect.arrayContaining([expect.objectContaining({ stage: 'publish', cluster: 'prod' })]));
+    const next = deps(undefined, store);
+    await sweep(next, { sweepId: 'sweep:next' });
+    expect(changesOf(next).sort()).toEqual([
+      'sweep opened account cloudtrail-enabled arn:aws:cloudtrail:us-east-1:111122223333:trail/org-audit',
+      'sweep opened prod creator-role-dedicated arn:aws:iam::111122223333:role/eks-creator',
+      'sweep opened prod endpoint-not-public prod',
+      'sweep opened prod no-internet-ssh sg-0aa1111111111111a',
+      'sweep opened prod nodegroup-no-ssh-key prod-self-managed',
+    ]);
+  });
+
+  it('an event whose every delivery failed (it is in the DLQ) is announced by the next sweep, naming the caller', async () => {
+    const store = await deployed();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await expect(processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), refusing(store))).rejects.toThrow(/KMSAccessDenied/);
+    }
+    const next = deps(new WorldReader(demo()), store);
+    await sweep(next, { sweepId: 'sweep:next' });
+    const ssh = payloads(next).find((p) => p.changes.some((c) => c.finding.ruleId === 'no-internet-ssh'))!;
+    expect(ssh).toMatchObject({ cause: 'event', cluster: 'prod' });
+    expect(whoOf(ssh)).toBe('arn:aws:sts::111122223333:assumed-role/dev-admin/alice');
+  });
+
+  it('the next event on the cluster delivers what a failed one left, each under its own trigger', async () => {
+    const store = await deployed();
+    await expect(processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), refusing(store))).rejects.toThrow();
+    const next = deps(undefined, store);
+    await processEvent(sample('eks-UpdateClusterConfig-public-endpoint.json'), next);
+    expect(changesOf(next).sort()).toEqual(['event opened prod endpoint-not-public prod', 'event opened prod no-internet-ssh sg-0aa1111111111111a']);
+    expect(payloads(next).map((p) => (p.trigger.kind === 'event' ? p.trigger.eventName : '')).sort()).toEqual(['AuthorizeSecurityGroupIngress', 'UpdateClusterConfig']);
+  });
+});
+
+describe('stale verdicts (dynalite)', () => {
+  let dyn: Dynalite;
+  beforeAll(async () => {
+    dyn = await startDynalite();
+  });
+  afterAll(() => dyn.stop());
+
+  it('a slow sweep that read the group before a call opened SSH never announces it resolved', async () => {
+    const store = await deployed(new DynamoFindingStore(await dyn.createFindingsTable(), dyn.client));
+    // The sweep reads the account as it was before alice's call, and is held in its security-group read.
+    let reached!: () => void;
+    let release!: () => void;
+    const inRead = new Promise<void>((r) => (reached = r));
+    const go = new Promise<void>((r) => (release = r));
+    const slow = new Proxy(new WorldReader(worldAtDeploy(demo())), {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (prop !== 'describeSecurityGroups') return typeof v === 'function' ? v.bind(target) : v;
+        return async (...args: Parameters<WorldReader['describeSecurityGroups']>) => {
+          reached();
+          await go;
+          return target.describeSecurityGroups(...args);
+        };
+      },
+    });
+    const s = deps(slow, store);
+    const sweeping = sweep(s, { sweepId: 'sweep:slow' });
+    await inRead;
+    const e = deps(undefined, store);
+    await processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), e);
+    expect(changesOf(e)).toEqual(['event opened prod no-internet-ssh sg-0aa1111111111111a']);
+    release();
+    await sweeping;
+    expect(changesOf(s)).toEqual([]);
+    const ssh = (await store.listFindings()).find((f) => f.finding.ruleId === 'no-internet-ssh' && f.finding.resourceId === 'sg-0aa1111111111111a');
+    expect(ssh?.status).toBe('open');
   });
 });

@@ -1,8 +1,14 @@
+import { createHash } from 'node:crypto';
 import type { Finding, NotEvaluated, Severity } from '../findings/finding';
-import { severityRank } from '../findings/finding';
+import { findingKey, severityRank } from '../findings/finding';
 import type { Rule } from '../rules/engine/rule';
-import type { EventOutcome } from '../pipeline';
-import { JSON_SEPARATOR } from '../notify/message';
+import type { Notice } from '../findings/store';
+import type { EventOutcome, SweepOutcome } from '../pipeline';
+import type { LineOutcome } from '../audit/pipeline';
+import { JSON_SEPARATOR, type SnsNotification } from '../notify/message';
+
+/** An audit-log delivery's outcome also says what became of each of its log events. */
+type ReplayOutcome = EventOutcome & { lines?: LineOutcome[] };
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
   critical: 'error',
@@ -69,8 +75,36 @@ export function findingsTable(findings: Finding[], notEvaluated: NotEvaluated[])
   return parts.join('\n');
 }
 
-/** SARIF 2.1.0, as code-scanning UIs ingest it: one result per finding, fingerprinted by the finding identity. */
-export function sarif(findings: Finding[], rules: readonly Rule[], artifactUri: string, version: string): unknown {
+/** GitHub shows a result under `results[].properties["security-severity"]` (0–10): > 9.0 is Critical, ≥ 7.0 High. */
+export function securitySeverity(s: Severity): string {
+  return SECURITY_SEVERITY[s];
+}
+
+/**
+ * Where a finding "is" for code scanning: a stable pseudo-path per account, region, cluster and resource (the same
+ * whether the account was scanned live or from a world file). It names no file of the repository, so code scanning
+ * neither shows a snippet nor recomputes the fingerprint from file content; line 1 is the resource itself.
+ */
+export function sarifArtifactUri(f: Finding): string {
+  const seg = (s: string) => encodeURIComponent(s);
+  return ['aws', f.account, f.region, f.cluster ?? '_account', f.resourceType.replace(/::/g, '-').replace(/^-|-$/g, ''), f.resourceId].map(seg).join('/');
+}
+
+/**
+ * Code scanning tracks an alert by rule, category and `primaryLocationLineHash`: one hash per finding identity keeps
+ * one alert per finding across runs (a changed message or evidence is the same alert), and two findings on one
+ * location apart. The `hash:occurrence` form is GitHub's own.
+ */
+export function primaryLocationLineHash(f: Finding): string {
+  return `${createHash('sha256').update(findingKey(f)).digest('hex').slice(0, 16)}:1`;
+}
+
+/**
+ * SARIF 2.1.0 for GitHub code scanning: one result per finding with its own severity, fingerprinted by the finding
+ * identity, in one run per account and region whose category (`automationDetails.id`, trailing slash: the whole id
+ * is the category) keeps the scans of several accounts or regions for one commit from replacing each other.
+ */
+export function sarif(findings: Finding[], rules: readonly Rule[], scope: { account: string; region: string; version: string }): unknown {
   const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -80,7 +114,7 @@ export function sarif(findings: Finding[], rules: readonly Rule[], artifactUri: 
         tool: {
           driver: {
             name: 'eks-drift',
-            version,
+            version: scope.version,
             informationUri: 'https://github.com/eks-drift/eks-drift',
             rules: rules.map((r) => ({
               id: r.id,
@@ -93,6 +127,7 @@ export function sarif(findings: Finding[], rules: readonly Rule[], artifactUri: 
             })),
           },
         },
+        automationDetails: { id: `eks-drift/${scope.account}/${scope.region}/` },
         results: [...findings].sort(bySeverity).map((f) => ({
           ruleId: f.ruleId,
           ruleIndex: ruleIndex.get(f.ruleId) ?? -1,
@@ -100,14 +135,22 @@ export function sarif(findings: Finding[], rules: readonly Rule[], artifactUri: 
           message: { text: `${f.cluster ?? f.account}: ${f.message}` },
           locations: [
             {
-              physicalLocation: { artifactLocation: { uri: artifactUri } },
+              physicalLocation: { artifactLocation: { uri: sarifArtifactUri(f) }, region: { startLine: 1 } },
               logicalLocations: [
                 { name: f.resourceId, kind: 'resource', fullyQualifiedName: `${f.clusterArn ?? `${f.account}/${f.region}`}/${f.resourceType}/${f.resourceId}` },
               ],
             },
           ],
-          partialFingerprints: { findingIdentity: `${f.clusterArn ?? f.account}|${f.ruleId}|${f.resourceId}` },
-          properties: { severity: f.severity, account: f.account, region: f.region, cluster: f.cluster, evidence: f.evidence, remediation: f.remediation },
+          partialFingerprints: { primaryLocationLineHash: primaryLocationLineHash(f), findingIdentity: findingKey(f) },
+          properties: {
+            'security-severity': SECURITY_SEVERITY[f.severity],
+            severity: f.severity,
+            account: f.account,
+            region: f.region,
+            cluster: f.cluster,
+            evidence: f.evidence,
+            remediation: f.remediation,
+          },
         })),
       },
     ],
@@ -115,7 +158,7 @@ export function sarif(findings: Finding[], rules: readonly Rule[], artifactUri: 
 }
 
 /** The `replay --format json` element (DESIGN.md): one per input event. */
-export function replayJson(file: string, o: EventOutcome) {
+export function replayJson(file: string, o: ReplayOutcome) {
   return {
     file,
     eventId: o.eventId ?? null,
@@ -124,26 +167,69 @@ export function replayJson(file: string, o: EventOutcome) {
     ...(o.reason ? { reason: o.reason } : {}),
     clusters: o.clusters,
     findings: o.findings,
-    notifications: o.scopes.flatMap((s) => [
-      ...s.changes.opened.map((finding) => ({ change: 'opened' as const, finding })),
-      ...s.changes.resolved.map((finding) => ({ change: 'resolved' as const, finding })),
-    ]),
+    notifications: o.scopes.flatMap((s) => s.published.map(notification)),
     notEvaluated: o.scopes.flatMap((s) => s.notEvaluated),
+    ...(o.lines ? { lines: o.lines } : {}),
   };
 }
 
+/** A published change as the CLI's JSON lists it (DESIGN.md). */
+function notification(n: Notice) {
+  return { change: n.change, cause: n.cause, finding: n.finding };
+}
+
+/** The `sweep --format json` object (DESIGN.md): `findings` are every open finding after the sweep. */
+export function sweepJson(o: SweepOutcome, findings: Finding[]) {
+  return {
+    sweepId: o.sweepId,
+    clusters: o.clusters,
+    baseline: o.baseline,
+    findings,
+    notifications: o.published.map(notification),
+    notEvaluated: o.scopes.flatMap((s) => s.notEvaluated),
+    errors: o.errors,
+  };
+}
+
+/** The sweep as a person reads it: what it checked, then the text of every message it would publish. */
+export function sweepText(o: SweepOutcome, findings: Finding[]): string {
+  const firstCheck = o.published.filter((n) => n.cause === 'first-check').length;
+  const lines = [
+    `== sweep ${o.sweepId}${o.baseline ? ' (baseline: the store was empty)' : ''}`,
+    `${o.clusters.length} cluster(s) and the account-level checks; ${findings.length} open finding(s); ${o.published.length - firstCheck} change(s) in per-cluster alerts, ${firstCheck} first-check finding(s) in the digest.`,
+  ];
+  for (const s of o.scopes) for (const n of s.notEvaluated) lines.push(`not evaluated: ${n.ruleId} on ${n.cluster ?? '(account)'}: ${n.reason}`);
+  for (const e of o.errors) lines.push(`error${e.cluster ? ` on ${e.cluster}` : ''}: ${e.error}`);
+  if (o.digest) lines.push(...alertText('SNS digest', o.digest));
+  for (const n of o.scopes.flatMap((s) => s.notifications)) lines.push(...alertText('SNS alert', n));
+  if (!o.published.length) lines.push('', 'Nothing to publish: no change since the last sweep.');
+  return lines.join('\n') + '\n';
+}
+
+function alertText(title: string, n: SnsNotification): string[] {
+  return ['', `---- ${title} ----`, `Subject: ${n.Subject}`, '', n.Message.split(JSON_SEPARATOR)[0].trimEnd()];
+}
+
+function lineSummary(lines: LineOutcome[] | undefined): string[] {
+  if (!lines?.length) return [];
+  const count = (s: LineOutcome['status']) => lines.filter((l) => l.status === s).length;
+  const out = [`log events: ${count('write')} write(s) to watched objects, ${count('ignored')} ignored, ${count('invalid')} invalid`];
+  for (const l of lines) if (l.status === 'invalid') out.push(`invalid log event ${l.id}: ${l.reason ?? ''}`);
+  return out;
+}
+
 /** What a person on call would read: per event, its verdict and the text of every alert it would publish. */
-export function replayText(file: string, o: EventOutcome): string {
+export function replayText(file: string, o: ReplayOutcome): string {
   const head = `== ${file}${o.eventName ? ` — ${o.eventName}` : ''}${o.eventId ? ` (eventID ${o.eventId})` : ''}`;
-  if (o.status !== 'processed') return `${head}\n${o.status}: ${o.reason ?? ''}\n`;
-  const lines = [head, `processed: ${o.clusters.length ? `cluster(s) ${o.clusters.join(', ')}` : 'account-level'}`];
+  if (o.status !== 'processed') return [`${head}`, `${o.status}: ${o.reason ?? ''}`, ...lineSummary(o.lines)].join('\n') + '\n';
+  const lines = [head, `processed: ${o.clusters.length ? `cluster(s) ${o.clusters.join(', ')}` : 'account-level'}`, ...lineSummary(o.lines)];
   const notes = o.scopes.flatMap((s) => s.notifications);
   const opened = o.scopes.reduce((n, s) => n + s.changes.opened.length, 0);
   const resolved = o.scopes.reduce((n, s) => n + s.changes.resolved.length, 0);
   lines.push(`${opened} opened, ${resolved} resolved, ${o.findings.length} open finding(s) in scope; ${notes.length} alert(s) would be published.`);
+  const deferred = o.scopes.flatMap((s) => s.changes.deliveries.flatMap((d) => d.notices)).length - o.scopes.reduce((n, s) => n + s.published.length, 0);
+  if (deferred > 0) lines.push(`${deferred} first-check finding(s) (never checked before, not caused by this call) wait for the next sweep's digest.`);
   for (const s of o.scopes) for (const n of s.notEvaluated) lines.push(`not evaluated: ${n.ruleId} on ${n.cluster ?? '(account)'}: ${n.reason}`);
-  for (const n of notes) {
-    lines.push('', `---- SNS alert ----`, `Subject: ${n.Subject}`, '', n.Message.split(JSON_SEPARATOR)[0].trimEnd());
-  }
+  for (const n of notes) lines.push(...alertText('SNS alert', n));
   return lines.join('\n') + '\n';
 }

@@ -16,8 +16,11 @@ import { RULES } from '../rules/engine/catalog';
 import { evaluateAccount, evaluateCluster, neededParts } from '../rules/engine/evaluate';
 import { createClusterIndexCache } from '../events/resolve';
 import { MemoryLogger } from '../log';
-import { processEvent } from '../pipeline';
-import { findingsTable, replayJson, replayText, rulesTable, sarif } from './format';
+import { processEvent, sweep } from '../pipeline';
+import { bySeverity, findingsTable, replayJson, replayText, rulesTable, sarif, sweepJson, sweepText } from './format';
+import { toAsff } from '../sinks/asff';
+import { processAuditDelivery } from '../audit/pipeline';
+import { isSubscriptionDelivery } from '../audit/delivery';
 
 const VERSION = '0.1.0';
 
@@ -33,6 +36,10 @@ export interface Io {
 
 function readerFor(worldPath: string | undefined): AwsReader {
   return worldPath ? new WorldReader(loadWorld(worldPath)) : new SdkReader({});
+}
+
+function storeFor(statePath: string | undefined) {
+  return statePath ? new FileFindingStore(statePath) : new MemoryFindingStore();
 }
 
 function configFor(path: string | undefined): Config {
@@ -102,20 +109,25 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .option('--world <file>', 'a recorded account (world file) instead of the live account')
     .option('--cluster <name>', 'only this cluster (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--config <file>', 'eks-drift.config.json')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif']).default('table'))
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif', 'asff']).default('table'))
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity', severityOption, 'info' as Severity)
     .action(async (o: { world?: string; cluster: string[]; config?: string; format: string; failOn: Severity }) => {
-      const { findings, notEvaluated } = await scan(o, { ...io, progress: o.world ? undefined : io.progress });
+      const { findings, notEvaluated, ids } = await scan(o, { ...io, progress: o.world ? undefined : io.progress });
       if (o.format === 'json') io.out(JSON.stringify({ findings, notEvaluated }, null, 2) + '\n');
-      else if (o.format === 'sarif') io.out(JSON.stringify(sarif(findings, RULES, o.world ?? 'aws-account', VERSION), null, 2) + '\n');
+      else if (o.format === 'sarif') io.out(JSON.stringify(sarif(findings, RULES, { ...ids, version: VERSION }), null, 2) + '\n');
+      // The records the Security Hub sink imports, as `aws securityhub batch-import-findings --findings` takes them.
+      else if (o.format === 'asff') {
+        const at = new Date().toISOString();
+        io.out(JSON.stringify([...findings].sort(bySeverity).map((f) => toAsff(f, 'opened', at)), null, 2) + '\n');
+      }
       else io.out(findingsTable(findings, notEvaluated) + '\n');
       if (findings.some((f) => severityRank(f.severity) >= severityRank(o.failOn))) code = EXIT.findings;
     });
 
   program
     .command('replay')
-    .description('run CloudTrail events (EventBridge JSON) through exactly the Lambda pipeline')
-    .argument('<event...>', 'event files')
+    .description('run CloudTrail events (EventBridge JSON) and EKS audit-log deliveries through exactly the Lambda pipeline')
+    .argument('<event...>', 'event files: EventBridge events or CloudWatch Logs subscription deliveries ({"awslogs": …})')
     .option('--world <file>', 'a recorded account (world file) instead of the live account')
     .option('--state <file>', 'findings state kept between runs (JSON file)')
     .option('--config <file>', 'eks-drift.config.json')
@@ -123,7 +135,7 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .action(async (files: string[], o: { world?: string; state?: string; config?: string; format: string }) => {
       const deps = {
         reader: readerFor(o.world),
-        store: o.state ? new FileFindingStore(o.state) : new MemoryFindingStore(),
+        store: storeFor(o.state),
         config: configFor(o.config),
         log: new MemoryLogger(),
         indexCache: createClusterIndexCache({ ttlMs: Number.POSITIVE_INFINITY }),
@@ -140,12 +152,28 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
           if (o.format === 'text') io.out(`== ${file}\ninvalid: ${reason}\n\n`);
           continue;
         }
-        const outcome = await processEvent(raw, deps);
+        const outcome = isSubscriptionDelivery(raw) ? await processAuditDelivery(raw, deps) : await processEvent(raw, deps);
         if (outcome.status === 'invalid') code = EXIT.usage;
         results.push(replayJson(file, outcome));
         if (o.format === 'text') io.out(replayText(file, outcome) + '\n');
       }
       if (o.format === 'json') io.out(JSON.stringify(results, null, 2) + '\n');
+    });
+
+  program
+    .command('sweep')
+    .description('run exactly the scheduled sweep Lambda over every cluster and the account (the first over an empty --state is the baseline)')
+    .option('--world <file>', 'a recorded account (world file) instead of the live account')
+    .option('--state <file>', 'findings state kept between runs (JSON file)')
+    .option('--config <file>', 'eks-drift.config.json')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (o: { world?: string; state?: string; config?: string; format: string }) => {
+      const deps = { reader: readerFor(o.world), store: storeFor(o.state), config: configFor(o.config), log: new MemoryLogger() };
+      const progress = io.progress;
+      const out = await sweep(deps, { onProgress: progress && ((done, total, name) => progress(`sweeping ${done}/${total}: ${name}`)) });
+      progress?.('');
+      const findings = (await deps.store.listFindings({ status: 'open' })).map((f) => f.finding);
+      io.out(o.format === 'json' ? JSON.stringify(sweepJson(out, findings), null, 2) + '\n' : sweepText(out, findings));
     });
 
   program

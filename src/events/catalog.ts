@@ -1,6 +1,5 @@
 import type { CloudTrailRecord } from './schema';
 import { at, decodePathParam, list, pathParam, scalar, uniq } from './fields';
-import { clustersFromTags } from './clusterIndex';
 
 /** The resources a CloudTrail record names, by kind. Resolution turns them into clusters. */
 export interface ResourceRefs {
@@ -15,12 +14,18 @@ export interface ResourceRefs {
   nodegroups: { cluster: string; nodegroup: string }[];
   /** Trail names or ARNs, as the call named them. */
   trails: string[];
-  /** Auto Scaling groups (self-managed nodes when tagged for a cluster). */
-  autoScalingGroupNames: string[];
-  /** EC2 instances whose cluster tags the record does not show (RunInstances without them). */
+  /** Instances the call launched (RunInstances) or whose security groups it set (ModifyInstanceAttribute). */
   instanceIds: string[];
+  /** Network interfaces whose security groups the call set, with the groups now on them (ModifyNetworkInterfaceAttribute). */
+  networkInterfaces: { id: string; groupIds: string[] }[];
+  /** Managed prefix lists whose entries the call changed. */
+  prefixListIds: string[];
+  /** Auto Scaling groups created or changed (a managed node group's, or self-managed nodes). */
+  autoScalingGroupNames: string[];
   /** IAM roles whose policies or trust changed: a cluster's creator role or node role. */
   roleNames: string[];
+  /** The call is watched but this one changed nothing a rule reads (e.g. ModifyInstanceAttribute of the instance type): why. */
+  unrelated?: string;
   /** The call changes account-level state (CloudTrail), evaluated without any cluster. */
   accountLevel: boolean;
   /**
@@ -69,8 +74,10 @@ export function emptyRefs(): ResourceRefs {
     clusterNames: [],
     nodegroups: [],
     trails: [],
-    autoScalingGroupNames: [],
     instanceIds: [],
+    networkInterfaces: [],
+    prefixListIds: [],
+    autoScalingGroupNames: [],
     roleNames: [],
     accountLevel: false,
     reshapesClusters: false,
@@ -90,8 +97,10 @@ function refs(partial: Partial<ResourceRefs>): ResourceRefs {
     clusterNames: uniq(r.clusterNames),
     nodegroups: uniq(r.nodegroups),
     trails: uniq(r.trails),
-    autoScalingGroupNames: uniq(r.autoScalingGroupNames),
     instanceIds: uniq(r.instanceIds),
+    networkInterfaces: uniq(r.networkInterfaces),
+    prefixListIds: uniq(r.prefixListIds),
+    autoScalingGroupNames: uniq(r.autoScalingGroupNames),
     roleNames: uniq(r.roleNames),
   };
 }
@@ -102,6 +111,10 @@ const res = (r: CloudTrailRecord, ...path: string[]) => at(r.responseElements, .
 // ---------------------------------------------------------------------------------------------------- rule sets
 
 const SG_RULES = ['no-internet-ssh', 'no-internet-ingress', 'cluster-sg-restricted'] as const;
+/** What a node's network interfaces admit from the internet: changed by the groups put on them. */
+const NODE_INTERFACE_RULES = ['no-internet-ssh', 'no-internet-ingress'] as const;
+/** Prefix lists are expanded wherever they are a source (security groups) or a destination (routes). */
+const PREFIX_LIST_RULES = ['no-internet-ssh', 'no-internet-ingress', 'nodes-in-private-subnets'] as const;
 /** What a node group's nodes are: subnets, public IPs, key, security groups, role. */
 const NODE_RULES = ['nodes-in-private-subnets', 'nodes-no-public-ip', 'nodegroup-no-ssh-key', 'no-internet-ssh', 'no-internet-ingress', 'nacl-blocks-ssh', 'nodes-ssm-managed'] as const;
 const NODEGROUP_RULES = [...NODE_RULES, 'cluster-tagged'] as const;
@@ -211,6 +224,61 @@ function launchTemplate(wrapper: string, responseWrapper: string, responseObject
   };
 }
 
+/**
+ * The security groups a Modify*Attribute call set. CloudTrail records EC2 Query lists as `{ items: [...] }`, so the
+ * groups arrive as `groupSet.items[].groupId` (the spelling RunInstances uses for its network interfaces); a bare list
+ * of ids is read too. Undefined when the call set no groups.
+ */
+function groupSet(r: CloudTrailRecord): string[] | undefined {
+  const set = req(r, 'groupSet') ?? req(r, 'groups') ?? req(r, 'groupId');
+  if (set === undefined) return scalar(req(r, 'attribute')) === 'groupSet' ? [] : undefined;
+  return uniq(list(set).map((g) => scalar(at(g, 'groupId')) ?? scalar(at(g, 'GroupId')) ?? scalar(g))).filter((g) => g.startsWith('sg-'));
+}
+
+/**
+ * Which other attribute a Modify*Attribute call changed, when it clearly changed something else (`attribute: userData`
+ * or an `instanceType: { value }` member); undefined when the record does not say, so the call is resolved anyway.
+ */
+function otherAttribute(r: CloudTrailRecord, idKey: string): string | undefined {
+  const named = scalar(req(r, 'attribute'));
+  if (named) return named === 'groupSet' ? undefined : named;
+  const keys = Object.keys(r.requestParameters ?? {}).filter((k) => k !== idKey);
+  return keys.length ? keys.join(', ') : undefined;
+}
+
+/**
+ * ModifyInstanceAttribute: `requestParameters.{instanceId, groupSet}` swaps the security groups of the instance's
+ * primary network interface. The other attributes (instance type, user data…) change nothing the rules read.
+ */
+function modifyInstanceAttribute(r: CloudTrailRecord): ResourceRefs {
+  const other = groupSet(r) === undefined ? otherAttribute(r, 'instanceId') : undefined;
+  if (other) return refs({ unrelated: `ModifyInstanceAttribute changed ${other}, not the security groups` });
+  return refs({ instanceIds: uniq([scalar(req(r, 'instanceId'))]) });
+}
+
+/** ModifyNetworkInterfaceAttribute: `requestParameters.{networkInterfaceId, groupSet}`, the groups now on the ENI. */
+function modifyNetworkInterfaceAttribute(r: CloudTrailRecord): ResourceRefs {
+  const groups = groupSet(r);
+  const other = groups === undefined ? otherAttribute(r, 'networkInterfaceId') : undefined;
+  if (other) return refs({ unrelated: `ModifyNetworkInterfaceAttribute changed ${other}, not the security groups` });
+  const id = scalar(req(r, 'networkInterfaceId'));
+  return refs({ networkInterfaces: id ? [{ id, groupIds: groups ?? [] }] : [] });
+}
+
+/**
+ * ModifyManagedPrefixList / RestoreManagedPrefixListVersion: newer EC2 actions record their request in a wrapper
+ * (`ModifyManagedPrefixListRequest.PrefixListId`, as ModifySecurityGroupRules does) and answer with
+ * `prefixList.prefixListId`. No public record was found to confirm the exact spelling, so every one is read.
+ */
+function prefixList(wrapper: string, responseWrapper: string) {
+  return (r: CloudTrailRecord): ResourceRefs => {
+    const request = req(r, wrapper) ?? r.requestParameters;
+    const response = res(r, responseWrapper) ?? r.responseElements;
+    const ids = uniq([scalar(at(response, 'prefixList', 'prefixListId')), scalar(at(request, 'PrefixListId')), scalar(at(request, 'prefixListId'))]);
+    return refs({ prefixListIds: ids.filter((id) => id.startsWith('pl-')) });
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------- EKS extractors
 
 /** EKS is REST: the cluster from the URL path is `requestParameters.name`. */
@@ -279,6 +347,22 @@ const EC2: Row[] = [
   ['AuthorizeSecurityGroupIngress', 'securityGroup', SG_RULES, securityGroupIngress, 'opens inbound traffic on a security group'],
   ['RevokeSecurityGroupIngress', 'securityGroup', SG_RULES, securityGroupIngress, 'closes inbound traffic (resolves findings)'],
   ['ModifySecurityGroupRules', 'securityGroup', SG_RULES, modifySecurityGroupRules, 'rewrites existing security group rules'],
+  ['ModifyInstanceAttribute', 'securityGroup', NODE_INTERFACE_RULES, modifyInstanceAttribute, 'swaps the security groups of a node (groupSet)'],
+  ['ModifyNetworkInterfaceAttribute', 'securityGroup', NODE_INTERFACE_RULES, modifyNetworkInterfaceAttribute, "swaps the security groups of a node's network interface"],
+  [
+    'ModifyManagedPrefixList',
+    'securityGroup',
+    PREFIX_LIST_RULES,
+    prefixList('ModifyManagedPrefixListRequest', 'ModifyManagedPrefixListResponse'),
+    'changes the entries of a prefix list that security groups or routes use',
+  ],
+  [
+    'RestoreManagedPrefixListVersion',
+    'securityGroup',
+    PREFIX_LIST_RULES,
+    prefixList('RestoreManagedPrefixListVersionRequest', 'RestoreManagedPrefixListVersionResponse'),
+    'puts back the entries of an older prefix list version',
+  ],
   ['CreateNetworkAclEntry', 'network', ['nacl-blocks-ssh'], networkAclEntry, 'adds a network ACL rule'],
   ['ReplaceNetworkAclEntry', 'network', ['nacl-blocks-ssh'], networkAclEntry, 'replaces a network ACL rule'],
   ['DeleteNetworkAclEntry', 'network', ['nacl-blocks-ssh'], networkAclEntry, 'removes a network ACL rule (e.g. a deny)'],
@@ -345,36 +429,20 @@ const CLOUDTRAIL: Row[] = [
 
 // ---------------------------------------------------------------------------------------------------- self-managed nodes
 
-/** Cluster names in tags as CloudTrail records them (`{key, value}`, the API's `{Key, Value}` in places). */
-function clustersInTags(tags: unknown[]): string[] {
-  return clustersFromTags(
-    tags.map((t) => ({ Key: scalar(at(t, 'key')) ?? scalar(at(t, 'Key')), Value: scalar(at(t, 'value')) ?? scalar(at(t, 'Value')) })),
-  );
-}
-
 /**
- * CreateAutoScalingGroup / UpdateAutoScalingGroup: `requestParameters.autoScalingGroupName`; a create names its
- * `tags` ([{key, value, propagateAtLaunch}]), whose cluster tags say the cluster without a read.
+ * CreateAutoScalingGroup / UpdateAutoScalingGroup: `requestParameters.autoScalingGroupName`. The request's `tags`
+ * are not read here: resolution decides by what uses the group (a managed node group), then by the group's tags.
  */
 function autoScalingGroup(r: CloudTrailRecord): ResourceRefs {
-  return refs({ autoScalingGroupNames: uniq([scalar(req(r, 'autoScalingGroupName'))]), clusterNames: clustersInTags(list(req(r, 'tags'))) });
+  return refs({ autoScalingGroupNames: uniq([scalar(req(r, 'autoScalingGroupName'))]) });
 }
 
 /**
- * RunInstances: the instances in `responseElements.instancesSet.items[].instanceId`, their tags in the request's
- * `tagSpecificationSet.items[]` (resourceType instance) and the response's `instancesSet.items[].tagSet.items[]`.
- * Cluster tags there name the cluster; otherwise (tags from the launch template) the instances are read.
+ * RunInstances: the instances in `responseElements.instancesSet.items[].instanceId`. Resolution reads them: their
+ * Auto Scaling group (an `aws:` tag) says which managed node group launched them, else their cluster tags.
  */
 function runInstances(r: CloudTrailRecord): ResourceRefs {
-  const items = list(res(r, 'instancesSet'));
-  const tags = [
-    ...list(req(r, 'tagSpecificationSet'))
-      .filter((s) => (scalar(at(s, 'resourceType')) ?? 'instance') === 'instance')
-      .flatMap((s) => list(at(s, 'tags'))),
-    ...items.flatMap((i) => list(at(i, 'tagSet'))),
-  ];
-  const clusters = clustersInTags(tags);
-  return refs({ clusterNames: clusters, instanceIds: clusters.length ? [] : uniq(items.map((i) => scalar(at(i, 'instanceId')))) });
+  return refs({ instanceIds: uniq(list(res(r, 'instancesSet')).map((i) => scalar(at(i, 'instanceId')))) });
 }
 
 // ---------------------------------------------------------------------------------------------------- IAM

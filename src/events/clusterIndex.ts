@@ -12,12 +12,14 @@ export interface ClusterFacts {
   securityGroupIds: Set<string>;
   launchTemplateIds: Set<string>;
   launchTemplateNames: Set<string>;
+  /** The managed node groups' Auto Scaling groups: a node's `aws:autoscaling:groupName` tag (which no user can change) names one. */
+  autoScalingGroupNames: Set<string>;
   /** Names of the IAM roles its managed node groups run as. */
   nodeRoleNames: Set<string>;
 }
 
 /**
- * Which clusters use a security group, subnet, VPC or launch template, answered from the EKS API (ListClusters,
+ * Which clusters use a security group, subnet, VPC, launch template, Auto Scaling group or node role, answered from the EKS API (ListClusters,
  * DescribeCluster, ListNodegroups, DescribeNodegroup, DescribeLaunchTemplateVersions). Built once and reused: it
  * costs a few calls per cluster, so it is the fallback when a resource's tags say nothing.
  */
@@ -39,6 +41,9 @@ export class ClusterIndex {
   }
   inVpc(vpcId: string): string[] {
     return this.where((c) => c.vpcId === vpcId);
+  }
+  usingAutoScalingGroup(name: string): string[] {
+    return this.where((c) => c.autoScalingGroupNames.has(name));
   }
   withNodeRole(roleName: string): string[] {
     return this.where((c) => c.nodeRoleNames.has(roleName));
@@ -97,6 +102,7 @@ export async function readClusterFacts(reader: AwsReader, name: string): Promise
     securityGroupIds: new Set([...(vpc?.securityGroupIds ?? []), ...(vpc?.clusterSecurityGroupId ? [vpc.clusterSecurityGroupId] : [])]),
     launchTemplateIds: new Set(),
     launchTemplateNames: new Set(),
+    autoScalingGroupNames: new Set(),
     nodeRoleNames: new Set(),
   };
   const names = await reader.listNodegroups(name);
@@ -107,6 +113,7 @@ export async function readClusterFacts(reader: AwsReader, name: string): Promise
     const role = ng.nodeRole?.split('/').pop();
     if (role) facts.nodeRoleNames.add(role);
     if (ng.resources?.remoteAccessSecurityGroup) facts.securityGroupIds.add(ng.resources.remoteAccessSecurityGroup);
+    for (const asg of ng.resources?.autoScalingGroups ?? []) if (asg.name) facts.autoScalingGroupNames.add(asg.name);
     const lt = ng.launchTemplate;
     if (lt?.id || lt?.name) {
       if (lt.id) facts.launchTemplateIds.add(lt.id);

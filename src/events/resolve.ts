@@ -1,6 +1,7 @@
-import type { Filter, Subnet } from '@aws-sdk/client-ec2';
-import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import type { Filter, Instance, RouteTable, Subnet, Tag } from '@aws-sdk/client-ec2';
 import type { AwsReader } from '../inventory/reader';
+import { instanceGroupIds, instanceSubnetIds } from '../inventory/ec2Filters';
+import { GROUP_TAG, launchesFrom, tagOf, uniq } from '../inventory/nodes';
 import { parseLookupRecord } from '../inventory/lookupMatch';
 import { createdCluster } from '../inventory/creator';
 import { creatorOfRecord } from '../rules/semantics/creator';
@@ -15,21 +16,29 @@ export interface Resolution {
   reason?: string;
 }
 
+type Add = (names: Iterable<string>) => boolean;
+
+const LIVE: Filter = { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] };
+
 /**
- * Turns the resources a call named into the clusters to re-evaluate, with as few API calls as possible:
+ * Turns the resources a call named into the clusters to re-evaluate. What uses a resource decides, never its tags
+ * alone (anyone who can tag a security group could otherwise steer the check to another cluster):
  * - cluster names and node group / EKS ARNs are the answer (even for a deleted cluster: the caller resolves it);
- * - a security group tagged by EKS (`aws:eks:cluster-name` on the cluster SG, `eks:cluster-name` on a managed
- *   node group's remote-access SG) or by Kubernetes (`kubernetes.io/cluster/NAME`) needs one DescribeSecurityGroups;
- * - anything else goes through the ClusterIndex (built once, shared through `cache`), and, when the index knows no
- *   cluster, through the instances using the resource (self-managed nodes carry the cluster tags);
+ * - a security group or subnet reaches the clusters the ClusterIndex says use it (control plane, node groups, launch
+ *   templates; built once, shared through `cache`) and the clusters of the nodes that carry it (one DescribeInstances
+ *   on any network interface); only when neither knows it do its cluster tags count, in case the index is behind;
+ * - an instance or a network interface reaches the cluster of its node (Auto Scaling group, cluster tags); an
+ *   interface attached to no node, through the groups now on it;
+ * - a prefix list reaches the security groups and route tables that reference it;
  * - a route table reaches its associated subnets, and when it is its VPC's main table, the subnets of that VPC
  *   without an explicit association; a network ACL reaches its associated subnets;
- * - a subnet tagged for a cluster (`kubernetes.io/cluster/NAME`) needs one DescribeSubnets; others go through the
- *   index, then the instances in it;
- * - an Auto Scaling group or an instance by its cluster tags (a group's members when the group carries none); a
- *   launch template no managed node group or instance uses, by the Auto Scaling groups launching from it;
- * - an IAM role by the clusters it created (CloudTrail's CreateCluster records) and runs (managed node groups'
- *   nodeRole in the index, instances with an instance profile holding it).
+ * - a launch template reaches the clusters whose node groups use it, else those of the nodes launched from it, else
+ *   those of the self-managed Auto Scaling groups launching from it (even with no instance running yet);
+ * - an Auto Scaling group reaches the cluster of the managed node group it belongs to and, since a self-managed group
+ *   is a cluster's by its cluster tag (what the view reads too), the clusters its tags name; a group that has neither,
+ *   the clusters of its members;
+ * - an IAM role reaches the clusters it created (CloudTrail's CreateCluster records) and runs (managed node groups'
+ *   nodeRole in the index, nodes launched with an instance profile holding it).
  * Over-approximating is safe (an extra cluster is re-read and found unchanged); missing one is not.
  */
 export async function resolveAffectedClusters(
@@ -43,7 +52,7 @@ export async function resolveAffectedClusters(
   const unused: string[] = [];
   let local: Promise<ClusterIndex> | undefined;
   const index = () => (cache ? cache.get(reader) : (local ??= buildClusterIndex(reader)));
-  const add = (names: Iterable<string>) => {
+  const add: Add = (names) => {
     let any = false;
     for (const n of names) {
       found.add(n);
@@ -56,24 +65,74 @@ export async function resolveAffectedClusters(
   add(named);
   if (refs.reshapesClusters) cache?.markDirty(named);
 
-  if (refs.securityGroupIds.length) await resolveSecurityGroups(reader, refs.securityGroupIds, cache, index, add, unused);
+  const groupIds = new Set(refs.securityGroupIds);
+  const tables: RouteTable[] = [];
+  if (refs.prefixListIds.length) {
+    const [groups, referencing] = await Promise.all([
+      reader.describeSecurityGroups({ filters: [{ Name: 'ip-permission.prefix-list-id', Values: refs.prefixListIds }] }),
+      reader.describeRouteTables({ filters: [{ Name: 'route.destination-prefix-list-id', Values: refs.prefixListIds }] }),
+    ]);
+    for (const g of groups) if (g.GroupId) groupIds.add(g.GroupId);
+    tables.push(...referencing);
+    for (const id of refs.prefixListIds) {
+      const used = groups.some((g) => (g.IpPermissions ?? []).some((p) => (p.PrefixListIds ?? []).some((r) => r.PrefixListId === id)));
+      if (!used && !referencing.some((t) => (t.Routes ?? []).some((r) => r.DestinationPrefixListId === id))) {
+        unused.push(`${id} is referenced by no security group or route table`);
+      }
+    }
+  }
+
+  if (refs.instanceIds.length) {
+    const instances = await reader.describeInstances({ instanceIds: refs.instanceIds });
+    const idx = await index();
+    const misses = refs.instanceIds.filter((id) => !add(instances.filter((i) => i.InstanceId === id).flatMap((i) => clustersOfInstance(i, idx))));
+    // An untagged member of a self-managed group is a node of the group's cluster (its tag need not propagate).
+    const groupOf = (id: string) => tagOf(instances.find((i) => i.InstanceId === id)?.Tags, GROUP_TAG);
+    const names = uniq(misses.map(groupOf));
+    const groups = names.length ? await reader.describeAutoScalingGroups({ names }) : [];
+    for (const id of misses) {
+      const g = groups.find((x) => x.AutoScalingGroupName === groupOf(id));
+      if (!add(clustersFromTags(g?.Tags))) unused.push(`${id} is not a node of any EKS cluster`);
+    }
+  }
+  if (refs.networkInterfaces.length) {
+    const eniIds = refs.networkInterfaces.map((n) => n.id);
+    const instances = await reader.describeInstances({ filters: [{ Name: 'network-interface.network-interface-id', Values: eniIds }, LIVE] });
+    const idx = await index();
+    for (const eni of refs.networkInterfaces) {
+      const carriers = instances.filter((i) => (i.NetworkInterfaces ?? []).some((n) => n.NetworkInterfaceId === eni.id));
+      // Not on a node we know (detached, or a pod's branch interface): whoever uses the groups now on it.
+      if (!add(carriers.flatMap((i) => clustersOfInstance(i, idx)))) {
+        if (eni.groupIds.length) eni.groupIds.forEach((g) => groupIds.add(g));
+        else unused.push(`${eni.id} is attached to no node of any EKS cluster`);
+      }
+    }
+  }
+
+  if (groupIds.size) {
+    await resolveUsers(reader, [...groupIds], index, add, unused, {
+      fromIndex: (idx, id) => idx.usingSecurityGroup(id),
+      instanceFilter: 'network-interface.group-id',
+      carries: (i, id) => instanceGroupIds(i).includes(id),
+      tags: async (ids) => new Map((await reader.describeSecurityGroups({ groupIds: ids })).map((g) => [g.GroupId ?? '', g.Tags])),
+    });
+  }
 
   const subnets = new Set(refs.subnetIds);
   const mainTableVpcs = new Map<string, Set<string>>(); // VPC → its main route table ids
-  if (refs.routeTableIds.length) {
-    const tables = await reader.describeRouteTables({ routeTableIds: refs.routeTableIds });
-    for (const id of refs.routeTableIds) {
-      const t = tables.find((x) => x.RouteTableId === id);
-      if (!t) {
-        unused.push(`${id} no longer exists`);
-        continue;
-      }
-      const associated = (t.Associations ?? []).map((a) => a.SubnetId).filter((x): x is string => !!x);
-      for (const sub of associated) subnets.add(sub);
-      const isMain = (t.Associations ?? []).some((a) => a.Main === true);
-      if (isMain && t.VpcId) mainTableVpcs.set(t.VpcId, new Set([...(mainTableVpcs.get(t.VpcId) ?? []), id]));
-      if (!isMain && !associated.length) unused.push(`${id} is associated with no subnet`);
+  const tableIds = [...new Set([...refs.routeTableIds, ...tables.map((t) => t.RouteTableId ?? '')])].filter(Boolean);
+  if (refs.routeTableIds.length) tables.push(...(await reader.describeRouteTables({ routeTableIds: refs.routeTableIds })));
+  for (const id of tableIds) {
+    const t = tables.find((x) => x.RouteTableId === id);
+    if (!t) {
+      unused.push(`${id} no longer exists`);
+      continue;
     }
+    const associated = (t.Associations ?? []).map((a) => a.SubnetId).filter((x): x is string => !!x);
+    for (const sub of associated) subnets.add(sub);
+    const isMain = (t.Associations ?? []).some((a) => a.Main === true);
+    if (isMain && t.VpcId) mainTableVpcs.set(t.VpcId, new Set([...(mainTableVpcs.get(t.VpcId) ?? []), id]));
+    if (!isMain && !associated.length) unused.push(`${id} is associated with no subnet`);
   }
   if (refs.networkAclIds.length) {
     const acls = await reader.describeNetworkAcls({ networkAclIds: refs.networkAclIds });
@@ -89,11 +148,11 @@ export async function resolveAffectedClusters(
   if (mainTableVpcs.size) {
     // The main table serves every subnet of its VPC that has no explicit association.
     const vpcs = [...mainTableVpcs.keys()];
-    const [tables, vpcSubnets] = await Promise.all([
+    const [vpcTables, vpcSubnets] = await Promise.all([
       reader.describeRouteTables({ filters: [{ Name: 'vpc-id', Values: vpcs }] }),
       reader.describeSubnets({ filters: [{ Name: 'vpc-id', Values: vpcs }] }),
     ]);
-    const explicit = new Set(tables.flatMap((t) => (t.Associations ?? []).filter((a) => a.SubnetId && !a.Main).map((a) => a.SubnetId as string)));
+    const explicit = new Set(vpcTables.flatMap((t) => (t.Associations ?? []).filter((a) => a.SubnetId && !a.Main).map((a) => a.SubnetId as string)));
     for (const vpc of vpcs) {
       const served = vpcSubnets.filter((sub) => sub.VpcId === vpc && sub.SubnetId && !explicit.has(sub.SubnetId));
       for (const sub of served) {
@@ -104,7 +163,18 @@ export async function resolveAffectedClusters(
     }
   }
 
-  if (subnets.size) await resolveSubnets(reader, [...subnets], known, cache, index, add, unused);
+  if (subnets.size) {
+    await resolveUsers(reader, [...subnets], index, add, unused, {
+      fromIndex: (idx, id) => idx.usingSubnet(id),
+      instanceFilter: 'subnet-id',
+      carries: (i, id) => instanceSubnetIds(i).includes(id),
+      tags: async (ids) => {
+        const missing = ids.filter((id) => !known.has(id));
+        if (missing.length) for (const sub of await reader.describeSubnets({ subnetIds: missing })) if (sub.SubnetId) known.set(sub.SubnetId, sub);
+        return new Map(ids.map((id) => [id, known.get(id)?.Tags]));
+      },
+    });
+  }
 
   const templates: { id?: string; name?: string }[] = [...refs.launchTemplateIds.map((id) => ({ id })), ...refs.launchTemplateNames.map((name) => ({ name }))];
   if (templates.length) {
@@ -117,30 +187,24 @@ export async function resolveAffectedClusters(
         cache?.markDirty(users);
         continue;
       }
-      const fromInstances = t.id ? await clustersOfInstances(reader, [{ Name: 'launch-template-id', Values: [t.id] }]) : [];
+      const fromInstances = t.id ? await clustersOfInstances(reader, idx, [{ Name: 'launch-template-id', Values: [t.id] }]) : [];
       if (add(fromInstances)) continue;
       // Self-managed groups launching from it, even with no instance running yet.
-      const groups = (await reader.describeAutoScalingGroups({})).filter((g) => groupUsesTemplate(g, t));
-      if (!add(groups.flatMap((g) => clustersFromTags(g.Tags)))) unused.push(`${label} is not used by any EKS cluster`);
+      const groups = (await reader.describeAutoScalingGroups({})).filter((g) => launchesFrom(g, t));
+      if (!add(groups.flatMap((g) => clustersOfGroup(g.AutoScalingGroupName ?? '', g.Tags, idx)))) unused.push(`${label} is not used by any EKS cluster`);
     }
   }
 
   if (refs.autoScalingGroupNames.length) {
-    const groups = await reader.describeAutoScalingGroups({ names: refs.autoScalingGroupNames });
+    const [idx, groups] = await Promise.all([index(), reader.describeAutoScalingGroups({ names: refs.autoScalingGroupNames })]);
     for (const name of refs.autoScalingGroupNames) {
       const g = groups.find((x) => x.AutoScalingGroupName === name);
-      if (add(clustersFromTags(g?.Tags))) continue;
+      if (add(clustersOfGroup(name, g?.Tags, idx))) continue;
       // A group tagged through its launch template carries no cluster tag; its instances do.
-      if (!add(await clustersOfInstances(reader, [{ Name: 'tag:aws:autoscaling:groupName', Values: [name] }]))) {
-        unused.push(g ? `Auto Scaling group ${name} is not tagged for any EKS cluster` : `Auto Scaling group ${name} no longer exists`);
+      if (!add(await clustersOfInstances(reader, idx, [{ Name: `tag:${GROUP_TAG}`, Values: [name] }]))) {
+        unused.push(g ? `Auto Scaling group ${name} is not used by any EKS cluster` : `Auto Scaling group ${name} no longer exists`);
       }
     }
-  }
-
-  if (refs.instanceIds.length) {
-    const instances = await reader.describeInstances({ instanceIds: refs.instanceIds });
-    const misses = refs.instanceIds.filter((id) => !add(clustersFromTags(instances.find((i) => i.InstanceId === id)?.Tags)));
-    if (misses.length) unused.push(`${misses.join(', ')} ${misses.length > 1 ? 'are' : 'is'} not tagged for any EKS cluster`);
   }
 
   if (refs.roleNames.length) await resolveRoles(reader, lookups, refs.roleNames, index, add, unused);
@@ -148,81 +212,56 @@ export async function resolveAffectedClusters(
   const clusters = [...found].sort();
   if (clusters.length) return { clusters };
   if (unused.length) return { clusters, reason: unused.join('; ') };
+  if (refs.unrelated) return { clusters, reason: refs.unrelated };
   if (refs.accountLevel) return { clusters, reason: 'account-level change: no cluster involved' };
   return { clusters, reason: 'the call names no resource an EKS cluster uses' };
 }
 
-async function resolveSecurityGroups(
-  reader: AwsReader,
-  ids: string[],
-  cache: ClusterIndexCache | undefined,
-  index: () => Promise<ClusterIndex>,
-  add: (names: Iterable<string>) => boolean,
-  unused: string[],
-): Promise<void> {
-  const groups = await reader.describeSecurityGroups({ groupIds: ids });
-  // A warm index answers for free: use it too, so a group shared with another cluster's nodes is not missed.
-  const warm = cache?.peek(reader);
-  const untagged: string[] = [];
-  for (const id of ids) {
-    const g = groups.find((x) => x.GroupId === id);
-    const tagged = clustersFromTags(g?.Tags);
-    const known = warm?.usingSecurityGroup(id) ?? [];
-    if (!add([...tagged, ...known])) untagged.push(id);
-  }
-  await resolveUntagged(reader, untagged, index, (idx, id) => idx.usingSecurityGroup(id), 'instance.group-id', add, unused);
+/**
+ * The clusters of a node: its managed node group's, by the Auto Scaling group that launched it (an `aws:` tag no user
+ * can change), and the cluster tags that make an instance a self-managed node.
+ */
+function clustersOfInstance(i: Instance, idx: ClusterIndex): string[] {
+  const asg = tagOf(i.Tags, GROUP_TAG);
+  return [...new Set([...(asg ? idx.usingAutoScalingGroup(asg) : []), ...clustersFromTags(i.Tags)])];
+}
+
+/** The clusters of the live instances a filter selects, each by its node (see clustersOfInstance). */
+async function clustersOfInstances(reader: AwsReader, idx: ClusterIndex, filters: Filter[]): Promise<string[]> {
+  return [...new Set((await reader.describeInstances({ filters: [...filters, LIVE] })).flatMap((i) => clustersOfInstance(i, idx)))];
 }
 
 /**
- * Subnets: their cluster tags (`kubernetes.io/cluster/NAME`, `eks:cluster-name`) with one DescribeSubnets, plus a
- * warm index for free; the index when tags say nothing; then the instances in them (self-managed nodes).
+ * The clusters of an Auto Scaling group: the managed node group's it belongs to, and the clusters its tags name (a
+ * self-managed group is a cluster's by its cluster tag, which is how the view finds it too).
  */
-async function resolveSubnets(
+function clustersOfGroup(name: string, tags: readonly Tag[] | undefined, idx: ClusterIndex): string[] {
+  return [...new Set([...idx.usingAutoScalingGroup(name), ...clustersFromTags(tags)])];
+}
+
+/**
+ * Security groups and subnets alike: the clusters the index says use them, plus the clusters of the live nodes that
+ * carry them. A tag counts only for what neither knows (a cluster changed in another container, not yet in this index).
+ */
+async function resolveUsers(
   reader: AwsReader,
   ids: string[],
-  known: Map<string, Subnet>,
-  cache: ClusterIndexCache | undefined,
   index: () => Promise<ClusterIndex>,
-  add: (names: Iterable<string>) => boolean,
+  add: Add,
   unused: string[],
+  how: {
+    fromIndex: (idx: ClusterIndex, id: string) => string[];
+    instanceFilter: string;
+    carries: (i: Instance, id: string) => boolean;
+    tags: (ids: string[]) => Promise<Map<string, Tag[] | undefined>>;
+  },
 ): Promise<void> {
-  const missing = ids.filter((id) => !known.has(id));
-  if (missing.length) for (const sub of await reader.describeSubnets({ subnetIds: missing })) if (sub.SubnetId) known.set(sub.SubnetId, sub);
-  const warm = cache?.peek(reader);
-  const untagged = ids.filter((id) => !add([...clustersFromTags(known.get(id)?.Tags), ...(warm?.usingSubnet(id) ?? [])]));
-  await resolveUntagged(reader, untagged, index, (idx, id) => idx.usingSubnet(id), 'subnet-id', add, unused);
-}
-
-/** What tags did not place, for groups and subnets alike: the cluster index, then the instances using them (self-managed nodes). */
-async function resolveUntagged(
-  reader: AwsReader,
-  untagged: string[],
-  index: () => Promise<ClusterIndex>,
-  usedBy: (idx: ClusterIndex, id: string) => string[],
-  instanceFilter: string,
-  add: (names: Iterable<string>) => boolean,
-  unused: string[],
-): Promise<void> {
-  if (!untagged.length) return;
-  const idx = await index();
-  const misses = untagged.filter((id) => !add(usedBy(idx, id)));
+  const [idx, instances] = await Promise.all([index(), reader.describeInstances({ filters: [{ Name: how.instanceFilter, Values: ids }, LIVE] })]);
+  const misses = ids.filter((id) => !add([...how.fromIndex(idx, id), ...instances.filter((i) => how.carries(i, id)).flatMap((i) => clustersOfInstance(i, idx))]));
   if (!misses.length) return;
-  const fromInstances = await clustersOfInstances(reader, [{ Name: instanceFilter, Values: misses }]);
-  if (!add(fromInstances)) unused.push(`${misses.join(', ')} ${misses.length > 1 ? 'are' : 'is'} not used by any EKS cluster`);
-}
-
-/** Clusters of the live instances matching `filters`, by their cluster tags (self-managed and managed nodes carry them). */
-async function clustersOfInstances(reader: AwsReader, filters: Filter[]): Promise<string[]> {
-  const instances = await reader.describeInstances({ filters: [...filters, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }] });
-  return [...new Set(instances.flatMap((i) => clustersFromTags(i.Tags)))];
-}
-
-/** True when the group launches from the template: its own, its mixed-instances policy's, or an override's. */
-function groupUsesTemplate(g: AutoScalingGroup, t: { id?: string; name?: string }): boolean {
-  const mixed = g.MixedInstancesPolicy?.LaunchTemplate;
-  return [g.LaunchTemplate, mixed?.LaunchTemplateSpecification, ...(mixed?.Overrides ?? []).map((o) => o.LaunchTemplateSpecification)].some(
-    (s) => !!s && ((!!t.id && s.LaunchTemplateId === t.id) || (!!t.name && s.LaunchTemplateName === t.name)),
-  );
+  const tags = await how.tags(misses);
+  const still = misses.filter((id) => !add(clustersFromTags(tags.get(id))));
+  if (still.length) unused.push(`${still.join(', ')} ${still.length > 1 ? 'are' : 'is'} not used by any EKS cluster`);
 }
 
 /**
@@ -246,7 +285,7 @@ async function resolveRoles(
       .map((x) => x.cluster as string);
     const running = idx.withNodeRole(name);
     const profiles = (await reader.listInstanceProfilesForRole(name)).map((p) => p.Arn).filter((a): a is string => !!a);
-    const selfManaged = profiles.length ? await clustersOfInstances(reader, [{ Name: 'iam-instance-profile.arn', Values: profiles }]) : [];
+    const selfManaged = profiles.length ? await clustersOfInstances(reader, idx, [{ Name: 'iam-instance-profile.arn', Values: profiles }]) : [];
     if (!add([...created, ...running, ...selfManaged])) {
       unused.push(`IAM role ${name} neither created an EKS cluster (CloudTrail, last 90 days) nor runs the nodes of one`);
     }

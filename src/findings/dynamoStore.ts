@@ -1,20 +1,26 @@
 import { ConditionalCheckFailedException, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BackendFindingStore, type Marker, type MarkerRef, type StoreBackend, type StoredFinding } from './store';
+import { BackendFindingStore } from './backendStore';
+import type { Marker, MarkerRef, ScopeState, StoreBackend, StoreOptions, StoredFinding } from './store';
 
 /**
- * Single-table design (one table per deployment: one account and region).
+ * Single-table design (one table per deployment: one account and region). Each item type has its own partition
+ * key prefix, so more types (a cluster index, CreateCluster records) can join without touching these.
  *
- * | item          | pk                 | sk                                   | other attributes                              |
- * |---------------|--------------------|--------------------------------------|-----------------------------------------------|
- * | finding       | `FINDING`          | findingKey: `<scope>|<ruleId>|<resourceId>` | status, version, finding (map), since, lastEventId, suppression?, expiresAt (resolved only) |
- * | event marker  | `EVENT#<eventId>`  | `<scope>` (cluster ARN or `account:<id>:<region>`) | status (pending/published), changes, createdAt, expiresAt |
+ * | item          | pk                 | sk                                          | other attributes                              |
+ * |---------------|--------------------|---------------------------------------------|-----------------------------------------------|
+ * | finding       | `FINDING`          | findingKey: `<scope>|<ruleId>|<resourceId>` | status, version, finding (map), since, lastEventId, readAt, pending (outbox, ≤ 8 entries), suppression?, expiresAt (resolved and delivered only) |
+ * | scope state   | `SCOPE`            | `<scope>` (cluster ARN or `account:<id>:<region>`) | version, rules (per rule id: firstAt, readAt), lease? |
+ * | event marker  | `EVENT#<eventId>`  | `<scope>` (or `<scope>|add`)                | status (pending/published), trigger, causes, delivered, createdAt, leaseUntil, expiresAt (published only) |
  *
  * Every finding of the deployment lives in one partition, so a scope is one Query (`begins_with(sk, "<scope>|")`)
  * and the sweep lists all findings with one paginated Query: no Scan permission, no index. One account's findings
- * (hundreds to a few thousand small items) are far below a partition's limits. `expiresAt` (epoch seconds) is the
- * table's TTL attribute: markers expire after 14 days (the dead-letter queue's retention), resolved findings after
- * 90 days (re-violating after that opens it again, exactly as a resolved one would).
+ * (hundreds to a few thousand small items) are far below a partition's limits. No item grows with the number of
+ * findings: a scope state holds one small record per rule, a marker none at all. `expiresAt` (epoch seconds) is the
+ * table's TTL attribute: published markers expire after 14 days (the dead-letter queue's retention) and pending ones
+ * never (their changes still wait on the findings), resolved findings 90 days after their resolution was delivered
+ * (re-violating after that opens it again, exactly as a resolved one would). Scope states stay: a cluster re-created
+ * under the same name is a change of a known scope, not a first check.
  */
 export const FINDINGS_PARTITION = 'FINDING';
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -31,9 +37,9 @@ export const FINDINGS_TABLE_DEFINITION = {
   BillingMode: 'PAY_PER_REQUEST',
 } as const satisfies Omit<CreateTableCommandInput, 'TableName'>;
 
-export interface DynamoStoreOptions {
-  /** How long one delivery of an event owns a scope before a redelivery may take over (default 90 s). */
-  leaseMs?: number;
+export const SCOPE_PARTITION = 'SCOPE';
+
+export interface DynamoStoreOptions extends StoreOptions {
   markerTtlSeconds?: number;
   resolvedTtlSeconds?: number;
 }
@@ -55,47 +61,34 @@ export class DynamoBackend implements StoreBackend {
     this.resolvedTtl = opts.resolvedTtlSeconds ?? 90 * DAY;
   }
 
-  async getMarker(eventId: string, scope: string): Promise<Marker | undefined> {
-    const r = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: `EVENT#${eventId}`, sk: scope }, ConsistentRead: true }));
+  async getMarker(ref: MarkerRef): Promise<Marker | undefined> {
+    const r = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: `EVENT#${ref.eventId}`, sk: ref.scope }, ConsistentRead: true }));
     if (!r.Item) return undefined;
-    const { eventId: e, scope: s, status, changes, createdAt, leaseUntil } = r.Item as Marker;
-    return { eventId: e, scope: s, status, changes, createdAt, leaseUntil };
+    const { eventId, scope, status, trigger, causes, delivered, createdAt, leaseUntil } = r.Item as Marker;
+    return { eventId, scope, status, trigger, causes: causes ?? [], delivered: delivered ?? [], createdAt, leaseUntil };
   }
 
-  async putMarker(m: Marker, expectedLease: string | null): Promise<boolean> {
-    const Item = { pk: `EVENT#${m.eventId}`, sk: m.scope, ...m, [TTL_ATTRIBUTE]: Math.floor(Date.parse(m.createdAt) / 1000) + this.markerTtl };
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item,
-          ...(expectedLease === null
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: '#l = :l', ExpressionAttributeNames: { '#l': 'leaseUntil' }, ExpressionAttributeValues: { ':l': expectedLease } }),
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+  putMarker(m: Marker, expectedLease: string | null): Promise<boolean> {
+    const expires = m.status === 'published' ? { [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + this.markerTtl } : {};
+    return this.putIf({ pk: `EVENT#${m.eventId}`, sk: m.scope, ...m, ...expires }, 'leaseUntil', expectedLease);
   }
 
-  async setMarkerPublished(ref: MarkerRef): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `EVENT#${ref.eventId}`, sk: ref.scope },
-          UpdateExpression: 'SET #s = :p',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':p': 'published' },
-        }),
-      );
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-    }
+  async getScope(scope: string): Promise<ScopeState | undefined> {
+    const r = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: SCOPE_PARTITION, sk: scope }, ConsistentRead: true }));
+    if (!r.Item) return undefined;
+    const { version, rules, lease } = r.Item as ScopeState;
+    return { scope, version, rules: rules ?? {}, ...(lease ? { lease } : {}) };
+  }
+
+  putScope(s: ScopeState, expectedVersion: number | null): Promise<boolean> {
+    return this.putIf({ pk: SCOPE_PARTITION, sk: s.scope, ...s }, 'version', expectedVersion);
+  }
+
+  async anyScope(): Promise<boolean> {
+    const r = await this.doc.send(
+      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': SCOPE_PARTITION }, Limit: 1, ConsistentRead: true, ProjectionExpression: 'sk' }),
+    );
+    return (r.Items ?? []).length > 0;
   }
 
   queryScope(scope: string): Promise<StoredFinding[]> {
@@ -114,16 +107,44 @@ export class DynamoBackend implements StoreBackend {
     return r.Item ? toStored(r.Item) : undefined;
   }
 
-  async putFinding(item: StoredFinding, expectedVersion: number | null): Promise<boolean> {
-    const expires = item.status === 'resolved' ? { [TTL_ATTRIBUTE]: Math.floor(Date.parse(item.since) / 1000) + this.resolvedTtl } : {};
+  putFinding(item: StoredFinding, expectedVersion: number | null): Promise<boolean> {
+    // A resolved finding is forgotten 90 days after its resolution was delivered (never while it waits in the outbox).
+    const expires = item.status === 'resolved' && !item.pending?.length ? { [TTL_ATTRIBUTE]: Math.floor(Date.parse(item.since) / 1000) + this.resolvedTtl } : {};
+    return this.putIf({ pk: FINDINGS_PARTITION, sk: item.key, ...item, ...expires }, 'version', expectedVersion);
+  }
+
+  async putPending(item: StoredFinding, expectedVersion: number): Promise<boolean> {
+    // The outbox alone: acknowledging thousands of changes sends a few bytes per finding, not the findings again.
+    const done = !item.pending?.length;
+    const expires = done && item.status === 'resolved' ? Math.floor(Date.parse(item.since) / 1000) + this.resolvedTtl : undefined;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: FINDINGS_PARTITION, sk: item.key },
+          UpdateExpression: `SET #v = :next${done ? '' : ', #p = :p'}${expires ? ', #e = :e' : ''}${done ? ' REMOVE #p' : ''}`,
+          ConditionExpression: '#v = :v',
+          ExpressionAttributeNames: { '#v': 'version', '#p': 'pending', ...(expires ? { '#e': TTL_ATTRIBUTE } : {}) },
+          ExpressionAttributeValues: { ':v': expectedVersion, ':next': item.version, ...(done ? {} : { ':p': item.pending }), ...(expires ? { ':e': expires } : {}) },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  /** A put that succeeds only while `attribute` still holds `expected` (null: the item must not exist). */
+  private async putIf(Item: Record<string, unknown>, attribute: string, expected: string | number | null): Promise<boolean> {
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: FINDINGS_PARTITION, sk: item.key, ...item, ...expires },
-          ...(expectedVersion === null
+          Item,
+          ...(expected === null
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': expectedVersion } }),
+            : { ConditionExpression: '#a = :a', ExpressionAttributeNames: { '#a': attribute }, ExpressionAttributeValues: { ':a': expected } }),
         }),
       );
       return true;
@@ -146,13 +167,13 @@ export class DynamoBackend implements StoreBackend {
 }
 
 function toStored(item: Record<string, unknown>): StoredFinding {
-  const { key, status, finding, version, since, lastEventId, announced, suppression } = item as unknown as StoredFinding;
-  return { key, status, finding, version, since, lastEventId, ...(announced !== undefined ? { announced } : {}), ...(suppression ? { suppression } : {}) };
+  const { key, status, finding, version, since, lastEventId, readAt, pending, suppression } = item as unknown as StoredFinding;
+  return { key, status, finding, version, since, lastEventId, ...(readAt ? { readAt } : {}), ...(pending?.length ? { pending } : {}), ...(suppression ? { suppression } : {}) };
 }
 
 /** The Lambda's store: conditional writes give exactly one winner per finding transition across concurrent invocations. */
 export class DynamoFindingStore extends BackendFindingStore {
   constructor(table: string, client: DynamoDBClient, opts: DynamoStoreOptions = {}) {
-    super(new DynamoBackend(table, client, opts), opts.leaseMs);
+    super(new DynamoBackend(table, client, opts), opts);
   }
 }

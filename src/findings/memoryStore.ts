@@ -1,37 +1,48 @@
-import { BackendFindingStore, type Marker, type MarkerRef, type StoreBackend, type StoredFinding } from './store';
+import { BackendFindingStore } from './backendStore';
+import type { Marker, MarkerRef, ScopeState, StoreBackend, StoreOptions, StoredFinding } from './store';
 
 /** Plain maps with the same compare-and-set semantics as DynamoDB's conditional writes. */
 export interface MemoryState {
   findings: Record<string, StoredFinding>;
   markers: Record<string, Marker>;
+  scopes: Record<string, ScopeState>;
 }
 
-const markerId = (eventId: string, scope: string) => `${eventId}|${scope}`;
+export const emptyMemoryState = (): MemoryState => ({ findings: {}, markers: {}, scopes: {} });
+
+const markerId = (ref: MarkerRef) => `${ref.eventId}|${ref.scope}`;
 const clone = <T>(v: T): T => structuredClone(v);
 
 export class MemoryBackend implements StoreBackend {
   constructor(
-    protected state: MemoryState = { findings: {}, markers: {} },
+    protected state: MemoryState = emptyMemoryState(),
     /** Called after every mutation (the file store persists there). */
     private readonly onChange: (s: MemoryState) => Promise<void> = async () => {},
   ) {}
 
-  async getMarker(eventId: string, scope: string): Promise<Marker | undefined> {
-    const m = this.state.markers[markerId(eventId, scope)];
+  async getMarker(ref: MarkerRef): Promise<Marker | undefined> {
+    const m = this.state.markers[markerId(ref)];
     return m && clone(m);
   }
   async putMarker(m: Marker, expectedLease: string | null): Promise<boolean> {
-    const id = markerId(m.eventId, m.scope);
+    const id = markerId(m);
     if ((this.state.markers[id]?.leaseUntil ?? null) !== expectedLease) return false;
     this.state.markers[id] = clone(m);
     await this.onChange(this.state);
     return true;
   }
-  async setMarkerPublished(ref: MarkerRef): Promise<void> {
-    const m = this.state.markers[markerId(ref.eventId, ref.scope)];
-    if (!m) return;
-    m.status = 'published';
+  async getScope(scope: string): Promise<ScopeState | undefined> {
+    const s = this.state.scopes[scope];
+    return s && clone(s);
+  }
+  async putScope(s: ScopeState, expectedVersion: number | null): Promise<boolean> {
+    if ((this.state.scopes[s.scope]?.version ?? null) !== expectedVersion) return false;
+    this.state.scopes[s.scope] = clone(s);
     await this.onChange(this.state);
+    return true;
+  }
+  async anyScope(): Promise<boolean> {
+    return Object.keys(this.state.scopes).length > 0;
   }
   async queryScope(scope: string): Promise<StoredFinding[]> {
     const prefix = `${scope}|`;
@@ -48,6 +59,12 @@ export class MemoryBackend implements StoreBackend {
     await this.onChange(this.state);
     return true;
   }
+  async putPending(item: StoredFinding, expectedVersion: number): Promise<boolean> {
+    const current = this.state.findings[item.key];
+    if (current?.version !== expectedVersion) return false;
+    const { pending: _old, ...rest } = current;
+    return this.putFinding({ ...rest, version: item.version, ...(item.pending ? { pending: item.pending } : {}) }, expectedVersion);
+  }
   async listAll(): Promise<StoredFinding[]> {
     return Object.values(this.state.findings).map(clone);
   }
@@ -55,7 +72,7 @@ export class MemoryBackend implements StoreBackend {
 
 /** For tests, the demo and `replay` without `--state`: forgets everything when the process ends. */
 export class MemoryFindingStore extends BackendFindingStore {
-  constructor(opts: { leaseMs?: number } = {}) {
-    super(new MemoryBackend(), opts.leaseMs);
+  constructor(opts: StoreOptions = {}) {
+    super(new MemoryBackend(), opts);
   }
 }

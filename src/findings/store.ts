@@ -1,7 +1,7 @@
 import type { Suppression } from '../config';
 import type { Finding } from './finding';
 import { findingKey } from './finding';
-import { matchingSuppression } from './suppression';
+import type { Cause, Trigger } from './trigger';
 
 /*
  * Findings lifecycle. Identity = findingKey (clusterArn, ruleId, resourceId); status open | resolved | suppressed.
@@ -12,24 +12,50 @@ import { matchingSuppression } from './suppression';
  *   open -> still violating, details changed        stored copy updated silently (no re-open, no alert storm;
  *                                                   a severity change is not re-announced either)
  *   violating + unexpired matching suppression      suppressed (stored, listed in Changes.suppressed, not published)
- *   suppressed -> suppression expired/removed       opened (published) at the next evaluation
+ *   suppressed -> suppression ended, violating      opened by the next sweep (cause `sweep`): it is nobody's call
  *   suppressed -> not violating                     resolved silently (it was never announced)
  *   rules not in `ruleIds`                          untouched; 'add' mode never resolves anything
  *
- * Concurrency: every finding write is a compare-and-set on the version read (absent = must not exist), so of two
- * racing evaluations exactly one wins each transition and only the winner reports it; the loser re-reads and
- * decides again (so a resolution is never lost to a concurrent silent update).
+ * Cause (DESIGN.md, "Cause of a notification"): the store keeps, per scope and rule, when that rule first evaluated
+ * the scope and the newest read it applied (ScopeState). An opening on a rule with no such record is `first-check`
+ * (a new deployment, a rule added to the catalog, a part read for the first time — e.g. Kubernetes access granted
+ * later — or a cluster no event announced), except when the trigger created the scope (CreateCluster: what the new
+ * cluster violates is the creator's doing, `event`). A resolution is never `first-check` (nothing was stored to
+ * resolve). A suppressed finding is not published; when its suppression ends the sweep opens it (`sweep`).
  *
- * Delivery: at-least-once alerting, never at-most-once. reconcile() claims an (eventId, scope) marker with a lease,
- * writes the transitions stamped with the eventId, and leaves the marker pending; the caller publishes and then
- * calls markPublished(). A redelivery of an acknowledged event is a duplicate (nothing published); one arriving
- * while the lease is live gets EventInProgressError (throw: Lambda retries later); one arriving after the lease
- * expired without acknowledgement (the first delivery crashed anywhere between its first write and the publish)
- * re-reports every transition stamped with its eventId that is still current, plus the marker's list. The price:
- * a delivery slower than the lease, or a crash between publish and markPublished, can alert twice.
+ * Stale verdicts: reconciliations of a scope run one at a time (a scope lease on the ScopeState item), and a rule
+ * whose record holds a newer read than this evaluation's is skipped (`superseded`): an older read never resolves,
+ * opens or creates over a newer verdict, whatever order the evaluations finish in. Each finding also carries the
+ * read time of the verdict that wrote it, so even a reconciliation that outlived its scope lease cannot overwrite
+ * a newer write.
+ *
+ * Delivery (no lost alert): a transition is written together with an outbox entry on the finding item (change,
+ * cause, and the delivery that owns it: the (trigger id, scope) marker, which holds the trigger and a lease). The
+ * caller publishes and then acknowledges: the marker records which causes were delivered, and the entries are
+ * pruned. Until then, whatever invocation next touches the scope — a redelivery, another event, the sweep — finds
+ * the entries and, once their owner's lease has run out (it crashed, timed out, or failed to publish and released
+ * it), takes the delivery over and publishes them under their original trigger. The marker stays small whatever
+ * the number of changes (no 400 KB item limit). A redelivery of a fully delivered event is a duplicate. The price
+ * of at-least-once: a crash between publishing and acknowledging alerts twice.
  */
 
 export type FindingStatus = 'open' | 'resolved' | 'suppressed';
+/** `suppressed`: a matching suppression silenced a violating finding; published apart, for lifecycle sinks. */
+export type ChangeKind = 'opened' | 'resolved' | 'suppressed';
+
+/** One delivery: the changes a trigger made in one scope (`<scope>`, or `<scope>|add` for event-only findings). */
+export interface MarkerRef {
+  eventId: string;
+  scope: string;
+}
+
+/** A change kept on its finding until SNS accepted it (the outbox). */
+export interface PendingChange {
+  change: ChangeKind;
+  cause: Cause;
+  delivery: MarkerRef;
+  at: string;
+}
 
 /** A finding as the store keeps it. `version` guards every write (optimistic concurrency). */
 export interface StoredFinding {
@@ -39,12 +65,44 @@ export interface StoredFinding {
   version: number;
   /** When the current status began (ISO). */
   since: string;
-  /** The event (or sweep) id that made the last status change. */
+  /** The trigger (CloudTrail eventID or sweep id) that made the last status change. */
   lastEventId: string;
-  /** Whether that change is one to publish (opened/resolved), as opposed to a silent one (suppressed, resolved while suppressed). */
-  announced?: boolean;
+  /** When the evaluation that last wrote this finding began reading (ISO): an older read never overwrites it. */
+  readAt?: string;
+  /** Changes not yet acknowledged as published, oldest first. */
+  pending?: PendingChange[];
   /** Why it is suppressed (only while `suppressed`). */
   suppression?: { reason: string; expires: string };
+}
+
+/** Per scope: which rules have evaluated it (and the newest read applied), and the lease of the reconciliation running on it. */
+export interface ScopeState {
+  scope: string;
+  version: number;
+  rules: Record<string, RuleRecord>;
+  lease?: { owner: string; until: string };
+}
+
+export interface RuleRecord {
+  /** When this rule first evaluated the scope: before it, what the rule finds is `first-check`. */
+  firstAt: string;
+  /** The newest read time (evaluation start) of an evaluation of this rule applied to the scope. */
+  readAt: string;
+}
+
+export interface Marker {
+  eventId: string;
+  scope: string;
+  /** published: every change of this delivery was accepted by SNS (a redelivery of the trigger is a duplicate). */
+  status: 'pending' | 'published';
+  trigger: Trigger;
+  /** The causes of the changes this delivery holds (an upper bound until the evaluation finished). */
+  causes: Cause[];
+  /** The causes whose changes were published. */
+  delivered: Cause[];
+  createdAt: string;
+  /** Until then the invocation that claimed it owns its delivery; after it, the next invocation may take over. */
+  leaseUntil: string;
 }
 
 export interface ReconcileInput {
@@ -60,31 +118,52 @@ export interface ReconcileInput {
   ruleIds: readonly string[];
   /** Everything currently violating within the scope. */
   findings: Finding[];
-  /** CloudTrail eventID, or a sweep id. */
-  eventId: string;
+  trigger: Trigger;
+  /** When the evaluation began reading the state it judged (default: now): of two evaluations, the later read wins. */
+  readAt?: Date;
+  /** The trigger created this scope (CreateCluster): its first evaluation is the caller's doing, not `first-check`. */
+  createsScope?: boolean;
+  /** The causes this invocation publishes (default: all); changes of other causes stay pending for one that does. */
+  deliver?: readonly Cause[];
+  /** How long this invocation owns its delivery before another may take it over (default: the store's lease). */
+  leaseMs?: number;
   /** 'add' for event-only findings (root-user-activity): opens, never resolves. Default 'replace'. */
   mode?: 'replace' | 'add';
   now?: Date;
 }
 
-/** Identifies the (eventId, scope) marker, so the caller can acknowledge publication. */
-export interface MarkerRef {
-  eventId: string;
-  scope: string;
+/** A change to publish, with why it exists and the delivery to acknowledge. */
+export interface Notice {
+  key: string;
+  /** The item as it was handed out: acknowledging prunes its outbox without reading it again. */
+  stored: StoredFinding;
+  change: ChangeKind;
+  cause: Cause;
+  finding: Finding;
+  trigger: Trigger;
+  delivery: MarkerRef;
+}
+
+/** What one invocation publishes for one delivery, and the causes it is responsible for there. */
+export interface Delivery {
+  ref: MarkerRef;
+  trigger: Trigger;
+  covers: Cause[];
+  notices: Notice[];
 }
 
 export interface Changes {
+  /** This evaluation's own transitions (published now, or left pending for the sweep's digest). */
   opened: Finding[];
   resolved: Finding[];
   /** Findings that became suppressed by this evaluation (not published). */
   suppressed: Finding[];
-  /** This eventId + scope was already processed and published: nothing to publish. */
+  /** This trigger was already fully delivered for this scope. */
   duplicate: boolean;
-  /**
-   * Pass back to `FindingStore.markPublished` once the notifications are published. Until then, a redelivery of the
-   * same event returns these changes again (at-least-once alerting). Absent when there is nothing to acknowledge.
-   */
-  marker?: MarkerRef;
+  /** Rules skipped because an evaluation that read the scope later already decided them. */
+  superseded: string[];
+  /** What to publish now (this evaluation's changes and earlier ones left pending in the scope), per delivery. */
+  deliveries: Delivery[];
 }
 
 export interface ListQuery {
@@ -93,209 +172,88 @@ export interface ListQuery {
   status?: FindingStatus;
 }
 
+export interface ScopeRef {
+  account: string;
+  region: string;
+  clusterArn: string | null;
+}
+
 export interface FindingStore {
   reconcile(i: ReconcileInput, suppressions: readonly Suppression[]): Promise<Changes>;
-  /** Records that the changes of `changes.marker` were published; a later redelivery is then a duplicate. */
-  markPublished(changes: Pick<Changes, 'marker'>): Promise<void>;
+  /** Takes over the undelivered changes of a scope no evaluation reached (a cluster that could not be read, a deleted one). */
+  collect(scope: ScopeRef, opts?: { deliver?: readonly Cause[]; leaseMs?: number; now?: Date }): Promise<Delivery[]>;
+  /** SNS accepted the notices of these deliveries for `causes` (default: every cause each covers). */
+  acknowledge(deliveries: readonly Delivery[], causes?: readonly Cause[]): Promise<void>;
+  /** Publishing failed: give up the leases so the next invocation delivers at once. */
+  release(deliveries: readonly Delivery[]): Promise<void>;
   listFindings(q?: ListQuery): Promise<StoredFinding[]>;
+  /** Whether any rule ever evaluated any scope: false means the store is empty and the next sweep is the baseline. */
+  hasEvaluations(): Promise<boolean>;
 }
 
 /** The scope part of `findingKey`: the cluster ARN, or the account and region for account-level findings. */
-export function scopeOf(i: { account: string; region: string; clusterArn: string | null }): string {
+export function scopeOf(i: ScopeRef): string {
   return findingKey({ ...i, ruleId: '', resourceId: '' }).slice(0, -2);
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// The shared reconciliation engine. Backends supply a handful of primitives with compare-and-set semantics; the
-// diff, suppression handling, idempotency and race handling live here once.
-// ---------------------------------------------------------------------------------------------------------------
-
-export interface Marker {
-  eventId: string;
-  scope: string;
-  /** pending: changes recorded but not yet acknowledged as published. */
-  status: 'pending' | 'published';
-  changes: { opened: Finding[]; resolved: Finding[] };
-  createdAt: string;
-  /** Until then the delivery that wrote it owns the (event, scope); after it, a redelivery may take over. */
-  leaseUntil: string;
-}
+export const notices = (ds: readonly Delivery[]): Notice[] => ds.flatMap((d) => d.notices);
 
 /**
- * Storage primitives. `putFinding` is a compare-and-set: it writes only when the stored version is still
- * `expectedVersion` (null = the item must not exist) and returns false when another writer got there first.
+ * Storage primitives, each a compare-and-set: `putFinding` writes only when the stored version is still
+ * `expectedVersion` (null = the item must not exist), `putScope` likewise, `putMarker` when the stored lease is
+ * `expectedLease`; they return false when another writer got there first. The engine (reconcile.ts, outbox.ts)
+ * holds every decision once; backends only store.
  */
 export interface StoreBackend {
-  getMarker(eventId: string, scope: string): Promise<Marker | undefined>;
-  /** Compare-and-set on the lease: writes only when the stored `leaseUntil` is `expectedLease` (null = no marker). */
+  getMarker(ref: MarkerRef): Promise<Marker | undefined>;
   putMarker(m: Marker, expectedLease: string | null): Promise<boolean>;
-  setMarkerPublished(ref: MarkerRef): Promise<void>;
+  getScope(scope: string): Promise<ScopeState | undefined>;
+  putScope(s: ScopeState, expectedVersion: number | null): Promise<boolean>;
+  /** Whether any ScopeState exists. */
+  anyScope(): Promise<boolean>;
   queryScope(scope: string): Promise<StoredFinding[]>;
   getFinding(key: string): Promise<StoredFinding | undefined>;
   putFinding(item: StoredFinding, expectedVersion: number | null): Promise<boolean>;
+  /** Writes only `item.pending` and `item.version` (the outbox), when the stored version is `expectedVersion`. */
+  putPending(item: StoredFinding, expectedVersion: number): Promise<boolean>;
   listAll(): Promise<StoredFinding[]>;
 }
 
-type Change = 'opened' | 'resolved' | 'suppressed' | null;
-
-interface Desired {
-  /** The violating finding, or null when the finding no longer violates. */
-  finding: Finding | null;
-  suppression?: Suppression;
+export interface StoreOptions {
+  /** How long one invocation owns a delivery before another may take it over (default 90 s: longer than an event handler's 60 s timeout). */
+  leaseMs?: number;
+  /** How long one reconciliation may hold a scope (default 60 s; it needs well under a second for hundreds of findings). */
+  scopeLeaseMs?: number;
+  /** How long a reconciliation waits for a busy scope before giving up with ScopeBusyError (default 20 s). */
+  scopeWaitMs?: number;
+  /** Finding writes in flight at once within one reconciliation (default 16). */
+  writeConcurrency?: number;
+  /** Wall clock (ms) for scope leases, and the wait between tries; injected by tests. */
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
-/**
- * Decides the write (if any) that brings `current` to `desired`, and the change it represents.
- * - not stored / resolved → violating: opened (or suppressed when a suppression matches: stored, not published)
- * - open → no longer violating: resolved
- * - suppressed → suppression gone (expired or removed) and still violating: opened
- * - suppressed → no longer violating: resolved silently (it was never announced)
- * - open → a suppression now matches: suppressed (not published)
- * - open, still violating with a different message/evidence/severity: stored copy updated silently
- */
-export function decide(current: StoredFinding | undefined, desired: Desired, key: string, eventId: string, now: Date): { write?: StoredFinding; change: Change } {
-  const at = now.toISOString();
-  const next = (status: FindingStatus, finding: Finding, announced: boolean, extra: Partial<StoredFinding> = {}): StoredFinding => ({
-    key,
-    status,
-    finding,
-    version: (current?.version ?? 0) + 1,
-    since: at,
-    lastEventId: eventId,
-    announced,
-    ...extra,
-  });
-  const { finding, suppression } = desired;
-  if (!finding) {
-    if (!current || current.status === 'resolved') return { change: null };
-    const announced = current.status === 'open';
-    return { write: next('resolved', current.finding, announced), change: announced ? 'resolved' : null };
-  }
-  if (suppression) {
-    const info = { reason: suppression.reason, expires: suppression.expires };
-    if (current?.status === 'suppressed') {
-      if (sameFinding(current.finding, finding) && current.suppression?.expires === info.expires && current.suppression.reason === info.reason) return { change: null };
-      return { write: { ...current, finding, suppression: info, version: current.version + 1 }, change: null };
-    }
-    return { write: next('suppressed', finding, false, { suppression: info }), change: 'suppressed' };
-  }
-  if (current?.status === 'open') {
-    if (sameFinding(current.finding, finding)) return { change: null };
-    return { write: { ...current, finding, version: current.version + 1 }, change: null };
-  }
-  return { write: next('open', finding, true), change: 'opened' };
+export type EngineOptions = Required<StoreOptions>;
+
+export const DEFAULT_LEASE_MS = 90_000;
+
+export function engineOptions(o: StoreOptions = {}): EngineOptions {
+  return {
+    leaseMs: o.leaseMs ?? DEFAULT_LEASE_MS,
+    scopeLeaseMs: o.scopeLeaseMs ?? 60_000,
+    scopeWaitMs: o.scopeWaitMs ?? 20_000,
+    writeConcurrency: o.writeConcurrency ?? 16,
+    clock: o.clock ?? Date.now,
+    sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+  };
 }
 
-/** Key-order-insensitive: DynamoDB maps do not keep the order of their keys. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
-
-function sameFinding(a: Finding, b: Finding): boolean {
-  return canonical(a) === canonical(b);
-}
-
-const MAX_CAS_ATTEMPTS = 5;
-
-/** The per-finding compare-and-set loop: a lost race re-reads the item and decides again. */
-async function transition(backend: StoreBackend, key: string, first: StoredFinding | undefined, desired: Desired, eventId: string, now: Date): Promise<Change> {
-  let current = first;
-  for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-    const { write, change } = decide(current, desired, key, eventId, now);
-    if (!write) return null;
-    if (await backend.putFinding(write, current?.version ?? null)) return change;
-    current = await backend.getFinding(key);
-  }
-  throw new Error(`finding ${key}: gave up after ${MAX_CAS_ATTEMPTS} conflicting concurrent writes`);
-}
-
-/** Another delivery of the same event is processing this scope right now: retry later (it may still fail). */
+/** Another delivery of the same trigger is working on this scope right now: retry later (it may still fail). */
 export class EventInProgressError extends Error {
   constructor(eventId: string, scope: string, until: string) {
     super(`event ${eventId} is being processed for ${scope} by another invocation (lease until ${until}); retry later`);
     this.name = 'EventInProgressError';
   }
-}
-
-/** Longer than the event handlers' Lambda timeout (60 s): a live invocation is never overtaken. */
-export const DEFAULT_LEASE_MS = 90_000;
-
-export async function reconcileWith(backend: StoreBackend, i: ReconcileInput, suppressions: readonly Suppression[], leaseMs = DEFAULT_LEASE_MS): Promise<Changes> {
-  const now = i.now ?? new Date();
-  const scope = scopeOf(i);
-  for (const f of i.findings) {
-    if (scopeOf(f) !== scope) throw new Error(`finding ${findingKey(f)} is outside the reconciled scope ${scope}`);
-  }
-
-  // The (event, scope) marker is a lease: one delivery of an event works on a scope at a time, until it
-  // acknowledges publishing or the lease runs out (it crashed), after which a redelivery takes over. An event
-  // reconciles an account both in 'add' mode (root-user-activity) and in 'replace' mode: two markers.
-  const markerScope = i.mode === 'add' ? `${scope}|add` : scope;
-  const marker = await backend.getMarker(i.eventId, markerScope);
-  if (marker?.status === 'published') return { opened: [], resolved: [], suppressed: [], duplicate: true };
-  if (marker && Date.parse(marker.leaseUntil) > now.getTime()) throw new EventInProgressError(i.eventId, scope, marker.leaseUntil);
-  const claim: Marker = {
-    eventId: i.eventId,
-    scope: markerScope,
-    status: 'pending',
-    changes: marker?.changes ?? { opened: [], resolved: [] },
-    createdAt: marker?.createdAt ?? now.toISOString(),
-    leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
-  };
-  if (!(await backend.putMarker(claim, marker?.leaseUntil ?? null))) {
-    const other = await backend.getMarker(i.eventId, markerScope);
-    if (other?.status === 'published') return { opened: [], resolved: [], suppressed: [], duplicate: true };
-    throw new EventInProgressError(i.eventId, scope, other?.leaseUntil ?? claim.leaseUntil);
-  }
-
-  const evaluated = new Set(i.ruleIds);
-  const wanted = new Map<string, Finding>();
-  for (const f of i.findings) wanted.set(findingKey(f), f);
-  const stored = new Map<string, StoredFinding>();
-  for (const s of await backend.queryScope(scope)) stored.set(s.key, s);
-
-  const keys = new Set<string>(wanted.keys());
-  if (i.mode !== 'add') {
-    for (const s of stored.values()) if (evaluated.has(s.finding.ruleId) && s.status !== 'resolved') keys.add(s.key);
-  }
-
-  const changes: Changes = { opened: [], resolved: [], suppressed: [], duplicate: false };
-  // Sequential on purpose: a cluster has few findings, and it keeps DynamoDB write bursts small.
-  for (const key of [...keys].sort()) {
-    const finding = wanted.get(key) ?? null;
-    const suppression = finding ? matchingSuppression(finding, suppressions, now) : undefined;
-    const current = stored.get(key);
-    const change = await transition(backend, key, current, { finding, suppression }, i.eventId, now);
-    if (change === 'opened') changes.opened.push(finding!);
-    else if (change === 'resolved') changes.resolved.push(current?.finding ?? (await backend.getFinding(key))!.finding);
-    else if (change === 'suppressed') changes.suppressed.push(finding!);
-  }
-
-  // At-least-once alerting. An earlier delivery of this event that never acknowledged publishing (it crashed or
-  // timed out anywhere between its first write and the publish) left findings stamped with this event id whose
-  // transition is still the current one, and possibly a marker listing its changes: hand those out again.
-  const recovered = [...stored.values()].filter((s) => s.lastEventId === i.eventId && s.announced && evaluated.has(s.finding.ruleId));
-  changes.opened = dedupe([...claim.changes.opened, ...recovered.filter((s) => s.status === 'open').map((s) => s.finding), ...changes.opened]);
-  changes.resolved = dedupe([...claim.changes.resolved, ...recovered.filter((s) => s.status === 'resolved').map((s) => s.finding), ...changes.resolved]);
-  const hasWork = changes.opened.length > 0 || changes.resolved.length > 0;
-  // With changes the marker stays pending (lease kept) until markPublished; without, it is done now.
-  await backend.putMarker({ ...claim, status: hasWork ? 'pending' : 'published', changes: { opened: changes.opened, resolved: changes.resolved } }, claim.leaseUntil);
-  if (hasWork) changes.marker = { eventId: i.eventId, scope: markerScope };
-  return changes;
-}
-
-function dedupe(fs: Finding[]): Finding[] {
-  const seen = new Map<string, Finding>();
-  for (const f of fs) seen.set(findingKey(f), f);
-  return [...seen.values()];
 }
 
 export async function listWith(backend: StoreBackend, q: ListQuery = {}): Promise<StoredFinding[]> {
@@ -304,21 +262,4 @@ export async function listWith(backend: StoreBackend, q: ListQuery = {}): Promis
     .filter((s) => (q.clusterArn === null ? s.finding.clusterArn === null : true))
     .filter((s) => (q.status ? s.status === q.status : true))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
-/** The shared store: a backend plus the reconciliation engine. */
-export class BackendFindingStore implements FindingStore {
-  constructor(
-    protected readonly backend: StoreBackend,
-    private readonly leaseMs = DEFAULT_LEASE_MS,
-  ) {}
-  reconcile(i: ReconcileInput, suppressions: readonly Suppression[]): Promise<Changes> {
-    return reconcileWith(this.backend, i, suppressions, this.leaseMs);
-  }
-  async markPublished(changes: Pick<Changes, 'marker'>): Promise<void> {
-    if (changes.marker) await this.backend.setMarkerPublished(changes.marker);
-  }
-  listFindings(q?: ListQuery): Promise<StoredFinding[]> {
-    return listWith(this.backend, q);
-  }
 }

@@ -3,8 +3,9 @@ import type { NetworkAcl, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/cli
 import type { InstanceProfile } from '@aws-sdk/client-iam';
 import type { AwsReader } from './reader';
 import { ReadError } from './reader';
-import type { AccountView, ClusterView, NodeRoleView, NodeWithoutRole, SecurityGroupRole, SubnetView, TrailView, ViewPart } from './view';
-import { clusterSecurityGroupId, GROUP_TAG, instanceGroups, instanceSubnets, readNodes, tagOf, uniq, type Nodes } from './nodes';
+import type { AccountView, ClusterView, MissingObject, NodeRoleView, NodeWithoutRole, PrefixListView, SecurityGroupRole, SubnetView, TrailView, ViewPart } from './view';
+import { clusterSecurityGroupId, groupAttachments, groupOf, nodeGroupUsers, readNodes, uniq, type Nodes } from './nodes';
+import { instanceSubnetIds } from './ec2Filters';
 import { defaultCreatorSources, readCreator, type CreatorSource } from './creator';
 import { instanceProfileName, readRoleDetails } from './iamRoles';
 import { identifyCreator } from '../rules/semantics/creator';
@@ -34,27 +35,51 @@ function securityGroupRoles(cluster: Cluster, nodes: Nodes): Map<string, { roles
   };
   add(clusterSecurityGroupId(cluster), 'cluster', 'control-plane');
   for (const id of cluster.resourcesVpcConfig?.securityGroupIds ?? []) add(id, 'control-plane', 'control-plane');
-  for (const ng of nodes.nodegroups) {
-    const name = ng.nodegroup.nodegroupName ?? '';
-    const remote = ng.nodegroup.resources?.remoteAccessSecurityGroup;
-    for (const id of ng.securityGroupIds) add(id, id === remote ? 'remote-access' : 'node', name);
-  }
-  for (const g of nodes.selfManagedGroups) for (const id of g.securityGroupIds) add(id, 'node', g.group.AutoScalingGroupName ?? '');
-  for (const i of nodes.selfManagedInstances) for (const id of instanceGroups(i)) add(id, 'node', i.InstanceId ?? '');
+  nodeGroupUsers(nodes, (id, user, remoteAccess) => add(id, remoteAccess ? 'remote-access' : 'node', user));
   return out;
 }
 
-async function readSecurityGroups(reader: AwsReader, cluster: Cluster, nodes: Nodes): Promise<ClusterView['securityGroups']> {
+async function readSecurityGroups(
+  reader: AwsReader,
+  cluster: Cluster,
+  nodes: Nodes,
+): Promise<{ groups: ClusterView['securityGroups']; missing: MissingObject[] }> {
   const roles = securityGroupRoles(cluster, nodes);
-  if (!roles.size) return [];
-  const groups = await reader.describeSecurityGroups({ groupIds: [...roles.keys()] });
-  return groups
+  if (!roles.size) return { groups: [], missing: [] };
+  const found = await reader.describeSecurityGroups({ groupIds: [...roles.keys()] });
+  const groups = found
     .filter((g): g is SecurityGroup & { GroupId: string } => !!g.GroupId && roles.has(g.GroupId))
     .map((group) => {
       const r = roles.get(group.GroupId)!;
       return { group, roles: [...r.roles], usedBy: [...r.usedBy] };
     });
+  // A read failure throws (the part is unreadable); a group absent from the answer no longer exists and admits nothing.
+  const missing = [...roles].filter(([id]) => !groups.some((g) => g.group.GroupId === id)).map(([id, r]): MissingObject => ({ kind: 'security group', id, referencedBy: [...r.usedBy] }));
+  return { groups, missing };
 }
+
+/**
+ * The prefix lists referenced, with their entries (one DescribeManagedPrefixLists for the names, one
+ * GetManagedPrefixListEntries per list). A list that cannot be read is kept with the reason: the rules that need it
+ * are then not evaluated, and the rest of the view is unaffected.
+ */
+async function readPrefixLists(reader: AwsReader, ids: string[], account: string): Promise<PrefixListView[]> {
+  if (!ids.length) return [];
+  const [described, entries] = await Promise.all([
+    reader.describeManagedPrefixLists({ prefixListIds: ids }).catch((e: unknown) => reasonOf(e)),
+    Promise.all(ids.map((id) => reader.getManagedPrefixListEntries(id).catch((e: unknown) => reasonOf(e)))),
+  ]);
+  return ids.map((prefixListId, n): PrefixListView => {
+    const prefixList = typeof described === 'string' ? undefined : described.find((l) => l.PrefixListId === prefixListId);
+    const e = entries[n];
+    if (typeof e === 'string') return { prefixListId, ...(prefixList ? { prefixList } : {}), entries: [], unreadable: e };
+    if (e === undefined) return { prefixListId, entries: [], unreadable: `it does not exist or is not shared with account ${account}`, notFound: true };
+    return { prefixListId, ...(prefixList ? { prefixList } : {}), entries: e };
+  });
+}
+
+const referencedPrefixLists = (groups: ClusterView['securityGroups']) =>
+  uniq(groups.flatMap((g) => (g.group.IpPermissions ?? []).flatMap((p) => (p.PrefixListIds ?? []).map((r) => r.PrefixListId))));
 
 /** The route table governing a subnet: its explicit association, else the main table of its VPC. */
 export function effectiveRouteTable(subnetId: string, vpcId: string | undefined, tables: RouteTable[]): { table?: RouteTable; isMain: boolean } {
@@ -75,27 +100,29 @@ export function effectiveNetworkAcl(subnetId: string, vpcId: string | undefined,
  * Node subnets with their governing route table and network ACL, plus every subnet of their VPCs (with its ACL), so
  * rules can tell node subnets from the others (bastion subnets behind their own ACL).
  */
-async function readNetwork(reader: AwsReader, cluster: Cluster, nodes: Nodes): Promise<Pick<ClusterView, 'subnets' | 'vpcSubnets'>> {
+async function readNetwork(reader: AwsReader, cluster: Cluster, nodes: Nodes): Promise<Pick<ClusterView, 'subnets' | 'vpcSubnets' | 'missing'>> {
   const usedBy = new Map<string, Set<string>>();
   const use = (subnetId: string, user: string) => usedBy.set(subnetId, (usedBy.get(subnetId) ?? new Set()).add(user));
   for (const ng of nodes.nodegroups) for (const s of ng.nodegroup.subnets ?? []) use(s, ng.nodegroup.nodegroupName ?? '');
   for (const g of nodes.selfManagedGroups) for (const s of g.subnetIds) use(s, g.group.AutoScalingGroupName ?? '');
-  for (const i of nodes.selfManagedInstances) for (const s of instanceSubnets(i)) use(s, i.InstanceId ?? '');
-  if (!usedBy.size) return { subnets: [], vpcSubnets: [] };
+  for (const i of nodes.selfManagedInstances) for (const s of instanceSubnetIds(i)) use(s, i.InstanceId ?? '');
+  if (!usedBy.size) return { subnets: [], vpcSubnets: [], missing: [] };
 
   // One call for the whole VPC when the cluster names it; node subnets elsewhere (rare) are read by id.
   const clusterVpc = cluster.resourcesVpcConfig?.vpcId || undefined;
   let all: Subnet[] = clusterVpc ? await reader.describeSubnets({ filters: [{ Name: 'vpc-id', Values: [clusterVpc] }] }) : [];
-  const missing = [...usedBy.keys()].filter((id) => !all.some((x) => x.SubnetId === id));
-  if (missing.length) {
-    const found = await reader.describeSubnets({ subnetIds: missing });
+  const elsewhere = [...usedBy.keys()].filter((id) => !all.some((x) => x.SubnetId === id));
+  if (elsewhere.length) {
+    const found = await reader.describeSubnets({ subnetIds: elsewhere });
     const otherVpcs = uniq(found.map((x) => x.VpcId)).filter((v) => v !== clusterVpc);
     all = [...all, ...found, ...(otherVpcs.length ? await reader.describeSubnets({ filters: [{ Name: 'vpc-id', Values: otherVpcs }] }) : [])];
   }
   all = [...new Map(all.map((x) => [x.SubnetId, x])).values()];
   const subnets = all.filter((x) => usedBy.has(x.SubnetId ?? ''));
+  // A subnet a node group still names but EC2 no longer knows hosts no node: said, not judged.
+  const missing = [...usedBy].filter(([id]) => !subnets.some((x) => x.SubnetId === id)).map(([id, u]): MissingObject => ({ kind: 'subnet', id, referencedBy: [...u] }));
   const vpcIds = uniq(subnets.map((x) => x.VpcId));
-  if (!vpcIds.length) return { subnets: subnets.map((subnet) => ({ subnet, routeTableIsMain: false, usedBy: [...(usedBy.get(subnet.SubnetId ?? '') ?? [])] })), vpcSubnets: [] };
+  if (!vpcIds.length) return { subnets: subnets.map((subnet) => ({ subnet, routeTableIsMain: false, usedBy: [...(usedBy.get(subnet.SubnetId ?? '') ?? [])] })), vpcSubnets: [], missing };
   const vpcFilter = [{ Name: 'vpc-id', Values: vpcIds }];
   const [tables, acls] = await Promise.all([reader.describeRouteTables({ filters: vpcFilter }), reader.describeNetworkAcls({ filters: vpcFilter })]);
   const views: SubnetView[] = subnets.map((subnet) => {
@@ -116,7 +143,7 @@ async function readNetwork(reader: AwsReader, cluster: Cluster, nodes: Nodes): P
       const networkAcl = effectiveNetworkAcl(subnet.SubnetId ?? '', subnet.VpcId, acls);
       return { subnet, ...(networkAcl ? { networkAcl } : {}) };
     });
-  return { subnets: views, vpcSubnets };
+  return { subnets: views, vpcSubnets, missing };
 }
 
 /**
@@ -149,7 +176,7 @@ async function readNodeRoles(reader: AwsReader, nodes: Nodes, account: string): 
     else if (!g.instances.length) useProfile(undefined, name, 'group');
   }
   for (const i of nodes.selfManagedInstances) {
-    const group = tagOf(i.Tags, GROUP_TAG);
+    const group = groupOf(nodes, i);
     useProfile(i.IamInstanceProfile?.Arn, group ?? i.InstanceId ?? '', group ? 'group' : 'instance');
   }
   const names = [...profiles.keys()];
@@ -212,6 +239,9 @@ export async function buildClusterView(
     selfManagedInstances: [],
     selfManagedGroups: [],
     securityGroups: [],
+    attachments: [],
+    prefixLists: [],
+    missing: [],
     subnets: [],
     vpcSubnets: [],
     accessEntries: [],
@@ -251,9 +281,43 @@ export async function buildClusterView(
         view.selfManagedInstances = nodes.selfManagedInstances;
         view.selfManagedGroups = nodes.selfManagedGroups;
         loaded.add('nodegroups');
+        // Both parts may reference the same prefix list: read each once.
+        const lists = new Map<string, Promise<PrefixListView>>();
+        const prefixLists = async (wanted: string[]) => {
+          const fresh = wanted.filter((id) => !lists.has(id));
+          const read = readPrefixLists(reader, fresh, ids.account);
+          fresh.forEach((id, n) => lists.set(id, read.then((all) => all[n])));
+          const got = await Promise.all(wanted.map((id) => lists.get(id)!));
+          view.prefixLists = [...view.prefixLists, ...got.filter((g) => !view.prefixLists.some((p) => p.prefixListId === g.prefixListId))];
+        };
         const sub: Promise<void>[] = [];
-        if (parts.has('securityGroups')) sub.push(part('securityGroups', () => readSecurityGroups(reader, cluster, nodes), (g) => (view.securityGroups = g)));
-        if (parts.has('network')) sub.push(part('network', () => readNetwork(reader, cluster, nodes), (n) => Object.assign(view, n)));
+        if (parts.has('securityGroups')) {
+          const read = async () => {
+            const g = await readSecurityGroups(reader, cluster, nodes);
+            await prefixLists(referencedPrefixLists(g.groups));
+            return g;
+          };
+          sub.push(
+            part('securityGroups', read, (g) => {
+              view.securityGroups = g.groups;
+              view.attachments = groupAttachments(cluster, nodes);
+              view.missing.push(...g.missing);
+            }),
+          );
+        }
+        if (parts.has('network')) {
+          const read = async () => {
+            const n = await readNetwork(reader, cluster, nodes);
+            await prefixLists(uniq(n.subnets.flatMap((s) => (s.routeTable?.Routes ?? []).map((r) => r.DestinationPrefixListId))));
+            return n;
+          };
+          sub.push(
+            part('network', read, ({ missing, ...n }) => {
+              Object.assign(view, n);
+              view.missing.push(...missing);
+            }),
+          );
+        }
         if (parts.has('nodeRoles')) sub.push(part('nodeRoles', () => readNodeRoles(reader, nodes, ids.account), (r) => Object.assign(view, r)));
         await Promise.all(sub);
       })(),
@@ -269,7 +333,7 @@ export async function buildClusterView(
             view.kubernetes = k;
             loaded.add('kubernetes');
           } else {
-            view.unreadable.push({ part: 'kubernetes', reason: 'the Kubernetes API of the cluster could not be read (no network path or no access)' });
+            view.unreadable.push({ part: 'kubernetes', reason: 'the Kubernetes API of the cluster is recorded as unreadable' });
           }
         },
         (e) => fail('kubernetes', e),

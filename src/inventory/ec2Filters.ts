@@ -53,6 +53,7 @@ export const securityGroupFilters: FilterTable<SecurityGroup> = {
   'ip-permission.cidr': (g) => (g.IpPermissions ?? []).flatMap((p) => (p.IpRanges ?? []).map((r) => r.CidrIp)),
   'ip-permission.ipv6-cidr': (g) => (g.IpPermissions ?? []).flatMap((p) => (p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)),
   'ip-permission.group-id': (g) => (g.IpPermissions ?? []).flatMap((p) => (p.UserIdGroupPairs ?? []).map((r) => r.GroupId)),
+  'ip-permission.prefix-list-id': (g) => (g.IpPermissions ?? []).flatMap((p) => (p.PrefixListIds ?? []).map((r) => r.PrefixListId)),
 };
 
 export const subnetFilters: FilterTable<Subnet> = {
@@ -73,6 +74,7 @@ export const routeTableFilters: FilterTable<RouteTable> = {
   'association.main': (t) => (t.Associations ?? []).map((a) => bool(a.Main)),
   'route.gateway-id': (t) => (t.Routes ?? []).map((r) => r.GatewayId),
   'route.destination-cidr-block': (t) => (t.Routes ?? []).map((r) => r.DestinationCidrBlock),
+  'route.destination-prefix-list-id': (t) => (t.Routes ?? []).map((r) => r.DestinationPrefixListId),
 };
 
 export const networkAclFilters: FilterTable<NetworkAcl> = {
@@ -84,11 +86,17 @@ export const networkAclFilters: FilterTable<NetworkAcl> = {
   'association.association-id': (n) => (n.Associations ?? []).map((a) => a.NetworkAclAssociationId),
 };
 
-const instanceSubnets: Extractor<Instance> = (i) => [i.SubnetId, ...(i.NetworkInterfaces ?? []).map((n) => n.SubnetId)];
-const instanceGroups: Extractor<Instance> = (i) => [
-  ...(i.SecurityGroups ?? []).map((g) => g.GroupId),
-  ...(i.NetworkInterfaces ?? []).flatMap((n) => (n.Groups ?? []).map((g) => g.GroupId)),
-];
+const present = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))];
+
+/** The subnets an instance has a network interface in. */
+export const instanceSubnetIds = (i: Instance): string[] => present([i.SubnetId, ...(i.NetworkInterfaces ?? []).map((n) => n.SubnetId)]);
+
+/** The security groups on any of an instance's network interfaces. */
+export const instanceGroupIds = (i: Instance): string[] =>
+  present([...(i.SecurityGroups ?? []).map((g) => g.GroupId), ...(i.NetworkInterfaces ?? []).flatMap((n) => (n.Groups ?? []).map((g) => g.GroupId))]);
+
+const instanceSubnets: Extractor<Instance> = instanceSubnetIds;
+const instanceGroups: Extractor<Instance> = instanceGroupIds;
 
 export const instanceFilters: FilterTable<Instance> = {
   'instance-id': (i) => [i.InstanceId],
@@ -98,6 +106,7 @@ export const instanceFilters: FilterTable<Instance> = {
   'network-interface.subnet-id': instanceSubnets,
   'instance.group-id': instanceGroups,
   'network-interface.group-id': instanceGroups,
+  'network-interface.network-interface-id': (i) => (i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId),
   'key-name': (i) => [i.KeyName],
   'iam-instance-profile.arn': (i) => [i.IamInstanceProfile?.Arn],
   // DescribeInstances has no launch-template filter; EC2 tags such instances with aws:ec2launchtemplate:id, and the

@@ -3,7 +3,9 @@ import type {
   Filter,
   Instance,
   LaunchTemplateVersion,
+  ManagedPrefixList,
   NetworkAcl,
+  PrefixListEntry,
   RouteTable,
   SecurityGroup,
   Subnet,
@@ -83,6 +85,10 @@ export interface AwsReader {
   describeLaunchTemplateVersions(q: { launchTemplateId?: string; launchTemplateName?: string; versions: string[] }): Promise<LaunchTemplateVersion[]>;
   /** Only instances not terminated. */
   describeInstances(q: { instanceIds?: string[]; filters?: Filter[] }): Promise<Instance[]>;
+  /** DescribeManagedPrefixLists by id (AWS-managed lists included); ids that do not exist are left out. */
+  describeManagedPrefixLists(q: { prefixListIds: string[] }): Promise<ManagedPrefixList[]>;
+  /** GetManagedPrefixListEntries for the current version; undefined when the list does not exist (or is not shared with us). */
+  getManagedPrefixListEntries(prefixListId: string): Promise<PrefixListEntry[] | undefined>;
 
   describeTrails(): Promise<Trail[]>;
   getTrailStatus(trailArn: string): Promise<TrailStatus | undefined>;
@@ -90,7 +96,10 @@ export interface AwsReader {
   /** CloudTrail LookupEvents by EventName (and optionally ResourceName), newest first. */
   lookupEvents(q: { eventName: string; resourceName?: string }): Promise<CloudTrailLookupEvent[]>;
 
-  /** Objects read through the cluster's Kubernetes API; `undefined` when the reader has no access to it. */
+  /**
+   * Objects read through the cluster's Kubernetes API. A live read that fails throws ReadError naming why (no network
+   * path, no access, a bound broken); `undefined` is a recorded world that marks the cluster unreadable.
+   */
   readKubernetes(cluster: Cluster): Promise<KubernetesState | undefined>;
 
   // IAM (global): documents come URL-encoded, as the SDK returns them.

@@ -18,6 +18,8 @@ import {
   EC2Client,
   paginateDescribeInstances,
   paginateDescribeLaunchTemplateVersions,
+  paginateDescribeManagedPrefixLists,
+  paginateGetManagedPrefixListEntries,
   paginateDescribeNetworkAcls,
   paginateDescribeRouteTables,
   paginateDescribeSecurityGroups,
@@ -25,7 +27,9 @@ import {
   type Filter,
   type Instance,
   type LaunchTemplateVersion,
+  type ManagedPrefixList,
   type NetworkAcl,
+  type PrefixListEntry,
   type RouteTable,
   type SecurityGroup,
   type Subnet,
@@ -68,7 +72,7 @@ import type { AccessEntryView, AwsReader, KubernetesState, RolePolicy, TrailEven
 import { ReadError } from './reader';
 import { LAUNCH_TEMPLATE_TAG } from './ec2Filters';
 import { eventNamesResource } from './lookupMatch';
-import { eksToken, readKubernetesApi } from './kubernetes';
+import { eksToken, readKubernetesApi, KubeReadError, type KubeReadLimits } from './kubernetes';
 
 /** Client settings shared by the four clients (credentials, retries, request handler…). */
 export type SharedClientConfig = Omit<EKSClientConfig, 'region' | 'endpoint' | 'extensions'>;
@@ -78,8 +82,8 @@ export interface SdkReaderOptions {
   /** Usually unset: the SDK itself honours AWS_ENDPOINT_URL (and per-service AWS_ENDPOINT_URL_EC2…). */
   endpoint?: string;
   clientConfig?: SharedClientConfig;
-  /** Per-request timeout for the Kubernetes API, so an unreachable private endpoint does not eat the Lambda's time. */
-  kubernetesTimeoutMs?: number;
+  /** Bounds on each cluster's Kubernetes API read (DEFAULT_KUBE_LIMITS), so one slow or hostile endpoint cannot eat the Lambda's time. */
+  kubernetesLimits?: Partial<KubeReadLimits>;
 }
 
 /** "Does not exist": NotFound in EC2/EKS/CloudTrail codes (InvalidGroup.NotFound, ResourceNotFoundException…), NoSuchEntity in IAM's. */
@@ -111,9 +115,9 @@ async function collect<P, T>(pages: AsyncIterable<P>, pick: (p: P) => T[] | unde
 
 /**
  * The live AwsReader: AWS SDK v3, every list paginated. Needs the read-only permissions listed in serverless.yml
- * (EKS Describe and List calls, ec2:Describe*, cloudtrail:DescribeTrails/GetTrailStatus/GetEventSelectors/LookupEvents,
- * IAM role, policy and instance-profile reads, autoscaling:DescribeAutoScalingGroups, sts:GetCallerIdentity) plus a
- * Kubernetes identity for readKubernetes.
+ * (EKS Describe and List calls, ec2:Describe* and ec2:GetManagedPrefixListEntries, cloudtrail:DescribeTrails/GetTrailStatus/GetEventSelectors/LookupEvents,
+ * IAM role, policy and instance-profile reads, autoscaling:DescribeAutoScalingGroups/DescribeLaunchConfigurations,
+ * sts:GetCallerIdentity) plus a Kubernetes identity for readKubernetes.
  */
 export class SdkReader implements AwsReader {
   private readonly eks: EKSClient;
@@ -122,7 +126,7 @@ export class SdkReader implements AwsReader {
   private readonly sts: STSClient;
   private readonly iam: IAMClient;
   private readonly autoscaling: AutoScalingClient;
-  private readonly kubernetesTimeoutMs: number;
+  private readonly kubernetesLimits: Partial<KubeReadLimits>;
   private ids?: Promise<{ account: string; region: string }>;
 
   constructor(opts: SdkReaderOptions = {}) {
@@ -133,7 +137,7 @@ export class SdkReader implements AwsReader {
     this.sts = new STSClient(config);
     this.iam = new IAMClient(config);
     this.autoscaling = new AutoScalingClient(config);
-    this.kubernetesTimeoutMs = opts.kubernetesTimeoutMs ?? 5000;
+    this.kubernetesLimits = opts.kubernetesLimits ?? {};
   }
 
   identity(): Promise<{ account: string; region: string }> {
@@ -275,6 +279,20 @@ export class SdkReader implements AwsReader {
     return all.filter((i) => i.State?.Name !== 'terminated');
   }
 
+  describeManagedPrefixLists(q: { prefixListIds: string[] }): Promise<ManagedPrefixList[]> {
+    return this.byIds('ec2:DescribeManagedPrefixLists', q.prefixListIds, (PrefixListIds) =>
+      collect(paginateDescribeManagedPrefixLists({ client: this.ec2 }, { PrefixListIds }), (p) => p.PrefixLists),
+    );
+  }
+
+  getManagedPrefixListEntries(prefixListId: string): Promise<PrefixListEntry[] | undefined> {
+    return read(
+      'ec2:GetManagedPrefixListEntries',
+      () => collect(paginateGetManagedPrefixListEntries({ client: this.ec2 }, { PrefixListId: prefixListId }), (p) => p.Entries),
+      undefined,
+    );
+  }
+
   // ---- CloudTrail
 
   describeTrails(): Promise<Trail[]> {
@@ -390,18 +408,14 @@ export class SdkReader implements AwsReader {
 
   // ---- Kubernetes
 
+  /** Throws KubeReadError naming why the cluster's API could not be read, so its rules are reported not evaluated with that reason. */
   async readKubernetes(cluster: Cluster): Promise<KubernetesState | undefined> {
-    if (!cluster.name || !cluster.endpoint) return undefined;
+    let token: string;
     try {
-      const credentials = await this.eks.config.credentials();
-      const token = await eksToken({
-        clusterName: cluster.name,
-        region: await this.eks.config.region(),
-        credentials,
-      });
-      return await readKubernetesApi(cluster, token, this.kubernetesTimeoutMs);
-    } catch {
-      return undefined;
+      token = await eksToken({ clusterName: cluster.name ?? '', region: await this.eks.config.region(), credentials: await this.eks.config.credentials() });
+    } catch (e) {
+      throw new KubeReadError('NoToken', `cannot sign an EKS token: ${(e as Error).message}`);
     }
+    return readKubernetesApi(cluster, token, this.kubernetesLimits);
   }
 }

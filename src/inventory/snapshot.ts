@@ -23,7 +23,7 @@ function emptyWorld(account: string, region: string): World {
     account,
     region,
     eks: { clusters: [], nodegroups: [], accessEntries: [], addons: [] },
-    ec2: { securityGroups: [], subnets: [], routeTables: [], networkAcls: [], launchTemplateVersions: [], instances: [] },
+    ec2: { securityGroups: [], subnets: [], routeTables: [], networkAcls: [], launchTemplateVersions: [], instances: [], managedPrefixLists: [] },
     cloudtrail: { trails: [], trailStatus: {}, eventSelectors: {} },
     kubernetes: {},
     iam: { roles: [], instanceProfiles: [], policies: [] },
@@ -58,6 +58,7 @@ export async function snapshotAccount(reader: AwsReader): Promise<World> {
     networkAcl: adder(world.ec2.networkAcls, (n) => n.NetworkAclId),
     launchTemplateVersion: adder(world.ec2.launchTemplateVersions, (v) => `${v.LaunchTemplateId ?? v.LaunchTemplateName}:${v.VersionNumber}`),
     instance: adder(world.ec2.instances, (i) => i.InstanceId),
+    prefixList: adder(world.ec2.managedPrefixLists, (l) => l.PrefixListId),
     event: adder(world.cloudtrailEvents, (e) => e.EventId),
     group: adder(world.autoscaling.groups, (g) => g.AutoScalingGroupName),
     launchConfiguration: adder(world.autoscaling.launchConfigurations, (c) => c.LaunchConfigurationName),
@@ -77,7 +78,10 @@ export async function snapshotAccount(reader: AwsReader): Promise<World> {
   for (const name of await reader.listClusters()) {
     const view = await buildClusterView(reader, name, ALL_PARTS, ids);
     if (!view) continue; // deleted while we were listing
-    const failed = view.unreadable.filter((u) => u.part !== 'kubernetes');
+    // A prefix list that cannot be read would be recorded as absent: fail like any unreadable part. One that does
+    // not exist is absent from the world too, and the world reader says so the same way.
+    const lists = view.prefixLists.filter((l) => l.unreadable && !l.notFound).map((l) => ({ part: `prefix list ${l.prefixListId}`, reason: l.unreadable }));
+    const failed = [...view.unreadable.filter((u) => u.part !== 'kubernetes'), ...lists];
     if (failed.length) {
       throw new ReadError('snapshot', 'Unreadable', `cluster ${name} in ${ids.account}/${ids.region}: ${failed.map((f) => `${f.part}: ${f.reason}`).join('; ')}`);
     }
@@ -89,6 +93,7 @@ export async function snapshotAccount(reader: AwsReader): Promise<World> {
     for (const ng of v.nodegroups) {
       add.nodegroup({ ...ng.nodegroup, clusterName: v.name });
       add.launchTemplateVersion(ng.launchTemplate);
+      ng.instances.forEach(add.instance);
     }
     v.selfManagedInstances.forEach(add.instance);
     for (const g of v.selfManagedGroups) {
@@ -100,6 +105,7 @@ export async function snapshotAccount(reader: AwsReader): Promise<World> {
     addRole(v.creatorRole);
     v.nodeRoles.forEach((r) => addRole(r.details));
     v.securityGroups.forEach((g) => add.securityGroup(g.group));
+    for (const l of v.prefixLists) if (!l.unreadable) add.prefixList({ ...l.prefixList, PrefixListId: l.prefixListId, Entries: l.entries });
     for (const s of v.subnets) {
       add.subnet(s.subnet);
       add.routeTable(s.routeTable);

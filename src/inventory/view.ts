@@ -1,5 +1,5 @@
 import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
-import type { Instance, LaunchTemplateVersion, NetworkAcl, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
+import type { Instance, LaunchTemplateVersion, ManagedPrefixList, NetworkAcl, PrefixListEntry, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
 import type { Trail, Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
 import type { AttachedPolicy, InstanceProfile, Policy, PolicyVersion, Role } from '@aws-sdk/client-iam';
 import type { AutoScalingGroup, LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
@@ -32,18 +32,52 @@ export interface NodegroupView {
   nodegroup: Nodegroup;
   /** The launch template version the node group runs (its pinned version, else the template's default), when it has one. */
   launchTemplate?: LaunchTemplateVersion;
+  /** Why the node group's launch template version is unknown (it names one that could not be found): rules needing it are not evaluated. */
+  launchTemplateProblem?: string;
+  /** Its running nodes: instances of its Auto Scaling groups (`aws:autoscaling:groupName`, a tag no user can change). */
+  instances: Instance[];
   /** Security groups attached to this node group's nodes, per the rules in DESIGN ("Node security groups"). */
   securityGroupIds: string[];
 }
 
-/** A self-managed node group: an Auto Scaling group tagged for the cluster that no managed node group owns. */
+/** Security groups that apply together to one network interface: AWS merges their inbound rules additively. */
+export interface GroupAttachment {
+  /** What carries them: "control plane", "node group ng-1", "instance i-0abc (eni-0def)" (identical sets are listed once). */
+  on: string[];
+  groupIds: string[];
+  /** Why the set is not fully known (e.g. a launch template version that could not be read): rules judging it are not evaluated. */
+  unknown?: string;
+}
+
+export interface MissingObject {
+  kind: 'security group' | 'subnet';
+  id: string;
+  /** Who still names it: node groups, instances, the control plane. */
+  referencedBy: string[];
+}
+
+/** A managed prefix list a security group or route references, with its entries; `unreadable` says why they are unknown. */
+export interface PrefixListView {
+  prefixListId: string;
+  /** DescribeManagedPrefixLists' entry (name, owner, address family), when it could be read. */
+  prefixList?: ManagedPrefixList;
+  /** GetManagedPrefixListEntries' entries. */
+  entries: PrefixListEntry[];
+  unreadable?: string;
+  /** EC2 does not know the list (deleted, or no longer shared with the account): also unreadable, but not a read failure. */
+  notFound?: true;
+}
+
+/** A self-managed node group: an Auto Scaling group tagged for the cluster (or holding a node tagged for it) that no managed node group owns. */
 export interface SelfManagedGroupView {
   group: AutoScalingGroup;
   /** The launch template versions it launches from (its template, or its mixed-instances policy's and overrides'). */
   launchTemplates: LaunchTemplateVersion[];
   /** Its launch configuration (the legacy alternative to a launch template), when it has one. */
   launchConfiguration?: LaunchConfiguration;
-  /** Its running members (tagged `aws:autoscaling:groupName`), also listed in `selfManagedInstances`. */
+  /** Why how it launches is not fully known (a template version or launch configuration it names was not found): rules needing it are not evaluated. */
+  launchTemplateProblem?: string;
+  /** Its running members (`aws:autoscaling:groupName`, a tag no user can change), also listed in `selfManagedInstances`. */
   instances: Instance[];
   subnetIds: string[];
   securityGroupIds: string[];
@@ -103,12 +137,21 @@ export interface ClusterView {
   cluster: Cluster;
 
   nodegroups: NodegroupView[];
-  /** EC2 instances tagged `kubernetes.io/cluster/<name>` or `eks:cluster-name` that no managed node group owns. */
+  /**
+   * Nodes no managed node group owns: instances tagged `kubernetes.io/cluster/<name>` or `eks:cluster-name`, and the
+   * members of the self-managed groups (see inventory/nodes.ts for who decides).
+   */
   selfManagedInstances: Instance[];
-  /** Auto Scaling groups tagged likewise that no managed node group owns (or that tagged instances belong to). */
+  /** Auto Scaling groups tagged `kubernetes.io/cluster/<name>`, or holding a node tagged for the cluster, that no managed node group owns. */
   selfManagedGroups: SelfManagedGroupView[];
   /** Every security group that protects the cluster or its nodes, with the roles it plays. */
   securityGroups: { group: SecurityGroup; roles: SecurityGroupRole[]; usedBy: string[] }[];
+  /** Which of those groups share a network interface (control plane, each node group's nodes, each node's actual ENIs). */
+  attachments: GroupAttachment[];
+  /** Prefix lists referenced by those groups' inbound rules and by the node subnets' routes. */
+  prefixLists: PrefixListView[];
+  /** Objects something references that no longer exist (a deleted security group a node still names, a deleted subnet). */
+  missing: MissingObject[];
   /** Node subnets (managed node groups', self-managed groups' and self-managed instances' subnets). */
   subnets: SubnetView[];
   /** Every subnet of the node subnets' VPCs, with its network ACL (to tell bastion subnets from node subnets). */

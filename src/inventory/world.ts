@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
-import type { Instance, LaunchTemplateVersion, NetworkAcl, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
+import type { Instance, LaunchTemplateVersion, ManagedPrefixList, NetworkAcl, PrefixListEntry, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
 import type { Event as CloudTrailLookupEvent, Trail } from '@aws-sdk/client-cloudtrail';
 import type { AttachedPolicy, InstanceProfile, ManagedPolicyDetail, Role } from '@aws-sdk/client-iam';
 import type { AutoScalingGroup, LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
@@ -31,6 +31,8 @@ export interface World {
     networkAcls: NetworkAcl[];
     launchTemplateVersions: LaunchTemplateVersion[];
     instances: Instance[];
+    /** DescribeManagedPrefixLists' PrefixLists[i] + GetManagedPrefixListEntries' Entries. */
+    managedPrefixLists: (ManagedPrefixList & { Entries?: PrefixListEntry[] })[];
   };
   cloudtrail: {
     trails: Trail[];
@@ -167,7 +169,7 @@ const routeTable = obj({
   RouteTableId: str,
   VpcId: str.optional(),
   Associations: z.array(obj({ Main: z.boolean().optional(), SubnetId: str.optional(), RouteTableId: str.optional(), GatewayId: str.optional() })).optional(),
-  Routes: z.array(obj({ DestinationCidrBlock: str.optional(), DestinationIpv6CidrBlock: str.optional(), GatewayId: str.optional() })).optional(),
+  Routes: z.array(obj({ DestinationCidrBlock: str.optional(), DestinationIpv6CidrBlock: str.optional(), DestinationPrefixListId: str.optional(), GatewayId: str.optional() })).optional(),
   Tags: tagsEc2.optional(),
 });
 
@@ -198,6 +200,14 @@ const launchTemplateVersion = obj({
   }).optional(),
 }).refine((v) => v.LaunchTemplateId !== undefined || v.LaunchTemplateName !== undefined, { message: 'a launch template version needs LaunchTemplateId or LaunchTemplateName' });
 
+const managedPrefixList = obj({
+  PrefixListId: str,
+  PrefixListName: str.optional(),
+  AddressFamily: str.optional(),
+  OwnerId: str.optional(),
+  Entries: z.array(obj({ Cidr: str, Description: str.optional() })).optional(),
+});
+
 const instance = obj({
   InstanceId: str,
   SubnetId: str.optional(),
@@ -208,7 +218,9 @@ const instance = obj({
   IamInstanceProfile: obj({ Arn: str.optional(), Id: str.optional() }).optional(),
   State: obj({ Name: str.optional() }).optional(),
   SecurityGroups: z.array(obj({ GroupId: str.optional() })).optional(),
-  NetworkInterfaces: z.array(obj({ SubnetId: str.optional(), Groups: z.array(obj({ GroupId: str.optional() })).optional() })).optional(),
+  NetworkInterfaces: z
+    .array(obj({ NetworkInterfaceId: str.optional(), SubnetId: str.optional(), Groups: z.array(obj({ GroupId: str.optional() })).optional() }))
+    .optional(),
   Tags: tagsEc2.optional(),
 });
 
@@ -312,7 +324,7 @@ const autoScalingGroup = obj({
     }).optional(),
   }).optional(),
   VPCZoneIdentifier: str.optional(),
-  Instances: z.array(obj({ InstanceId: str.optional() })).optional(),
+  Instances: z.array(obj({ InstanceId: str.optional(), LifecycleState: str.optional() })).optional(),
   Tags: z.array(obj({ Key: str.optional(), Value: str.optional(), PropagateAtLaunch: z.boolean().optional(), ResourceId: str.optional(), ResourceType: str.optional() })).optional(),
 });
 
@@ -339,6 +351,7 @@ const worldSchema = z.object({
     networkAcls: list(networkAcl),
     launchTemplateVersions: list(launchTemplateVersion),
     instances: list(instance),
+    managedPrefixLists: list(managedPrefixList),
   }).default({}),
   cloudtrail: obj({
     trails: list(trail),

@@ -1,5 +1,5 @@
 import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
-import type { Filter, Instance, LaunchTemplateVersion, NetworkAcl, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
+import type { Filter, Instance, LaunchTemplateVersion, ManagedPrefixList, NetworkAcl, PrefixListEntry, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
 import type { Event as CloudTrailLookupEvent, Trail } from '@aws-sdk/client-cloudtrail';
 import type { AttachedPolicy, InstanceProfile, Policy, PolicyVersion, Role } from '@aws-sdk/client-iam';
 import type { AutoScalingGroup, Filter as AutoScalingFilter, LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
@@ -89,6 +89,15 @@ export class WorldReader implements AwsReader {
   async describeInstances(q: { instanceIds?: string[]; filters?: Filter[] }): Promise<Instance[]> {
     const live = this.world.ec2.instances.filter((i) => i.State?.Name !== 'terminated');
     return applyFilters(byIds(live, q.instanceIds, (i) => i.InstanceId), q.filters, instanceFilters, 'instance');
+  }
+
+  async describeManagedPrefixLists(q: { prefixListIds: string[] }): Promise<ManagedPrefixList[]> {
+    return byIds(this.world.ec2.managedPrefixLists, q.prefixListIds, (l) => l.PrefixListId).map(({ Entries: _entries, ...list }) => list);
+  }
+
+  async getManagedPrefixListEntries(prefixListId: string): Promise<PrefixListEntry[] | undefined> {
+    const list = this.world.ec2.managedPrefixLists.find((l) => l.PrefixListId === prefixListId);
+    return list && (list.Entries ?? []);
   }
 
   async describeTrails(): Promise<Trail[]> {

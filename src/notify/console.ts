@@ -8,9 +8,13 @@ function consoleHost(region: string): string {
 
 const enc = encodeURIComponent;
 
+/** The region becomes the link's host: anything but a region name (us-east-1, cn-north-1, us-gov-west-1…) gets no link. */
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
 /** A link to the resource's page in the AWS console of the finding's region, or undefined when there is none. */
 export function consoleUrl(f: Pick<Finding, 'resourceType' | 'resourceId' | 'region' | 'cluster'>): string | undefined {
   const r = f.region;
+  if (!REGION_NAME.test(r)) return undefined;
   const base = `https://${consoleHost(r)}`;
   const id = f.resourceId;
   switch (f.resourceType) {

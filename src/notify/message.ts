@@ -1,11 +1,12 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import { severityRank, type Finding, type Severity } from '../findings/finding';
-import type { Changes } from '../findings/store';
+import { triggerCause, type Cause } from '../findings/trigger';
 import { consoleUrl } from './console';
 import { JSON_SEPARATOR, type NotificationChange, type NotificationPayload, type NotificationTrigger } from './payload';
+import { triggerFacts, type Actor } from './trigger';
 
 export { JSON_SEPARATOR, parseNotificationMessage } from './payload';
-export type { NotificationChange, NotificationPayload, NotificationTrigger } from './payload';
+export type { DigestSummary, NotificationChange, NotificationPayload, NotificationTrigger } from './payload';
 
 /** One SNS Publish request's worth. */
 export interface SnsNotification {
@@ -19,8 +20,10 @@ export interface NotificationInput {
   region: string;
   cluster: string | null;
   clusterArn: string | null;
-  changes: Pick<Changes, 'opened' | 'resolved'>;
+  changes: { opened: Finding[]; resolved: Finding[]; suppressed?: Finding[] };
   trigger: NotificationTrigger;
+  /** Why these changes exist (default: the trigger's own cause, `event` or `sweep`). */
+  cause?: Cause;
 }
 
 /** SNS: "must be less than 100 characters". */
@@ -31,45 +34,76 @@ export const MESSAGE_MAX_BYTES = 256 * 1024 - 2048;
 const EVIDENCE_PREVIEW_CHARS = 4000;
 
 /**
- * One SNS message per (event, cluster) with changes — split into parts only when they exceed the SNS size limit
- * (never dropping a finding). Opened changes come first, most severe first.
+ * One SNS message per (trigger, cluster, cause) with changes — split into parts only when they exceed the SNS size
+ * limit (never dropping a finding). Opened changes come first, most severe first. One cause per message keeps the
+ * `cause` and `severity` attributes exact for filter policies (page on `event` only, say). Suppressions go in
+ * messages of their own, so a `change` filter keeps them from paging anyone.
  */
 export function buildNotifications(input: NotificationInput): SnsNotification[] {
-  const changes = orderChanges([
-    ...input.changes.opened.map((finding) => ({ change: 'opened' as const, finding })),
-    ...input.changes.resolved.map((finding) => ({ change: 'resolved' as const, finding })),
+  const cause = input.cause ?? triggerCause(input.trigger);
+  const alerts = orderChanges([
+    ...input.changes.opened.map((finding) => ({ change: 'opened' as const, cause, finding })),
+    ...input.changes.resolved.map((finding) => ({ change: 'resolved' as const, cause, finding })),
   ]);
-  if (!changes.length) return [];
-  const parts = splitToFit(changes, (chunk) => build(input, chunk));
-  if (parts.length === 1) return [build(input, parts[0])];
-  return parts.map((chunk, k) => build(input, chunk, { index: k + 1, of: parts.length }));
+  const suppressed = orderChanges((input.changes.suppressed ?? []).map((finding) => ({ change: 'suppressed' as const, cause, finding })));
+  return [...messagesFor(input, cause, alerts), ...messagesFor(input, cause, suppressed)];
 }
 
-function orderChanges(cs: NotificationChange[]): NotificationChange[] {
+function messagesFor(input: NotificationInput, cause: Cause, changes: NotificationChange[]): SnsNotification[] {
+  if (!changes.length) return [];
+  const head = { account: input.account, region: input.region, cluster: input.cluster, clusterArn: input.clusterArn, cause, trigger: input.trigger };
+  const parts = splitToFit(changes, (chunk) => build({ ...head, changes: chunk }));
+  if (parts.length === 1) return [build({ ...head, changes: parts[0] })];
+  return parts.map((chunk, k) => build({ ...head, changes: chunk, part: { index: k + 1, of: parts.length } }));
+}
+
+/** Opened before resolved, then worst first. */
+export function orderChanges(cs: readonly NotificationChange[]): NotificationChange[] {
   return [...cs].sort(
     (a, b) =>
-      (a.change === b.change ? 0 : a.change === 'opened' ? -1 : 1) ||
+      (a.change === b.change ? 0 : a.change === 'opened' ? -1 : b.change === 'opened' ? 1 : 0) ||
       severityRank(b.finding.severity) - severityRank(a.finding.severity) ||
+      (a.finding.cluster ?? '').localeCompare(b.finding.cluster ?? '') ||
       a.finding.ruleId.localeCompare(b.finding.ruleId) ||
       a.finding.resourceId.localeCompare(b.finding.resourceId),
   );
 }
 
-/** Greedy packing; a change too big for a message on its own has its evidence cut to a preview. */
+/**
+ * Greedy packing on each change's own size (measured once: packing thousands of changes stays linear), each part
+ * then checked whole and halved if the estimate was short; a change too big for a message on its own has its
+ * evidence cut to a preview.
+ */
 function splitToFit(changes: NotificationChange[], make: (chunk: NotificationChange[]) => SnsNotification): NotificationChange[][] {
+  const sized = changes.map((c) => (fits(make([c])) ? c : shrink(c)));
+  const base = notificationBytes(make(sized.slice(0, 1))) - changeBytes(sized[0]);
   const parts: NotificationChange[][] = [];
   let current: NotificationChange[] = [];
-  for (const c of changes) {
-    const candidate = [...current, c];
-    if (fits(make(candidate))) {
-      current = candidate;
-      continue;
+  let bytes = base;
+  for (const c of sized) {
+    const cost = changeBytes(c);
+    if (current.length && bytes + cost > MESSAGE_MAX_BYTES) {
+      parts.push(current);
+      current = [];
+      bytes = base;
     }
-    if (current.length) parts.push(current);
-    current = fits(make([c])) ? [c] : [shrink(c)];
+    current.push(c);
+    bytes += cost;
   }
   if (current.length) parts.push(current);
-  return parts;
+  return parts.flatMap((p) => halveUntilFits(p, make));
+}
+
+function halveUntilFits(part: NotificationChange[], make: (chunk: NotificationChange[]) => SnsNotification): NotificationChange[][] {
+  if (part.length === 1 || fits(make(part))) return [part];
+  const mid = Math.ceil(part.length / 2);
+  return [...halveUntilFits(part.slice(0, mid), make), ...halveUntilFits(part.slice(mid), make)];
+}
+
+/** What one change adds to a message: its text lines, and its JSON as nested in the payload (4 more spaces a line). */
+export function changeBytes(c: NotificationChange): number {
+  const json = JSON.stringify(c, null, 2);
+  return Buffer.byteLength(changeLines(c).join('\n')) + 2 + Buffer.byteLength(json) + 4 * (json.split('\n').length) + 2;
 }
 
 function shrink(c: NotificationChange): NotificationChange {
@@ -86,41 +120,37 @@ export function notificationBytes(n: SnsNotification): number {
   return bytes;
 }
 
-const fits = (n: SnsNotification) => notificationBytes(n) <= MESSAGE_MAX_BYTES;
+export const fits = (n: SnsNotification) => notificationBytes(n) <= MESSAGE_MAX_BYTES;
 
-function build(input: NotificationInput, changes: NotificationChange[], part?: { index: number; of: number }): SnsNotification {
-  const payload: NotificationPayload = {
-    account: input.account,
-    region: input.region,
-    cluster: input.cluster,
-    clusterArn: input.clusterArn,
-    trigger: input.trigger,
-    changes,
-    ...(part ? { part } : {}),
-  };
+/** The SNS message of a payload: readable text, the separator, the JSON. */
+export function build(payload: NotificationPayload, subject = subjectFor(payload.cluster, payload.changes, payload.part), text = readableText(payload)): SnsNotification {
   return {
-    Subject: subjectFor(input.cluster, changes, part),
-    Message: `${readableText(payload)}\n\n${JSON_SEPARATOR}\n${JSON.stringify(payload, null, 2)}\n`,
-    MessageAttributes: attributesFor(input, changes),
+    Subject: subject,
+    Message: `${text}\n\n${JSON_SEPARATOR}\n${JSON.stringify(payload, null, 2)}\n`,
+    MessageAttributes: attributesFor(payload),
   };
 }
 
-function highest(changes: NotificationChange[]): Severity {
+export function highest(changes: readonly NotificationChange[]): Severity {
   return changes.reduce<Severity>((s, c) => (severityRank(c.finding.severity) > severityRank(s) ? c.finding.severity : s), 'info');
 }
 
-function attributesFor(input: NotificationInput, changes: NotificationChange[]): Record<string, MessageAttributeValue> {
+function attributesFor(p: NotificationPayload): Record<string, MessageAttributeValue> {
   const uniq = (xs: string[]) => [...new Set(xs)].sort();
+  const changes = p.changes;
+  const rules = p.digest ? p.digest.byRule.map((r) => r.ruleId) : changes.map((c) => c.finding.ruleId);
   const attrs: Record<string, MessageAttributeValue> = {
-    severity: { DataType: 'String', StringValue: highest(changes) },
+    severity: { DataType: 'String', StringValue: p.digest ? p.digest.byRule[0]?.severity ?? 'info' : highest(changes) },
     // String.Array: a subscription filter such as {"ruleId": ["no-internet-ssh"]} matches when any element matches.
-    ruleId: { DataType: 'String.Array', StringValue: JSON.stringify(uniq(changes.map((c) => c.finding.ruleId))) },
+    ruleId: { DataType: 'String.Array', StringValue: JSON.stringify(uniq(rules)) },
     change: { DataType: 'String.Array', StringValue: JSON.stringify(uniq(changes.map((c) => c.change))) },
-    account: { DataType: 'String', StringValue: input.account },
-    region: { DataType: 'String', StringValue: input.region },
+    // One cause per message: {"cause": ["event"]} pages only on what a call just did.
+    cause: { DataType: 'String', StringValue: p.cause },
+    account: { DataType: 'String', StringValue: p.account },
+    region: { DataType: 'String', StringValue: p.region },
   };
-  // Account-level alerts carry no cluster attribute: filter them with {"cluster": [{"exists": false}]}.
-  if (input.cluster) attrs.cluster = { DataType: 'String', StringValue: input.cluster };
+  // Account-level alerts and digests carry no cluster attribute: filter them with {"cluster": [{"exists": false}]}.
+  if (p.cluster) attrs.cluster = { DataType: 'String', StringValue: p.cluster };
   return attrs;
 }
 
@@ -142,7 +172,7 @@ export function toAsciiLine(s: string): string {
 export function subjectFor(cluster: string | null, changes: NotificationChange[], part?: { index: number; of: number }): string {
   const [top] = changes;
   const f = top.finding;
-  const tag = top.change === 'opened' ? `[${f.severity.toUpperCase()}]` : `[RESOLVED]`;
+  const tag = top.change === 'opened' ? `[${f.severity.toUpperCase()}]` : `[${top.change.toUpperCase()}]`;
   const where = cluster ?? `account ${f.account}`;
   const more = changes.length > 1 ? ` and ${changes.length - 1} more` : '';
   const partTag = part ? ` (${part.index}/${part.of})` : '';
@@ -155,37 +185,55 @@ export function subjectFor(cluster: string | null, changes: NotificationChange[]
 }
 
 function readableText(p: NotificationPayload): string {
-  const opened = p.changes.filter((c) => c.change === 'opened').length;
-  const resolved = p.changes.length - opened;
-  const counts = [opened ? `${opened} opened` : '', resolved ? `${resolved} resolved` : ''].filter(Boolean).join(', ');
+  const count = (k: NotificationChange['change']) => p.changes.filter((c) => c.change === k).length;
+  const counts = (['opened', 'resolved', 'suppressed'] as const)
+    .map((k) => (count(k) ? `${count(k)} ${k}` : ''))
+    .filter(Boolean)
+    .join(', ');
   const where = p.cluster ? `cluster ${p.cluster} (${p.clusterArn ?? 'unknown ARN'})` : 'account-level checks';
   const lines = [
     `eks-drift: ${counts} on ${where}`,
     `Account: ${p.account}   Region: ${p.region}${p.part ? `   Part ${p.part.index} of ${p.part.of}` : ''}`,
     '',
-    ...triggerLines(p.trigger),
+    ...causeLines(p.cause, p.trigger),
   ];
   for (const c of p.changes) lines.push('', ...changeLines(c));
   return lines.join('\n');
 }
 
-function triggerLines(t: NotificationTrigger): string[] {
-  if (t.kind === 'sweep') {
-    return [`Found by the scheduled sweep ${t.sweepId} at ${t.time}.`, `No CloudTrail event is attached: the change was not seen as it happened (missed event, or a resource that disappeared).`];
+/** Why the message exists; who did it only when a call did it (cause `event`). */
+export function causeLines(cause: Cause, t: NotificationTrigger): string[] {
+  const f = triggerFacts(t);
+  switch (cause) {
+    case 'event':
+      return [
+        `Cause: event. Triggered by: ${f.what} at ${f.at}`,
+        ...(f.actors.length ? f.actors : [{ who: 'unknown principal' }]).flatMap((a: Actor) => [
+          `Who: ${a.who}${a.whoType ? ` (${a.whoType})` : ''}`,
+          `Source IP: ${a.from ?? 'unknown'}${a.userAgent ? `   User agent: ${a.userAgent}` : ''}`,
+          ...(a.did ?? []).map((d) => `  ${d}`),
+        ]),
+        ...(f.moreActors ? [`…and ${f.moreActors} more (not listed here)`] : []),
+        ...(f.reference ? [f.reference] : []),
+      ];
+    case 'sweep':
+      return [
+        `Cause: sweep. Found by the ${f.what} at ${f.at}.`,
+        `No CloudTrail event is attached: the change was not seen as it happened (a missed event, a resource that disappeared, or a suppression that ended).`,
+      ];
+    case 'first-check':
+      return [
+        `Cause: first-check: already present when eks-drift first checked (${f.what} at ${f.at}).`,
+        `These predate what eks-drift knows: a new deployment, a rule added to the catalog, a cluster no event announced, or a part read for the first time. They are not attributed to anyone.`,
+      ];
   }
-  return [
-    `Triggered by: ${t.eventName} (${t.eventSource}) at ${t.eventTime}`,
-    `Who: ${t.principalArn ?? 'unknown principal'}${t.principalType ? ` (${t.principalType})` : ''}`,
-    `Source IP: ${t.sourceIPAddress ?? 'unknown'}${t.userAgent ? `   User agent: ${t.userAgent}` : ''}`,
-    `CloudTrail eventID: ${t.eventId}`,
-  ];
 }
 
 function changeLines(c: NotificationChange): string[] {
   const f: Finding = c.finding;
   const link = consoleUrl(f);
   return [
-    `${c.change === 'opened' ? 'OPENED' : 'RESOLVED'} [${f.severity.toUpperCase()}] ${f.ruleId}: ${f.message}`,
+    `${c.change.toUpperCase()} [${f.severity.toUpperCase()}] ${f.ruleId}: ${f.message}`,
     `  Resource: ${f.resourceType} ${f.resourceId}${f.cluster ? ` in cluster ${f.cluster}` : ''} (account ${f.account}, ${f.region})`,
     `  Guideline: ${f.guideline}`,
     ...(c.change === 'opened' ? [`  Remediation: ${f.remediation}`] : []),

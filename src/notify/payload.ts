@@ -1,26 +1,35 @@
 import { z } from 'zod';
-import { findingSchema, type Finding } from '../findings/finding';
+import { findingSchema, SEVERITIES, type Finding, type Severity } from '../findings/finding';
+import { causeSchema, triggerCause, triggerSchema, type Cause, type Trigger } from '../findings/trigger';
 
-/** What started the evaluation: a CloudTrail event, or the scheduled sweep. */
-export type NotificationTrigger =
-  | {
-      kind: 'event';
-      eventId: string;
-      eventName: string;
-      eventSource: string;
-      eventTime: string;
-      principalArn?: string;
-      principalType?: string;
-      sourceIPAddress?: string;
-      userAgent?: string;
-    }
-  | { kind: 'sweep'; sweepId: string; time: string };
+/** What started the evaluation: a CloudTrail event, writes seen in a cluster's audit log, or the scheduled sweep (src/findings/trigger.ts). */
+export type NotificationTrigger = Trigger;
+export type { Cause };
 
-export type ChangeKind = 'opened' | 'resolved';
+/**
+ * `suppressed`: a matching suppression silenced a violating finding (an open one, or one seen for the first time). It
+ * travels in messages of its own, so a `{"change": ["opened", "resolved"]}` filter keeps it from paging anyone; sinks
+ * that mirror the lifecycle (Security Hub) need it.
+ */
+export type ChangeKind = 'opened' | 'resolved' | 'suppressed';
 
 export interface NotificationChange {
   change: ChangeKind;
+  cause: Cause;
   finding: Finding;
+}
+
+/** What a first-check digest adds: the whole picture in counts, when the items do not all fit one message. */
+export interface DigestSummary {
+  /** The first sweep over an empty store (at deployment, or after the table was emptied). */
+  baseline: boolean;
+  total: number;
+  /** Items counted but not listed in `changes` (the message size limit); the worst are listed first. */
+  omitted: number;
+  clusters: number;
+  bySeverity: Partial<Record<Severity, number>>;
+  /** Most severe first, then most frequent. */
+  byRule: { ruleId: string; severity: Severity; count: number }[];
 }
 
 /** The machine-readable part of every SNS message (after `JSON_SEPARATOR`). */
@@ -29,40 +38,47 @@ export interface NotificationPayload {
   region: string;
   cluster: string | null;
   clusterArn: string | null;
+  /** Every change of a message has this cause: a subscription filter on the `cause` attribute is exact. */
+  cause: Cause;
   trigger: NotificationTrigger;
   changes: NotificationChange[];
-  /** Present when the changes of one (event, cluster) did not fit one SNS message. */
+  /** Present when the changes of one (trigger, cluster, cause) did not fit one SNS message. */
   part?: { index: number; of: number };
+  /** Present on the one first-check digest of a sweep (per account and region). */
+  digest?: DigestSummary;
 }
 
 /** The line between the readable text and the JSON payload of a message body. */
 export const JSON_SEPARATOR = '---- JSON ----';
 
-const optional = z.string().optional();
-export const payloadSchema = z.object({
-  account: z.string(),
-  region: z.string(),
-  cluster: z.string().nullable(),
-  clusterArn: z.string().nullable(),
-  trigger: z.discriminatedUnion('kind', [
-    z.object({
-      kind: z.literal('event'),
-      eventId: z.string(),
-      eventName: z.string(),
-      eventSource: z.string(),
-      eventTime: z.string(),
-      principalArn: optional,
-      principalType: optional,
-      sourceIPAddress: optional,
-      userAgent: optional,
-    }),
-    z.object({ kind: z.literal('sweep'), sweepId: z.string(), time: z.string() }),
-  ]),
-  changes: z.array(z.object({ change: z.enum(['opened', 'resolved']), finding: findingSchema })),
-  part: z.object({ index: z.number().int(), of: z.number().int() }).optional(),
-});
+export const payloadSchema = z
+  .object({
+    account: z.string(),
+    region: z.string(),
+    cluster: z.string().nullable(),
+    clusterArn: z.string().nullable(),
+    // Messages from before causes existed carry none: their trigger's cause is what they meant.
+    cause: causeSchema.optional(),
+    trigger: triggerSchema,
+    changes: z.array(z.object({ change: z.enum(['opened', 'resolved', 'suppressed']), cause: causeSchema.optional(), finding: findingSchema })),
+    part: z.object({ index: z.number().int(), of: z.number().int() }).optional(),
+    digest: z
+      .object({
+        baseline: z.boolean(),
+        total: z.number().int(),
+        omitted: z.number().int(),
+        clusters: z.number().int(),
+        bySeverity: z.record(z.enum(SEVERITIES), z.number().int()),
+        byRule: z.array(z.object({ ruleId: z.string(), severity: z.enum(SEVERITIES), count: z.number().int() })),
+      })
+      .optional(),
+  })
+  .transform((p) => {
+    const cause = p.cause ?? triggerCause(p.trigger);
+    return { ...p, cause, changes: p.changes.map((c) => ({ ...c, cause: c.cause ?? cause })) };
+  });
 
-/** Reads the JSON payload out of an SNS message body built by `buildNotifications`. */
+/** Reads the JSON payload out of an SNS message body built by `buildNotifications` or `buildDigest`. */
 export function parseNotificationMessage(message: string): NotificationPayload {
   const at = message.lastIndexOf(`\n${JSON_SEPARATOR}\n`);
   if (at < 0) throw new Error(`not an eks-drift notification: no "${JSON_SEPARATOR}" line`);

@@ -1,9 +1,11 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SNSEvent } from 'aws-lambda';
 import { SEVERITIES, type Severity } from '../findings/finding';
-import { jsonLogger, type Logger } from '../log';
-import { parseNotificationMessage } from './payload';
-import { postToSlack, redactUrl, slackMessages, type PostOptions, type SlackPayload } from './slack';
+import type { Logger } from '../log';
+import { parseNotificationMessage, type NotificationPayload } from './payload';
+import { buildNotifications } from './message';
+import { tamperAlert, tamperCallFromGuardMessage } from '../guard/alert';
+import { postToSlack, redactUrl, slackMessages, slackWebhookUrlProblem, SLACK_WEBHOOK_ORIGINS, type PostOptions, type SlackPayload } from './slack';
 
 export interface SlackNotifierDeps {
   ssm: SSMClient;
@@ -13,6 +15,8 @@ export interface SlackNotifierDeps {
   log: Logger;
   post?: (url: string, payload: SlackPayload, opts?: PostOptions) => Promise<void>;
   postOptions?: PostOptions;
+  /** Where the webhook URL may point (default: Slack and GovSlack). A seam for tests only: the Lambda wiring never sets it. */
+  allowedOrigins?: readonly string[];
 }
 
 /**
@@ -21,9 +25,11 @@ export interface SlackNotifierDeps {
  */
 export function createSlackNotifier(deps: SlackNotifierDeps): (event: SNSEvent) => Promise<{ posted: number; skipped: number }> {
   const post = deps.post ?? postToSlack;
+  const allowedOrigins = deps.allowedOrigins ?? SLACK_WEBHOOK_ORIGINS;
+  const postOptions = { ...deps.postOptions, allowedOrigins };
   let webhook: Promise<string> | undefined;
   const webhookUrl = () => {
-    webhook ??= readWebhookUrl(deps.ssm, deps.parameterName).catch((e: unknown) => {
+    webhook ??= readWebhookUrl(deps.ssm, deps.parameterName, allowedOrigins).catch((e: unknown) => {
       webhook = undefined; // the next invocation tries again
       throw e;
     });
@@ -38,7 +44,7 @@ export function createSlackNotifier(deps: SlackNotifierDeps): (event: SNSEvent) 
       const messageId = record.Sns?.MessageId;
       let payload;
       try {
-        payload = parseNotificationMessage(record.Sns?.Message ?? '');
+        payload = readAlert(record.Sns?.Message ?? '');
       } catch (e) {
         // Not ours (someone published by hand): retrying cannot make it ours.
         deps.log.log('error', 'SNS message is not an eks-drift notification', { messageId, error: (e as Error).message });
@@ -55,7 +61,7 @@ export function createSlackNotifier(deps: SlackNotifierDeps): (event: SNSEvent) 
       const url = await webhookUrl();
       for (const p of posts) {
         try {
-          await post(url, p, deps.postOptions);
+          await post(url, p, postOptions);
           posted++;
         } catch (e) {
           const error = redactUrl((e as Error).message, url);
@@ -70,7 +76,21 @@ export function createSlackNotifier(deps: SlackNotifierDeps): (event: SNSEvent) 
   };
 }
 
-async function readWebhookUrl(ssm: SSMClient, name: string): Promise<string> {
+/**
+ * The webhook URL from SSM, checked before any use: whoever can write the parameter must not be able to send the
+ * alerts (resource names, who did what) to a server of theirs. The error never contains the value.
+ */
+/**
+ * An eks-drift notification (findings topic), or the direct self-protection message (guard topic) turned into the
+ * same critical alert the guard Lambda publishes, so both paths look alike in Slack.
+ */
+function readAlert(message: string): NotificationPayload {
+  const tamper = tamperCallFromGuardMessage(message);
+  if (tamper) return parseNotificationMessage(buildNotifications(tamperAlert(tamper))[0].Message);
+  return parseNotificationMessage(message);
+}
+
+async function readWebhookUrl(ssm: SSMClient, name: string, allowedOrigins: readonly string[]): Promise<string> {
   let value: string | undefined;
   try {
     const r = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
@@ -79,13 +99,8 @@ async function readWebhookUrl(ssm: SSMClient, name: string): Promise<string> {
     // The SDK error names the parameter and the reason (AccessDenied, ParameterNotFound); it cannot hold the value.
     throw new Error(`cannot read the Slack webhook URL from SSM parameter ${name}: ${(e as Error).name}: ${(e as Error).message}`, { cause: e });
   }
-  let protocol = '';
-  try {
-    protocol = new URL(value ?? '').protocol;
-  } catch {
-    // reported below, without the value
-  }
-  if (!value || (protocol !== 'https:' && protocol !== 'http:')) throw new Error(`SSM parameter ${name} does not hold a webhook URL`);
+  const problem = slackWebhookUrlProblem(value ?? '', allowedOrigins);
+  if (problem !== undefined || !value) throw new Error(`SSM parameter ${name} does not hold a Slack incoming-webhook URL: ${problem}`);
   return value;
 }
 
@@ -96,7 +111,7 @@ export function parseMinSeverity(v: string | undefined): Severity {
 }
 
 /** The Lambda wiring: SLACK_WEBHOOK_PARAMETER (required), SLACK_MIN_SEVERITY (default high). */
-export function slackNotifierFromEnv(env: NodeJS.ProcessEnv = process.env, log: Logger = jsonLogger) {
+export function slackNotifierFromEnv(env: NodeJS.ProcessEnv, log: Logger) {
   const parameterName = env.SLACK_WEBHOOK_PARAMETER;
   if (!parameterName) throw new Error('environment variable SLACK_WEBHOOK_PARAMETER is not set');
   return createSlackNotifier({ ssm: new SSMClient({}), parameterName, minSeverity: parseMinSeverity(env.SLACK_MIN_SEVERITY), log });

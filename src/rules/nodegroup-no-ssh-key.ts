@@ -1,7 +1,8 @@
 import type { ClusterView } from '../inventory/view';
 import type { ClusterRule, Violation } from './engine/rule';
 import { RESOURCE, list } from './semantics/resources';
-import { GROUP_TAG } from '../inventory/nodes';
+import { requireLaunchTemplate } from './engine/parts';
+import { groupOf } from '../inventory/nodes';
 
 /**
  * Self-managed nodes: an Auto Scaling group carries a key through its launch templates, its launch configuration, or
@@ -10,7 +11,6 @@ import { GROUP_TAG } from '../inventory/nodes';
  */
 function selfManagedKeys(view: ClusterView): Violation[] {
   const out: Violation[] = [];
-  const groups = new Set(view.selfManagedGroups.map((g) => g.group.AutoScalingGroupName));
   for (const g of view.selfManagedGroups) {
     const name = String(g.group.AutoScalingGroupName);
     const fromTemplates = g.launchTemplates
@@ -19,7 +19,10 @@ function selfManagedKeys(view: ClusterView): Violation[] {
     const fromConfig = g.launchConfiguration?.KeyName ? [{ field: 'LaunchConfiguration.KeyName', KeyName: g.launchConfiguration.KeyName, launchConfigurationName: g.launchConfiguration.LaunchConfigurationName }] : [];
     const members = g.instances.filter((i) => i.KeyName).map((i) => ({ InstanceId: i.InstanceId, KeyName: i.KeyName }));
     const keys = [...new Set([...fromTemplates, ...fromConfig, ...members].map((k) => k.KeyName))];
-    if (!keys.length) continue;
+    if (!keys.length) {
+      requireLaunchTemplate(g);
+      continue;
+    }
     out.push({
       resourceType: RESOURCE.autoScalingGroup,
       resourceId: name,
@@ -28,13 +31,12 @@ function selfManagedKeys(view: ClusterView): Violation[] {
     });
   }
   for (const i of view.selfManagedInstances) {
-    const group = (i.Tags ?? []).find((t) => t.Key === GROUP_TAG)?.Value;
-    if (!i.KeyName || (group && groups.has(group))) continue;
+    if (!i.KeyName || groupOf(view, i)) continue;
     out.push({
       resourceType: RESOURCE.instance,
       resourceId: String(i.InstanceId),
       message: `self-managed node ${i.InstanceId} was launched with SSH key ${i.KeyName}`,
-      evidence: { instanceId: i.InstanceId, field: 'KeyName', KeyName: i.KeyName, ...(group ? { autoScalingGroup: group } : {}) },
+      evidence: { instanceId: i.InstanceId, field: 'KeyName', KeyName: i.KeyName },
     });
   }
   return out;
@@ -63,6 +65,7 @@ export const nodegroupNoSshKey: ClusterRule = {
     for (const ng of view.nodegroups) {
       const name = String(ng.nodegroup.nodegroupName);
       const ra = ng.nodegroup.remoteAccess;
+      if (!ra?.ec2SshKey) requireLaunchTemplate(ng);
       const ltKey = ng.launchTemplate?.LaunchTemplateData?.KeyName;
       if (ra?.ec2SshKey) {
         const sources = ra.sourceSecurityGroups ?? [];

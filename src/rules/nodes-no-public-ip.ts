@@ -3,12 +3,19 @@ import type { LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
 import type { ClusterView } from '../inventory/view';
 import type { ClusterRule, Violation } from './engine/rule';
 import { RESOURCE, list } from './semantics/resources';
+import { requireLaunchTemplate } from './engine/parts';
 
 /** How each node group — managed (by name) or self-managed (by Auto Scaling group name) — launches its nodes. */
 function launchSettings(view: ClusterView): Map<string, { templates: LaunchTemplateVersion[]; config?: LaunchConfiguration }> {
   const out = new Map<string, { templates: LaunchTemplateVersion[]; config?: LaunchConfiguration }>();
-  for (const ng of view.nodegroups) out.set(String(ng.nodegroup.nodegroupName), { templates: ng.launchTemplate ? [ng.launchTemplate] : [] });
-  for (const g of view.selfManagedGroups) out.set(String(g.group.AutoScalingGroupName), { templates: g.launchTemplates, config: g.launchConfiguration });
+  for (const ng of view.nodegroups) {
+    requireLaunchTemplate(ng);
+    out.set(String(ng.nodegroup.nodegroupName), { templates: ng.launchTemplate ? [ng.launchTemplate] : [] });
+  }
+  for (const g of view.selfManagedGroups) {
+    requireLaunchTemplate(g);
+    out.set(String(g.group.AutoScalingGroupName), { templates: g.launchTemplates, config: g.launchConfiguration });
+  }
   return out;
 }
 

@@ -7,6 +7,7 @@ import { CountingReader } from '../../bench/countingReader';
 import { VirtualClock } from '../../bench/clock';
 import { FAMILIES, familyEvents } from '../../bench/events';
 import { classifyEvent } from '../../src/events/classify';
+import { classifyDelivery } from '../../src/audit/classify';
 
 const ALL_PARTS = new Set<ViewPart>(['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator']);
 
@@ -46,7 +47,8 @@ describe('bench: synthetic account generator', () => {
       const events = familyEvents(acct, family, 4);
       expect(events).toHaveLength(4);
       for (const e of events) {
-        expect(e.event['detail-type']).toBe('AWS API Call via CloudTrail');
+        if (family === 'auditLog') expect(e.event).toHaveProperty('awslogs.data');
+        else expect(e.event['detail-type']).toBe('AWS API Call via CloudTrail');
         expect(acct.clusters.map((c) => c.name)).toContain(e.cluster);
       }
     }
@@ -117,11 +119,25 @@ describe('bench: events', () => {
   const acct = generateWorld({ clusters: 4, ...DEFAULT_WORLD_PARAMS });
 
   it('are all watched CloudTrail calls that name a resource of the synthetic account', () => {
-    for (const family of FAMILIES) {
+    for (const family of FAMILIES.filter((f) => f !== 'auditLog')) {
       for (const e of familyEvents(acct, family, 12)) {
         const c = classifyEvent(e.event);
         expect({ family, eventName: e.eventName, status: c.status }).toEqual({ family, eventName: e.eventName, status: 'watched' });
       }
+    }
+  });
+});
+
+describe('bench: audit-log deliveries', () => {
+  const acct = generateWorld({ clusters: 4, ...DEFAULT_WORLD_PARAMS });
+
+  it('come from a synthetic cluster\'s audit log group and carry at least one write to a watched object', () => {
+    for (const e of familyEvents(acct, 'auditLog', 6)) {
+      const c = classifyDelivery(e.event);
+      if (c.status !== 'lines') throw new Error(`${e.eventName}: ${c.status}`);
+      expect(c.cluster).toBe(e.cluster);
+      expect(c.lines.some((l) => l.status === 'write')).toBe(true);
+      expect(c.lines.filter((l) => l.status === 'invalid')).toEqual([]);
     }
   });
 });

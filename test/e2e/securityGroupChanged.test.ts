@@ -1,13 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, CreateNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { drainQueue } from '../support/sqs';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { describeWithMoto, motoClientConfig, startMoto, type Moto } from '../support/moto';
+import { lambdaContext } from '../support/lambdaContext';
+import { bundledHandler } from '../support/bundledHandler';
 import { FINDINGS_TABLE_DEFINITION } from '../../src/findings/dynamoStore';
 
 /**
@@ -64,23 +66,12 @@ function sshWorldPermissions(groupId: string) {
   };
 }
 
-type Handler = (e: EventBridgeEvent<string, unknown>) => Promise<unknown>;
-
-/** The deployed bundle runs in a fresh `node` per invocation, as in Lambda (and outside jest's module sandbox). */
-function bundledHandler(bundle: string): Handler {
-  const script = `require(${JSON.stringify(bundle)}).handler(JSON.parse(require('fs').readFileSync(0, 'utf8')))
-    .then((r) => console.log('RESULT ' + JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
-  return async (event) => {
-    const out = execFileSync(process.execPath, ['-e', script], { input: JSON.stringify(event), env: process.env }).toString();
-    const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-    return JSON.parse(line!.slice('RESULT '.length));
-  };
-}
+type Handler = (e: EventBridgeEvent<string, unknown> | { id: string; time: string }, context: Context) => Promise<unknown>;
 
 /** The TypeScript source, and the minified bundle that is deployed (built by `npm test` / `npm ci`). */
-const HANDLERS: [string, () => Promise<Handler>][] = [
-  ['source', async () => (await import('../../handlers/securityGroupChanged')).handler],
-  ['deployed bundle', async () => bundledHandler(join(__dirname, '../../dist/handlers/securityGroupChanged.js'))],
+const HANDLERS: [string, (name: 'securityGroupChanged' | 'sweep') => Promise<Handler>][] = [
+  ['source', async (name) => (name === 'sweep' ? (await import('../../handlers/sweep')).handler : (await import('../../handlers/securityGroupChanged')).handler) as Handler],
+  ['deployed bundle', async (name) => bundledHandler(join(__dirname, `../../dist/handlers/${name}.js`))],
 ];
 
 describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto (SSH opened to the world)', (_kind, load) => {
@@ -90,15 +81,9 @@ describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto 
   let groupId: string;
   let ec2: EC2Client;
   let handler: Handler;
+  const context = lambdaContext('eks-drift-test-securityGroupChanged');
 
-  async function drain(): Promise<Message[]> {
-    const out: Message[] = [];
-    for (;;) {
-      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
-      if (!r.Messages?.length) return out;
-      out.push(...r.Messages);
-    }
-  }
+  const drain = () => drainQueue(sqs, queueUrl);
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -130,19 +115,25 @@ describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto 
     await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn!, Protocol: 'sqs', Endpoint: qattr.Attributes!.QueueArn!, Attributes: { RawMessageDelivery: 'true' } }));
     await ddb.send(new CreateTableCommand({ TableName: 'eks-drift-test-findings', ...FINDINGS_TABLE_DEFINITION }));
 
-    // The handler logs JSON lines (CloudWatch format); keep the test output readable.
-    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    // The handler logs JSON lines and EMF metrics (CloudWatch format) on stdout; keep the test output readable.
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
     process.env.AWS_ENDPOINT_URL = moto.endpoint;
     process.env.AWS_REGION = REGION;
     process.env.FINDINGS_TOPIC_ARN = topic.TopicArn!;
     process.env.FINDINGS_TABLE = 'eks-drift-test-findings';
     // Only the rules this slice is about: the emulated cluster violates others (no logging, no tags…).
     process.env.EKS_DRIFT_REQUIRED_TAGS = '';
-    handler = await load();
+    handler = await load('securityGroupChanged');
+    // The deployment's baseline sweep (what the DeployBaseline custom resource starts): one first-check digest.
+    await (await load('sweep'))({ id: 'deploy-e2e', time: '2026-11-29T09:00:00Z' }, context);
+    const digest = await drain();
+    expect(digest).toHaveLength(1);
+    expect(digest[0].MessageAttributes?.cause?.StringValue).toBe('first-check');
   });
 
   afterAll(async () => {
-    delete process.env.AWS_ENDPOINT_URL;
+    for (const name of ['AWS_ENDPOINT_URL', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_DISABLED']) delete process.env[name];
     await moto?.stop();
   });
 
@@ -151,25 +142,26 @@ describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto 
     await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
     const event = cloudTrailEvent('AuthorizeSecurityGroupIngress', params, { _return: true });
 
-    await expect(handler(event)).resolves.toMatchObject({ status: 'processed', clusters: ['prod'] });
+    await expect(handler(event, context)).resolves.toMatchObject({ status: 'processed', clusters: ['prod'] });
 
     const messages = await drain();
-    const ssh = messages.filter((m) => m.MessageAttributes?.ruleId?.StringValue?.includes('no-internet-ssh') || m.Body?.includes('no-internet-ssh'));
+    const ssh = messages.filter((m) => m.MessageAttributes?.ruleId?.StringValue?.includes('no-internet-ssh'));
     expect(ssh).toHaveLength(1);
     expect(ssh[0].Body).toContain(groupId);
     expect(ssh[0].Body).toContain(`arn:aws:sts::${ACCOUNT}:assumed-role/dev-admin/alice`);
     expect(ssh[0].Body).toContain('203.0.113.7');
     expect(ssh[0].MessageAttributes?.severity?.StringValue).toBe('critical');
     expect(ssh[0].MessageAttributes?.cluster?.StringValue).toBe('prod');
+    expect(ssh[0].MessageAttributes?.cause?.StringValue).toBe('event');
 
     // The same event delivered again (EventBridge is at-least-once) publishes nothing.
-    await handler(event);
+    await handler(event, context);
     expect(await drain()).toHaveLength(0);
   });
 
   it('publishes the resolution once the rule is revoked, and nothing is opened', async () => {
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
-    await handler(cloudTrailEvent('RevokeSecurityGroupIngress', sshWorldPermissions(groupId), { _return: true }));
+    await handler(cloudTrailEvent('RevokeSecurityGroupIngress', sshWorldPermissions(groupId), { _return: true }), context);
 
     const messages = await drain();
     expect(messages).toHaveLength(1);
@@ -180,7 +172,7 @@ describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto 
   it('ignores a failed call without reading or publishing anything', async () => {
     const failed = cloudTrailEvent('AuthorizeSecurityGroupIngress', sshWorldPermissions(groupId), null);
     Object.assign(failed.detail, { errorCode: 'Client.UnauthorizedOperation', errorMessage: 'You are not authorized to perform this operation.' });
-    await expect(handler(failed)).resolves.toMatchObject({ status: 'ignored' });
+    await expect(handler(failed, context)).resolves.toMatchObject({ status: 'ignored' });
     expect(await drain()).toHaveLength(0);
   });
 });

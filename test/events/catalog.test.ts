@@ -11,6 +11,10 @@ const WATCHED: Record<string, [string, Family][]> = {
     ['AuthorizeSecurityGroupIngress', 'securityGroup'],
     ['RevokeSecurityGroupIngress', 'securityGroup'],
     ['ModifySecurityGroupRules', 'securityGroup'],
+    ['ModifyInstanceAttribute', 'securityGroup'],
+    ['ModifyNetworkInterfaceAttribute', 'securityGroup'],
+    ['ModifyManagedPrefixList', 'securityGroup'],
+    ['RestoreManagedPrefixListVersion', 'securityGroup'],
     ['CreateNetworkAclEntry', 'network'],
     ['ReplaceNetworkAclEntry', 'network'],
     ['DeleteNetworkAclEntry', 'network'],
@@ -254,7 +258,19 @@ describe('eventBridgePatterns', () => {
     expect(patterns.securityGroupChanged).toEqual({
       source: ['aws.ec2'],
       'detail-type': ['AWS API Call via CloudTrail'],
-      detail: { eventSource: ['ec2.amazonaws.com'], eventName: ['AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupIngress', 'ModifySecurityGroupRules'], errorCode: [{ exists: false }] },
+      detail: {
+        eventSource: ['ec2.amazonaws.com'],
+        eventName: [
+          'AuthorizeSecurityGroupIngress',
+          'RevokeSecurityGroupIngress',
+          'ModifySecurityGroupRules',
+          'ModifyInstanceAttribute',
+          'ModifyNetworkInterfaceAttribute',
+          'ModifyManagedPrefixList',
+          'RestoreManagedPrefixListVersion',
+        ],
+        errorCode: [{ exists: false }],
+      },
     });
     // IAM records come from us-east-1 (directly, or forwarded there by serverless.iam-forwarder.yml) with source aws.iam.
     expect(patterns.iamChanged).toEqual({

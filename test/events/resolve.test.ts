@@ -117,16 +117,17 @@ const setup = () => counting(worldReader(WORLD));
 
 describe('resolveAffectedClusters', () => {
   describe('security groups', () => {
-    it('a tagged EKS cluster SG resolves from its tags in one call', async () => {
+    it('an EKS cluster SG resolves through what uses it: one call once the index is warm, never its tags', async () => {
       const c = setup();
-      expect(await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }))).toEqual({ clusters: ['alpha'] });
-      expect(c.calls).toEqual({ describeSecurityGroups: 1 });
+      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      await cache.get(c.reader);
+      c.reset();
+      expect(await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }), cache)).toEqual({ clusters: ['alpha'] });
+      expect(c.calls).toEqual({ describeInstances: 1 });
     });
 
-    it('a node group remote-access SG resolves from its eks:cluster-name tag', async () => {
-      const c = setup();
-      expect((await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-beta-remote'] }))).clusters).toEqual(['beta']);
-      expect(c.total()).toBe(1);
+    it('a node group remote-access SG resolves through its node group', async () => {
+      expect((await resolveAffectedClusters(setup().reader, refs({ securityGroupIds: ['sg-beta-remote'] }))).clusters).toEqual(['beta']);
     });
 
     it('an untagged SG resolves through the cluster index: control-plane SG, cluster SG, launch template SG', async () => {
@@ -147,12 +148,13 @@ describe('resolveAffectedClusters', () => {
   });
 
   describe('route tables', () => {
-    it('a subnet tagged for a cluster resolves from its tags in one call', async () => {
-      const tagged = structuredClone(WORLD);
-      (tagged.ec2.subnets[0] as { Tags?: unknown }).Tags = [tag('kubernetes.io/cluster/alpha', 'shared')];
-      const c = counting(worldReader(tagged));
-      expect((await resolveAffectedClusters(c.reader, refs({ routeTableIds: ['rtb-alpha-public'] }))).clusters).toEqual(['alpha']);
-      expect(c.calls).toEqual({ describeRouteTables: 1, describeSubnets: 1 });
+    it('a table reaches its subnets in two calls once the index is warm (the table, the nodes in its subnets)', async () => {
+      const c = setup();
+      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      await cache.get(c.reader);
+      c.reset();
+      expect((await resolveAffectedClusters(c.reader, refs({ routeTableIds: ['rtb-alpha-public'] }), cache)).clusters).toEqual(['alpha']);
+      expect(c.calls).toEqual({ describeRouteTables: 1, describeInstances: 1 });
     });
 
     it('an explicit table reaches the clusters of its associated subnets', async () => {
@@ -211,21 +213,24 @@ describe('resolveAffectedClusters', () => {
   });
 
   describe('self-managed nodes', () => {
-    it('an Auto Scaling group by its cluster tags in one call, else by its instances\' tags', async () => {
+    it('an Auto Scaling group by its cluster tags in one call once the index is warm, else by its instances\' tags', async () => {
       const c = setup();
-      expect((await resolveAffectedClusters(c.reader, refs({ autoScalingGroupNames: ['asg-alpha-self'] }))).clusters).toEqual(['alpha']);
-      expect(c.total()).toBe(1);
-      expect((await resolveAffectedClusters(c.reader, refs({ autoScalingGroupNames: ['asg-beta-untagged'] }))).clusters).toEqual(['beta']);
+      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      await cache.get(c.reader);
+      c.reset();
+      expect((await resolveAffectedClusters(c.reader, refs({ autoScalingGroupNames: ['asg-alpha-self'] }), cache)).clusters).toEqual(['alpha']);
+      expect(c.calls).toEqual({ describeAutoScalingGroups: 1 });
+      expect((await resolveAffectedClusters(c.reader, refs({ autoScalingGroupNames: ['asg-beta-untagged'] }), cache)).clusters).toEqual(['beta']);
     });
 
     it('a group no cluster uses, or one that is gone, reaches no cluster, with the reason', async () => {
-      expect(await resolveAffectedClusters(setup().reader, refs({ autoScalingGroupNames: ['asg-web'] }))).toEqual({ clusters: [], reason: 'Auto Scaling group asg-web is not tagged for any EKS cluster' });
+      expect(await resolveAffectedClusters(setup().reader, refs({ autoScalingGroupNames: ['asg-web'] }))).toEqual({ clusters: [], reason: 'Auto Scaling group asg-web is not used by any EKS cluster' });
       expect((await resolveAffectedClusters(setup().reader, refs({ autoScalingGroupNames: ['asg-gone'] }))).reason).toBe('Auto Scaling group asg-gone no longer exists');
     });
 
-    it('instances by their tags', async () => {
+    it('instances by their node: Auto Scaling group, else cluster tags', async () => {
       expect((await resolveAffectedClusters(setup().reader, refs({ instanceIds: ['i-alpha-self', 'i-beta-member'] }))).clusters).toEqual(['alpha', 'beta']);
-      expect((await resolveAffectedClusters(setup().reader, refs({ instanceIds: ['i-unknown'] }))).reason).toBe('i-unknown is not tagged for any EKS cluster');
+      expect((await resolveAffectedClusters(setup().reader, refs({ instanceIds: ['i-unknown'] }))).reason).toBe('i-unknown is not a node of any EKS cluster');
     });
   });
 
@@ -353,24 +358,30 @@ describe('resolveAffectedClusters', () => {
       expect(c.calls.listClusters).toBe(1);
     });
 
-    it('a warm index also answers for tagged groups, so a second cluster using the group is not missed', async () => {
+    it('a tagged group shared with a second cluster reaches both, cold or warm: tags never cut the search short', async () => {
       const shared = structuredClone(WORLD);
       shared.eks.clusters[1].resourcesVpcConfig.securityGroupIds = ['sg-alpha-cluster'];
       const reader = worldReader(shared);
       const cache = createClusterIndexCache({ ttlMs: 60_000 });
-      expect((await resolveAffectedClusters(reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }))).clusters).toEqual(['alpha']);
-      await cache.get(reader);
+      expect((await resolveAffectedClusters(reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }))).clusters).toEqual(['alpha', 'beta']);
       expect((await resolveAffectedClusters(reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }), cache)).clusters).toEqual(['alpha', 'beta']);
     });
   });
 
-  it('the headline demo event costs at most 12 calls, resolution and re-reading the cluster included', async () => {
+  // Resolution (1 DescribeInstances), then prod re-read: the cluster, its nodes (ListNodegroups, DescribeInstances and
+  // DescribeAutoScalingGroups by each cluster tag, 2 node groups, the node group's and the self-managed group's launch
+  // templates), its security groups and the partners' prefix list (name and entries).
+  it('the headline demo event costs at most 14 calls in a warm container, resolution and re-reading the cluster included', async () => {
     const c = counting(demoReader());
     const ev = classifyEvent(loadSample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'));
     if (ev.status !== 'watched') throw new Error(ev.reason);
-    const { clusters } = await resolveAffectedClusters(c.reader, ev.refs, createClusterIndexCache({ ttlMs: 60_000 }));
+    // Which clusters use a group is the index's answer, not the group's tags: the container's first event builds it.
+    const cache = createClusterIndexCache({ ttlMs: 60_000 });
+    await cache.get(c.reader);
+    c.reset();
+    const { clusters } = await resolveAffectedClusters(c.reader, ev.refs, cache);
     expect(clusters).toEqual(['prod']);
     for (const name of clusters) await buildClusterView(c.reader, name, neededParts(ev.entry.rules), { account: '111122223333', region: 'us-east-1' });
-    expect(c.total()).toBeLessThanOrEqual(12);
+    expect(c.total()).toBeLessThanOrEqual(14);
   });
 });

@@ -30,6 +30,14 @@ const EXPECTED: Record<string, Expect> = {
   'ec2-AuthorizeSecurityGroupIngress-failed-duplicate.json': { status: 'ignored', reason: /^failed call \(Client\.InvalidPermission\.Duplicate\)$/ },
   'ec2-RevokeSecurityGroupIngress-ssh-world.json': sg('securityGroup', 'sg-0aa1111111111111a', ['prod']),
   'ec2-ModifySecurityGroupRules-https-world.json': sg('securityGroup', 'sg-0aa4444444444444a', ['prod']),
+  // security groups swapped on a node (its Auto Scaling group names the cluster), prefix lists the groups use
+  'ec2-ModifyInstanceAttribute-groupSet-node.json': w('securityGroup', { instanceIds: ['i-0aa1111111111111a'] }, ['prod']),
+  'ec2-ModifyInstanceAttribute-instance-type-unrelated.json': w('securityGroup', { instanceIds: [] }, [], {
+    reason: /^ModifyInstanceAttribute changed instanceType, not the security groups$/,
+  }),
+  'ec2-ModifyNetworkInterfaceAttribute-groupSet-node-eni.json': w('securityGroup', { networkInterfaces: [{ id: 'eni-0aa1111111111111a', groupIds: ['sg-0cc1111111111111c'] }] }, ['prod']),
+  'ec2-ModifyManagedPrefixList-add-entry.json': w('securityGroup', { prefixListIds: ['pl-0aa1111111111111a'] }, ['prod']),
+  'ec2-RestoreManagedPrefixListVersion.json': w('securityGroup', { prefixListIds: ['pl-0aa1111111111111a'] }, ['prod']),
   // network ACLs, routes, subnets, launch templates
   'ec2-CreateNetworkAclEntry-ssh-allow.json': w('network', { networkAclIds: ['acl-0aa1111111111111a'] }, ['prod']),
   'ec2-ReplaceNetworkAclEntry-ssh-allow.json': w('network', { networkAclIds: ['acl-0bb1111111111111b'] }, ['payments']),
@@ -66,10 +74,10 @@ const EXPECTED: Record<string, Expect> = {
   'eks-DeleteAddon-vpc-cni.json': w('clusterConfig', { clusterNames: ['payments'] }, ['payments']),
   'eks-AssociateEncryptionConfig.json': w('clusterConfig', { clusterNames: ['prod'] }, ['prod']),
   // self-managed nodes: Auto Scaling groups and instances, by their cluster tags
-  'autoscaling-CreateAutoScalingGroup-self-managed-nodes.json': w('selfManagedNodes', { autoScalingGroupNames: ['prod-self-managed'], clusterNames: ['prod'] }, ['prod']),
+  'autoscaling-CreateAutoScalingGroup-self-managed-nodes.json': w('selfManagedNodes', { autoScalingGroupNames: ['prod-self-managed'], clusterNames: [] }, ['prod']),
   'autoscaling-UpdateAutoScalingGroup-launch-template.json': w('selfManagedNodes', { autoScalingGroupNames: ['prod-self-managed'], clusterNames: [] }, ['prod']),
-  'ec2-RunInstances-self-managed-node.json': w('selfManagedNodes', { clusterNames: ['prod'], instanceIds: [] }, ['prod']),
-  'ec2-RunInstances-unrelated-instance.json': w('selfManagedNodes', { clusterNames: [], instanceIds: ['i-0cc2222222222222c'] }, [], { reason: /^i-0cc2222222222222c is not tagged for any EKS cluster$/ }),
+  'ec2-RunInstances-self-managed-node.json': w('selfManagedNodes', { clusterNames: [], instanceIds: ['i-0aa3333333333333a'] }, ['prod']),
+  'ec2-RunInstances-unrelated-instance.json': w('selfManagedNodes', { clusterNames: [], instanceIds: ['i-0cc2222222222222c'] }, [], { reason: /^i-0cc2222222222222c is not a node of any EKS cluster$/ }),
   // IAM: creator roles and node roles
   'iam-AttachRolePolicy-creator-role.json': w('iamRole', { roleNames: ['eks-creator'] }, ['prod']),
   'iam-PutRolePolicy-node-role.json': w('iamRole', { roleNames: ['eks-node-role'] }, ['payments']),

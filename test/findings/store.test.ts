@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Suppression } from '../../src/config';
 import { findingKey, type Finding } from '../../src/findings/finding';
-import { BackendFindingStore, EventInProgressError, type Changes, type FindingStore, type Marker, type ReconcileInput } from '../../src/findings/store';
+import { EventInProgressError, notices, type Changes, type FindingStore, type ReconcileInput, type ScopeState } from '../../src/findings/store';
+import { BackendFindingStore } from '../../src/findings/backendStore';
+import type { Trigger } from '../../src/findings/trigger';
 import { MemoryBackend, MemoryFindingStore } from '../../src/findings/memoryStore';
 import { FileFindingStore } from '../../src/findings/fileStore';
 import { DynamoFindingStore } from '../../src/findings/dynamoStore';
@@ -36,8 +38,15 @@ const ssh = finding('no-internet-ssh', 'sg-1');
 const ingress = finding('no-internet-ingress', 'sg-1', { severity: 'high' });
 const ALL = ['no-internet-ssh', 'no-internet-ingress', 'endpoint-not-public'];
 
+/** Ids starting with "sweep" are sweeps; others CloudTrail events by alice. */
+export function triggerFor(id: string): Trigger {
+  return id.startsWith('sweep')
+    ? { kind: 'sweep', sweepId: id, time: '2026-11-29T05:00:00.000Z' }
+    : { kind: 'event', eventId: id, eventName: 'AuthorizeSecurityGroupIngress', eventSource: 'ec2.amazonaws.com', eventTime: '2026-11-29T05:00:00Z', principalArn: `arn:aws:sts::${ACCOUNT}:assumed-role/dev-admin/alice` };
+}
+
 function input(eventId: string, findings: Finding[], over: Partial<ReconcileInput> = {}): ReconcileInput {
-  return { account: ACCOUNT, region: REGION, cluster: 'prod', clusterArn: PROD_ARN, ruleIds: ALL, findings, eventId, ...over };
+  return { account: ACCOUNT, region: REGION, cluster: 'prod', clusterArn: PROD_ARN, ruleIds: ALL, findings, trigger: triggerFor(eventId), ...over };
 }
 
 const keys = (fs: Finding[]) => fs.map(findingKey).sort();
@@ -45,7 +54,7 @@ const keys = (fs: Finding[]) => fs.map(findingKey).sort();
 /** Reconcile, then acknowledge publication, as the pipeline does. */
 async function run(store: FindingStore, i: ReconcileInput, sup: Suppression[] = []): Promise<Changes> {
   const c = await store.reconcile(i, sup);
-  await store.markPublished(c);
+  await store.acknowledge(c.deliveries);
   return c;
 }
 
@@ -106,8 +115,9 @@ describe.each(stores)('%s', (_name, make) => {
     it('does not rewrite an unchanged finding (whatever order the store gives its keys back in)', async () => {
       const rich = finding('no-internet-ssh', 'sg-9', { evidence: { zeta: 1, alpha: { y: [1, 2], x: 'a' }, mid: null } });
       await run(store, input('e1', [rich]));
+      const [before] = await store.listFindings();
       await run(store, input('e2', [{ ...rich, evidence: { mid: null, alpha: { x: 'a', y: [1, 2] }, zeta: 1 } }]));
-      expect((await store.listFindings())[0].version).toBe(1);
+      expect((await store.listFindings())[0]).toEqual(before);
     });
 
     it('leaves findings of rules that were not evaluated untouched', async () => {
@@ -164,7 +174,7 @@ describe.each(stores)('%s', (_name, make) => {
       const first = await run(store, input('e1', [ssh]));
       expect(first.opened).toEqual([ssh]);
       const again = await run(store, input('e1', [ssh]));
-      expect(again).toEqual({ opened: [], resolved: [], suppressed: [], duplicate: true });
+      expect(again).toMatchObject({ opened: [], resolved: [], suppressed: [], duplicate: true, deliveries: [] });
     });
 
     it('an event that opened nothing is a duplicate too', async () => {
@@ -188,11 +198,12 @@ describe.each(stores)('%s', (_name, make) => {
     });
 
     it('hands the changes out again when the first delivery never acknowledged publishing (at-least-once)', async () => {
-      const crashed = await store.reconcile(input('e1', [ssh], { now: t0 }), []); // crashed before publishing: no markPublished
+      const crashed = await store.reconcile(input('e1', [ssh], { now: t0 }), []); // crashed before publishing: no acknowledge
       expect(crashed.opened).toEqual([ssh]);
       const retry = await store.reconcile(input('e1', [ssh], { now: later(120) }), []);
-      expect(retry).toMatchObject({ duplicate: false, opened: [ssh] });
-      await store.markPublished(retry);
+      expect(retry).toMatchObject({ duplicate: false, opened: [] });
+      expect(notices(retry.deliveries).map((n) => n.finding)).toEqual([ssh]);
+      await store.acknowledge(retry.deliveries);
       expect(await store.reconcile(input('e1', [ssh], { now: later(130) }), [])).toMatchObject({ duplicate: true });
       // Another event meanwhile never re-announces it.
       expect(await run(store, input('e2', [ssh], { now: later(140) }))).toMatchObject({ opened: [] });
@@ -231,27 +242,30 @@ describe.each(stores)('%s', (_name, make) => {
 });
 
 describe('a crash between the finding writes and the publish (at-least-once)', () => {
-  /** A backend whose process "dies" right after the finding writes: the final marker write never happens. */
+  /** A backend whose process "dies" right after the finding writes, before it even hands the scope back. */
   class CrashingBackend extends MemoryBackend {
-    crash = true;
-    override async putMarker(m: Marker, expectedLease: string | null): Promise<boolean> {
-      if (this.crash && expectedLease !== null) throw new Error('Lambda timed out');
-      return super.putMarker(m, expectedLease);
+    crash = false;
+    override async putScope(state: ScopeState, expectedVersion: number | null): Promise<boolean> {
+      if (this.crash && !state.lease) throw new Error('Lambda timed out');
+      return super.putScope(state, expectedVersion);
     }
   }
 
   it('the retry of the same event re-announces what the crashed delivery opened and resolved', async () => {
     const backend = new CrashingBackend();
-    const store = new BackendFindingStore(backend, 60_000);
-    backend.crash = false;
-    await run(store, input('e0', [ingress], { now: new Date('2026-11-29T04:00:00Z') }));
+    let wallClock = Date.parse('2026-11-29T04:00:00Z');
+    const store = new BackendFindingStore(backend, { leaseMs: 60_000, scopeLeaseMs: 60_000, clock: () => wallClock });
+    await run(store, input('e0', [ingress], { now: new Date(wallClock) }));
     backend.crash = true;
-    await expect(store.reconcile(input('e1', [ssh], { now: new Date('2026-11-29T05:00:00Z') }), [])).rejects.toThrow('Lambda timed out');
+    wallClock = Date.parse('2026-11-29T05:00:00Z');
+    await expect(store.reconcile(input('e1', [ssh], { now: new Date(wallClock) }), [])).rejects.toThrow('Lambda timed out');
     backend.crash = false;
-    const retry = await store.reconcile(input('e1', [ssh], { now: new Date('2026-11-29T05:02:00Z') }), []);
-    expect(retry).toMatchObject({ opened: [ssh], resolved: [ingress], duplicate: false });
-    await store.markPublished(retry);
-    expect(await store.reconcile(input('e1', [ssh], { now: new Date('2026-11-29T05:03:00Z') }), [])).toMatchObject({ duplicate: true });
+    wallClock += 120_000; // Lambda retries after a minute or two: both leases of the dead invocation have run out
+    const retry = await store.reconcile(input('e1', [ssh], { now: new Date(wallClock) }), []);
+    expect(retry).toMatchObject({ duplicate: false });
+    expect(notices(retry.deliveries).map((n) => `${n.change} ${n.finding.ruleId}`).sort()).toEqual(['opened no-internet-ssh', 'resolved no-internet-ingress']);
+    await store.acknowledge(retry.deliveries);
+    expect(await store.reconcile(input('e1', [ssh], { now: new Date(wallClock + 60_000) }), [])).toMatchObject({ duplicate: true });
   });
 });
 
@@ -261,8 +275,18 @@ describe('FileFindingStore', () => {
     await run(new FileFindingStore(path), input('e1', [ssh]));
     expect(await run(new FileFindingStore(path), input('e2', [ssh]))).toMatchObject({ opened: [] });
     expect(await run(new FileFindingStore(path), input('e1', [ssh]))).toMatchObject({ duplicate: true });
-    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ version: 1 });
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ version: 2 });
     expect(readdirSync(dirname(path))).toEqual(['state.json']); // the temp file was renamed into place
+  });
+
+  it('reads a state file written before causes existed: its findings stay, every rule has its first check ahead', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'eks-drift-state-')), 'state.json');
+    const key = findingKey(ssh);
+    const old = { key, status: 'open', finding: ssh, version: 1, since: '2026-11-01T00:00:00.000Z', lastEventId: 'e0', announced: true };
+    writeFileSync(path, JSON.stringify({ version: 1, findings: { [key]: old }, markers: { 'e0|x': { eventId: 'e0', scope: 'x', status: 'published', changes: { opened: [], resolved: [] }, createdAt: '2026-11-01T00:00:00.000Z', leaseUntil: '2026-11-01T00:01:00.000Z' } } }));
+    const store = new FileFindingStore(path);
+    expect(await store.hasEvaluations()).toBe(false);
+    expect(await run(store, input('e1', [ssh]))).toMatchObject({ opened: [], resolved: [] });
   });
 
   it('rejects a malformed state file with an error naming the file and the field', () => {
@@ -315,7 +339,6 @@ describe('DynamoFindingStore under concurrency (dynalite, conditional writes)', 
     }
     const [stored] = await store.listFindings({ clusterArn: PROD_ARN });
     expect(opened - resolved).toBe(stored.status === 'open' ? 1 : 0);
-    // Every stored transition was published exactly once: the version counts the transitions (plus no silent updates here).
-    expect(opened + resolved).toBe(stored.version);
+    expect(stored.pending).toBeUndefined(); // every transition was handed out and acknowledged
   });
 });

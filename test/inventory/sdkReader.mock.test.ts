@@ -8,7 +8,7 @@ import {
   ListAssociatedAccessPoliciesCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-eks';
-import { EC2Client, DescribeSecurityGroupsCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { EC2Client, DescribeSecurityGroupsCommand, DescribeInstancesCommand, GetManagedPrefixListEntriesCommand } from '@aws-sdk/client-ec2';
 import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, LookupEventsCommand, TrailNotFoundException } from '@aws-sdk/client-cloudtrail';
 import { SdkReader } from '../../src/inventory/sdkReader';
 import { ReadError } from '../../src/inventory/reader';
@@ -141,3 +141,17 @@ describe('SdkReader: CloudTrail', () => {
 function withDate<T extends { EventTime: string }>(e: T) {
   return { ...e, EventTime: new Date(e.EventTime) };
 }
+
+describe('SdkReader: prefix list entries', () => {
+  it('reads every page; a list EC2 does not know is undefined; AccessDenied is a ReadError (the rules reading it are not evaluated)', async () => {
+    ec2
+      .on(GetManagedPrefixListEntriesCommand, { PrefixListId: 'pl-1' })
+      .resolvesOnce({ Entries: [{ Cidr: '0.0.0.0/1' }], NextToken: 'n' })
+      .resolvesOnce({ Entries: [{ Cidr: '128.0.0.0/1' }] });
+    expect(await reader().getManagedPrefixListEntries('pl-1')).toEqual([{ Cidr: '0.0.0.0/1' }, { Cidr: '128.0.0.0/1' }]);
+    ec2.on(GetManagedPrefixListEntriesCommand, { PrefixListId: 'pl-gone' }).rejects(awsError('InvalidPrefixListID.NotFound'));
+    expect(await reader().getManagedPrefixListEntries('pl-gone')).toBeUndefined();
+    ec2.on(GetManagedPrefixListEntriesCommand, { PrefixListId: 'pl-shared' }).rejects(awsError('UnauthorizedOperation'));
+    await expect(reader().getManagedPrefixListEntries('pl-shared')).rejects.toThrow('ec2:GetManagedPrefixListEntries failed: UnauthorizedOperation');
+  });
+});

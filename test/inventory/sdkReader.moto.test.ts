@@ -6,6 +6,8 @@ import {
   CreateInternetGatewayCommand,
   CreateLaunchTemplateCommand,
   CreateLaunchTemplateVersionCommand,
+  CreateManagedPrefixListCommand,
+  DescribeManagedPrefixListsCommand,
   CreateNetworkAclCommand,
   CreateNetworkAclEntryCommand,
   CreateRouteCommand,
@@ -48,6 +50,8 @@ interface Seeded {
   sgSelf: string;
   lt: string;
   instance: string;
+  partners: string;
+  cloudfront: string;
 }
 
 /** A VPC with a private subnet (main route table, NACL opening SSH) and a public one (IGW route, MapPublicIpOnLaunch). */
@@ -80,6 +84,23 @@ async function seed(ec2: EC2Client, eks: EKSClient): Promise<Seeded> {
   );
   await ec2.send(
     new AuthorizeSecurityGroupIngressCommand({ GroupId: sgLt2, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, Ipv6Ranges: [{ CidrIpv6: '::/0' }] }] }),
+  );
+
+  // The internet as a customer prefix list, and the AWS-managed CloudFront list (moto creates it): both expanded.
+  const partners = (
+    await ec2.send(new CreateManagedPrefixListCommand({ PrefixListName: 'partners', AddressFamily: 'IPv4', MaxEntries: 5, Entries: [{ Cidr: '0.0.0.0/1' }, { Cidr: '128.0.0.0/1' }] }))
+  ).PrefixList!.PrefixListId!;
+  const cloudfront = (
+    await ec2.send(new DescribeManagedPrefixListsCommand({ Filters: [{ Name: 'prefix-list-name', Values: ['com.amazonaws.global.cloudfront.origin-facing'] }] }))
+  ).PrefixLists![0].PrefixListId!;
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: sgSelf,
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, PrefixListIds: [{ PrefixListId: partners }] },
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, PrefixListIds: [{ PrefixListId: cloudfront }] },
+      ],
+    }),
   );
 
   const lt = (await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'nodes', LaunchTemplateData: { SecurityGroupIds: [sgLt1] } }))).LaunchTemplate!
@@ -117,7 +138,7 @@ async function seed(ec2: EC2Client, eks: EKSClient): Promise<Seeded> {
   await eks.send(new CreateNodegroupCommand({ clusterName: 'prod', nodegroupName: 'ng-ssh', nodeRole: role, subnets: [privateSubnet], remoteAccess: { ec2SshKey: 'ops' } }));
   await eks.send(new CreateNodegroupCommand({ clusterName: 'prod', nodegroupName: 'ng-lt', nodeRole: role, subnets: [publicSubnet], launchTemplate: { id: lt, version: '2' } }));
   await eks.send(new CreateNodegroupCommand({ clusterName: 'prod', nodegroupName: 'ng-lt-default', nodeRole: role, subnets: [privateSubnet], launchTemplate: { name: 'nodes' } }));
-  return { vpc, privateSubnet, publicSubnet, igw, publicTable, sshAcl, sgControlPlane, sgLt1, sgLt2, sgSelf, lt, instance };
+  return { vpc, privateSubnet, publicSubnet, igw, publicTable, sshAcl, sgControlPlane, sgLt1, sgLt2, sgSelf, lt, instance, partners, cloudfront };
 }
 
 /**
@@ -208,6 +229,17 @@ describeWithMoto('SdkReader against moto', () => {
     expect(sub(s.privateSubnet).networkAcl?.NetworkAclId).toBe(s.sshAcl);
     expect(sub(s.privateSubnet).networkAcl?.Entries).toEqual(expect.arrayContaining([expect.objectContaining({ RuleNumber: 100, RuleAction: 'allow', PortRange: { From: 22, To: 22 } })]));
     expect(sub(s.publicSubnet).networkAcl?.IsDefault).toBe(true);
+  });
+
+  it('prefix lists a group references, with their entries: a customer list and an AWS-managed one', () => {
+    const pl = (id: string) => view.prefixLists.find((l) => l.prefixListId === id);
+    expect(pl(s.partners)).toMatchObject({ prefixList: { PrefixListName: 'partners' }, entries: [{ Cidr: '0.0.0.0/1' }, { Cidr: '128.0.0.0/1' }] });
+    expect(pl(s.cloudfront)?.prefixList).toMatchObject({ PrefixListName: 'com.amazonaws.global.cloudfront.origin-facing', OwnerId: 'AWS' });
+    expect(pl(s.cloudfront)?.entries.length).toBeGreaterThan(5);
+    const ssh = evaluateCluster(view, defaultConfig, ['no-internet-ssh', 'no-internet-ingress']);
+    expect(ssh.findings.filter((f) => f.resourceId === s.sgSelf).map((f) => [f.ruleId, f.evidence.prefixLists])).toEqual([
+      ['no-internet-ssh', [{ prefixListId: s.partners, prefixListName: 'partners', entries: ['0.0.0.0/1', '128.0.0.0/1'] }]],
+    ]);
   });
 
   it('self-managed instances by cluster tag', () => {

@@ -1,10 +1,21 @@
 import { buildNotifications, notificationBytes, parseNotificationMessage, subjectFor, toAsciiLine, JSON_SEPARATOR, MESSAGE_MAX_BYTES } from '../../src/notify/message';
 import { consoleUrl } from '../../src/notify/console';
-import { base, endpointPublic, finding, loggingOff, sshOpen, ACCOUNT, REGION } from './fixtures';
+import { buildDigest } from '../../src/notify/digest';
+import { base, endpointPublic, finding, loggingOff, sshOpen, ACCOUNT, PROD_ARN, REGION } from './fixtures';
 
 describe('buildNotifications', () => {
   it('publishes nothing when nothing changed', () => {
     expect(buildNotifications({ ...base, changes: { opened: [], resolved: [] } })).toEqual([]);
+  });
+
+  it('a suppression travels in a message of its own, marked as such, so filters on "change" can drop it', () => {
+    const [alert, suppression, ...rest] = buildNotifications({ ...base, changes: { opened: [endpointPublic], resolved: [], suppressed: [sshOpen] } });
+    expect(rest).toEqual([]);
+    expect(parseNotificationMessage(alert.Message).changes.map((c) => c.change)).toEqual(['opened']);
+    expect(suppression.MessageAttributes.change.StringValue).toBe('["suppressed"]');
+    expect(suppression.Subject).toBe('[SUPPRESSED] prod: sg-0123 allows SSH from 0.0.0.0/0 (no-internet-ssh)');
+    expect(suppression.Message).toContain('eks-drift: 1 suppressed on cluster prod');
+    expect(parseNotificationMessage(suppression.Message).changes).toEqual([{ change: 'suppressed', cause: 'event', finding: sshOpen }]);
   });
 
   it('one message per (event, cluster): subject names severity, cluster, what and the rule', () => {
@@ -32,10 +43,11 @@ describe('buildNotifications', () => {
       region: REGION,
       cluster: 'prod',
       clusterArn: base.clusterArn,
+      cause: 'event',
       trigger: base.trigger,
       changes: [
-        { change: 'opened', finding: sshOpen },
-        { change: 'resolved', finding: loggingOff },
+        { change: 'opened', cause: 'event', finding: sshOpen },
+        { change: 'resolved', cause: 'event', finding: loggingOff },
       ],
     });
     expect(parseNotificationMessage(n.Message).changes).toHaveLength(2);
@@ -53,6 +65,7 @@ describe('buildNotifications', () => {
       severity: { DataType: 'String', StringValue: 'critical' },
       ruleId: { DataType: 'String.Array', StringValue: '["control-plane-logging","endpoint-not-public","no-internet-ssh"]' },
       change: { DataType: 'String.Array', StringValue: '["opened","resolved"]' },
+      cause: { DataType: 'String', StringValue: 'event' },
       cluster: { DataType: 'String', StringValue: 'prod' },
       account: { DataType: 'String', StringValue: ACCOUNT },
       region: { DataType: 'String', StringValue: REGION },
@@ -73,7 +86,7 @@ describe('buildNotifications', () => {
 describe('subject', () => {
   it('stays under 100 ASCII characters without line breaks, keeping the rule id and the count', () => {
     const long = finding({ message: `sg-0123 “prod-nodes” → allows SSH — from 0.0.0.0/0 and ::/0\non ports ${'22,'.repeat(60)}`, ruleId: 'no-internet-ssh' });
-    const s = subjectFor('prod-clüster', [{ change: 'opened', finding: long }, { change: 'opened', finding: sshOpen }]);
+    const s = subjectFor('prod-clüster', [{ change: 'opened', cause: 'event', finding: long }, { change: 'opened', cause: 'event', finding: sshOpen }]);
     expect(s.length).toBeLessThan(100);
     expect(s).toMatch(/^[\x20-\x7e]+$/);
     expect(s).toMatch(/^\[CRITICAL\] prod-cluster: sg-0123 "prod-nodes" -> allows SSH - from.*\.\.\. \(no-internet-ssh\) and 1 more$/);
@@ -124,5 +137,71 @@ describe('consoleUrl', () => {
     ['AWS::IAM::Role', 'arn:aws:iam::111122223333:role/admins', 'https://console.aws.amazon.com/iam/home#/roles/details/admins'],
   ])('%s', (resourceType, resourceId, url) => {
     expect(consoleUrl({ resourceType, resourceId, region: REGION, cluster: 'prod' })).toBe(url);
+  });
+});
+
+describe('cause', () => {
+  it('a sweep-cause alert names no one; the cause attribute lets a filter policy page only on calls', () => {
+    const sweepTrigger = { kind: 'sweep' as const, sweepId: 'sweep:1', time: '2026-11-29T06:00:00.000Z' };
+    const [n] = buildNotifications({ ...base, trigger: sweepTrigger, changes: { opened: [sshOpen], resolved: [] } });
+    expect(n.MessageAttributes.cause).toEqual({ DataType: 'String', StringValue: 'sweep' });
+    expect(n.Message).toContain('Cause: sweep');
+    expect(n.Message).not.toContain('Who:');
+  });
+
+  it('reads messages from before causes existed: their trigger says what they meant', () => {
+    const [n] = buildNotifications({ ...base, changes: { opened: [sshOpen], resolved: [] } });
+    const old = JSON.parse(n.Message.split(`\n${JSON_SEPARATOR}\n`)[1]);
+    delete old.cause;
+    for (const c of old.changes) delete c.cause;
+    const parsed = parseNotificationMessage(`text\n${JSON_SEPARATOR}\n${JSON.stringify(old)}`);
+    expect(parsed.cause).toBe('event');
+    expect(parsed.changes[0].cause).toBe('event');
+  });
+});
+
+describe('the first-check digest', () => {
+  const trigger = { kind: 'sweep' as const, sweepId: 'sweep:deploy', time: '2026-11-29T06:00:00.000Z' };
+  const severities = ['critical', 'high', 'medium', 'low', 'info'] as const;
+  const findings = (n: number, messageLength = 80) =>
+    Array.from({ length: n }, (_, k) =>
+      finding({
+        cluster: `cluster-${k % 37}`,
+        clusterArn: `${PROD_ARN}-${k % 37}`,
+        ruleId: `rule-${k % 11}`,
+        severity: severities[k % 5],
+        resourceId: `sg-${k}`,
+        message: `sg-${k} ${'x'.repeat(messageLength)}`,
+        evidence: { rules: Array.from({ length: 10 }, (_, j) => ({ cidr: `10.${k % 250}.${j}.0/24`, port: 22 })) },
+      }),
+    );
+  const digestOf = (fs: ReturnType<typeof findings>, baseline = true) => buildDigest({ account: ACCOUNT, region: REGION, trigger, baseline, changes: fs.map((f) => ({ change: 'opened', cause: 'first-check', finding: f })) })!;
+
+  it('is nothing when nothing is first-check', () => {
+    expect(buildDigest({ account: ACCOUNT, region: REGION, trigger, baseline: true, changes: [] })).toBeUndefined();
+  });
+
+  it('counts per severity and rule, lists every item worst first when they fit, blames no one', () => {
+    const n = digestOf(findings(40));
+    expect(n.Subject).toBe('[CRITICAL] eks-drift baseline: 40 finding(s) already present in 111122223333 eu-west-1');
+    const p = parseNotificationMessage(n.Message);
+    expect(p).toMatchObject({ cause: 'first-check', cluster: null, digest: { baseline: true, total: 40, omitted: 0, clusters: 37, bySeverity: { critical: 8, high: 8, medium: 8, low: 8, info: 8 } } });
+    expect(p.changes.map((c) => c.finding.severity)).toEqual([...p.changes.map((c) => c.finding.severity)].sort((a, b) => severities.indexOf(a) - severities.indexOf(b)));
+    expect(n.MessageAttributes).toMatchObject({ cause: { StringValue: 'first-check' }, severity: { StringValue: 'critical' } });
+    expect(n.MessageAttributes.cluster).toBeUndefined();
+    expect(n.Message).toContain('By severity: 8 critical, 8 high, 8 medium, 8 low, 8 info');
+    expect(n.Message).not.toContain('Who:');
+  });
+
+  it('stays ONE message under the SNS limits for 5,000 findings: the worst listed, the rest counted', () => {
+    const n = digestOf(findings(5000, 400), false);
+    expect(notificationBytes(n)).toBeLessThanOrEqual(MESSAGE_MAX_BYTES);
+    expect(n.Subject.length).toBeLessThan(100);
+    expect(n.Subject).toMatch(/^\[CRITICAL\] eks-drift first check: 5000 finding\(s\)/);
+    const p = parseNotificationMessage(n.Message);
+    expect(p.changes.length).toBeGreaterThan(50);
+    expect(p.digest!.omitted).toBe(5000 - p.changes.length);
+    expect(p.changes.every((c) => c.finding.severity === 'critical')).toBe(true);
+    expect(p.digest!.byRule.reduce((sum, r) => sum + r.count, 0)).toBe(5000);
   });
 });

@@ -1,42 +1,21 @@
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { SNSEvent, SNSMessageAttributes } from 'aws-lambda';
 import { describeWithMoto, motoClientConfig, startMoto, type Moto } from '../support/moto';
 import { startWebhookServer, WEBHOOK_SECRET_PATH, type WebhookServer } from '../support/webhookServer';
-import { buildNotifications, type SnsNotification } from '../../src/notify/message';
+import { buildNotifications } from '../../src/notify/message';
 import { createSlackNotifier } from '../../src/notify/slackNotifier';
-import { jsonLogger } from '../../src/log';
+import { LambdaLogger } from '../../src/lambdaLogger';
+import { captureOutput, type CapturedOutput } from '../support/captureOutput';
+import { lambdaContext } from '../support/lambdaContext';
 import { base, loggingOff, sshOpen } from './fixtures';
+import { snsEvent } from '../support/snsEvent';
 
 const PARAM = '/eks-drift/test/slack-webhook-url';
-
-function snsEvent(ns: SnsNotification[] | string[]): SNSEvent {
-  return {
-    Records: ns.map((n, k) => ({
-      EventSource: 'aws:sns',
-      EventVersion: '1.0',
-      EventSubscriptionArn: 'arn:aws:sns:us-east-1:123456789012:eks-drift-test-findings:sub',
-      Sns: {
-        Type: 'Notification',
-        MessageId: `m-${k}`,
-        TopicArn: 'arn:aws:sns:us-east-1:123456789012:eks-drift-test-findings',
-        Subject: typeof n === 'string' ? 'hand-made' : n.Subject,
-        Message: typeof n === 'string' ? n : n.Message,
-        Timestamp: '2026-11-29T05:00:00.000Z',
-        SignatureVersion: '1',
-        Signature: 'x',
-        SigningCertUrl: 'https://sns.us-east-1.amazonaws.com/cert.pem',
-        UnsubscribeUrl: 'https://sns.us-east-1.amazonaws.com/unsubscribe',
-        MessageAttributes: (typeof n === 'string' ? {} : Object.fromEntries(Object.entries(n.MessageAttributes).map(([k2, v]) => [k2, { Type: v.DataType!, Value: v.StringValue! }]))) as SNSMessageAttributes,
-      },
-    })),
-  };
-}
 
 describeWithMoto('the Slack notifier Lambda (webhook URL from moto SSM, posts to a local webhook)', () => {
   let moto: Moto;
   let ssm: SSMClient;
   let server: WebhookServer;
-  let output: string[];
+  let output: CapturedOutput;
   const critical = buildNotifications({ ...base, changes: { opened: [sshOpen], resolved: [] } });
   const mediumOnly = buildNotifications({ ...base, changes: { opened: [loggingOff], resolved: [] } });
 
@@ -52,19 +31,25 @@ describeWithMoto('the Slack notifier Lambda (webhook URL from moto SSM, posts to
 
   beforeEach(() => {
     server.reset();
-    output = [];
-    for (const level of ['log', 'error', 'warn', 'info', 'debug'] as const) {
-      jest.spyOn(console, level).mockImplementation((...args: unknown[]) => void output.push(args.map(String).join(' ')));
-    }
+    output = captureOutput();
   });
   afterEach(() => {
     jest.restoreAllMocks();
     // Whatever happened, the webhook URL (a credential) never reached the logs.
-    expect(output.join('\n')).not.toContain(WEBHOOK_SECRET_PATH);
+    expect(output.all.join('\n')).not.toContain(WEBHOOK_SECRET_PATH);
   });
 
   const notifier = (over: Partial<Parameters<typeof createSlackNotifier>[0]> = {}) =>
-    createSlackNotifier({ ssm, parameterName: PARAM, minSeverity: 'high', log: jsonLogger, postOptions: { sleep: async () => {}, baseDelayMs: 10 }, ...over });
+    createSlackNotifier({
+      ssm,
+      parameterName: PARAM,
+      minSeverity: 'high',
+      log: new LambdaLogger(),
+      // The local server stands in for hooks.slack.com: a seam only code can set, never the Lambda's environment.
+      allowedOrigins: [new URL(server.url).origin],
+      postOptions: { sleep: async () => {}, baseDelayMs: 10 },
+      ...over,
+    });
 
   it('reads the SecureString once per container and posts each alert at or above the minimum severity', async () => {
     const send = jest.spyOn(ssm, 'send');
@@ -88,12 +73,12 @@ describeWithMoto('the Slack notifier Lambda (webhook URL from moto SSM, posts to
     const err = (await notifier()(snsEvent(critical)).catch((e: unknown) => e)) as Error;
     expect(err.message).toBe('1 Slack post(s) failed: Slack webhook refused the message: HTTP 400 invalid_payload');
     expect(err.message).not.toContain(WEBHOOK_SECRET_PATH);
-    expect(output.join('\n')).toContain('Slack post failed');
+    expect(output.all.join('\n')).toContain('Slack post failed');
   });
 
   it('skips (logs, does not retry) a message that is not an eks-drift notification', async () => {
     await expect(notifier()(snsEvent(['hello from a human']))).resolves.toEqual({ posted: 0, skipped: 1 });
-    expect(output.join('\n')).toContain('not an eks-drift notification');
+    expect(output.all.join('\n')).toContain('not an eks-drift notification');
     expect(server.requests).toHaveLength(0);
   });
 
@@ -105,14 +90,20 @@ describeWithMoto('the Slack notifier Lambda (webhook URL from moto SSM, posts to
     await ssm.send(new DeleteParameterCommand({ Name: '/eks-drift/test/missing' }));
   });
 
-  it('the deployed handler reads SLACK_WEBHOOK_PARAMETER / SLACK_MIN_SEVERITY and reaches SSM through AWS_ENDPOINT_URL', async () => {
+  it('formats below-minimum alerts out and reports a 404 from Slack as a failure to retry', async () => {
+    const notify = notifier({ minSeverity: 'medium' });
+    await expect(notify(snsEvent([...critical, ...mediumOnly]))).resolves.toEqual({ posted: 2, skipped: 0 });
+    server.reply({ status: 404, body: 'no_service' });
+    await expect(notify(snsEvent(critical))).rejects.toThrow('HTTP 404 no_service');
+  });
+
+  it('the deployed handler reads SLACK_WEBHOOK_PARAMETER through AWS_ENDPOINT_URL, and whoever can write the parameter cannot send alerts anywhere but Slack', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1', SLACK_WEBHOOK_PARAMETER: PARAM, SLACK_MIN_SEVERITY: 'medium' });
     try {
       const { handler } = await import('../../handlers/slackNotifier');
-      await expect(handler(snsEvent([...critical, ...mediumOnly]))).resolves.toEqual({ posted: 2, skipped: 0 });
-      server.reply({ status: 404, body: 'no_service' });
-      await expect(handler(snsEvent(critical))).rejects.toThrow('HTTP 404 no_service');
+      await expect(handler(snsEvent(critical), lambdaContext('eks-drift-test-slackNotifier'))).rejects.toThrow(`SSM parameter ${PARAM} does not hold a Slack incoming-webhook URL: it must start with https://hooks.slack.com/services/`);
+      expect(server.requests).toHaveLength(0);
     } finally {
       process.env = saved;
     }

@@ -51,13 +51,18 @@ describeWithMoto('publishNotifications through SNS to filtered SQS subscriptions
     await subscribe('resolutions', { change: ['resolved'] });
     await subscribe('endpoint-rule', { ruleId: ['endpoint-not-public'] });
     await subscribe('account-level', { cluster: [{ exists: false }] });
+    // The Slack subscription's filter policy (serverless.yml) and the one README gives e-mail subscribers.
+    await subscribe('slack', { severity: ['high', 'critical'], change: ['opened', 'resolved'] });
+    await subscribe('email', { change: ['opened', 'resolved'] });
 
+    const sshKey = finding({ ruleId: 'nodegroup-no-ssh-key', severity: 'high', resourceType: 'AWS::EKS::Nodegroup', resourceId: 'ng-1', message: 'ng-1 has an SSH key' });
     const trail = finding({ ruleId: 'cloudtrail-enabled', severity: 'high', cluster: null, clusterArn: null, resourceType: 'AWS::CloudTrail::Trail', resourceId: 'trail-arn', message: 'trail stopped' });
     await publishNotifications(sns, topicArn, [
       ...buildNotifications({ ...base, changes: { opened: [sshOpen], resolved: [] } }),
       ...buildNotifications({ ...base, changes: { opened: [], resolved: [endpointPublic] } }),
       ...buildNotifications({ ...base, changes: { opened: [loggingOff, endpointPublic], resolved: [] } }),
       ...buildNotifications({ ...base, cluster: null, clusterArn: null, changes: { opened: [trail], resolved: [] } }),
+      ...buildNotifications({ ...base, changes: { opened: [sshKey], resolved: [], suppressed: [sshOpen] } }),
     ]);
   });
 
@@ -69,14 +74,29 @@ describeWithMoto('publishNotifications through SNS to filtered SQS subscriptions
 
   it('an unfiltered subscriber gets every message with its subject-worthy attributes', async () => {
     const ms = await drain('everything');
-    expect(rulesOf(ms).sort()).toEqual(['opened:cloudtrail-enabled', 'opened:endpoint-not-public,opened:control-plane-logging', 'opened:no-internet-ssh', 'resolved:endpoint-not-public']);
+    expect(rulesOf(ms).sort()).toEqual([
+      'opened:cloudtrail-enabled',
+      'opened:endpoint-not-public,opened:control-plane-logging',
+      'opened:no-internet-ssh',
+      'opened:nodegroup-no-ssh-key',
+      'resolved:endpoint-not-public',
+      'suppressed:no-internet-ssh',
+    ]);
+    const suppressed = ms.find((m) => m.MessageAttributes?.change?.StringValue === '["suppressed"]')!;
+    expect(suppressed.Body).toContain('eks-drift: 1 suppressed on cluster prod');
     const ssh = ms.find((m) => m.Body!.includes('no-internet-ssh'))!;
     expect(ssh.MessageAttributes?.severity).toMatchObject({ DataType: 'String', StringValue: 'critical' });
     expect(ssh.MessageAttributes?.ruleId).toMatchObject({ DataType: 'String.Array', StringValue: '["no-internet-ssh"]' });
   });
 
-  it('{"severity": ["critical"]} receives only the critical alert', async () => {
-    expect(rulesOf(await drain('critical-only'))).toEqual(['opened:no-internet-ssh']);
+  it('{"severity": ["critical"]} receives the critical alert, and the critical suppression (README adds a change filter)', async () => {
+    expect(rulesOf(await drain('critical-only'))).toEqual(['opened:no-internet-ssh', 'suppressed:no-internet-ssh']);
+  });
+
+  it('the Slack and e-mail filter policies never let a suppression through, even a critical one in the same evaluation', async () => {
+    const slack = rulesOf(await drain('slack')).sort();
+    expect(slack).toEqual(['opened:cloudtrail-enabled', 'opened:endpoint-not-public,opened:control-plane-logging', 'opened:no-internet-ssh', 'opened:nodegroup-no-ssh-key', 'resolved:endpoint-not-public']);
+    expect(rulesOf(await drain('email')).sort()).toEqual(slack);
   });
 
   it('{"change": ["resolved"]} receives only the resolution', async () => {

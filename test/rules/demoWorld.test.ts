@@ -44,6 +44,7 @@ describe('examples/demo-world.json through the world reader and view builder', (
         'cluster-tagged prod',
         'cluster-tagged prod-ng-ssh',
         'nodegroup-no-ssh-key prod-self-managed',
+        'nodegroup-no-ssh-key i-0aa3333333333333a',
         'creator-role-dedicated arn:aws:iam::111122223333:role/eks-creator',
         'ssh-egress-blocked prod',
         'nodes-ssm-managed arn:aws:iam::111122223333:role/prod-node-role',
@@ -63,7 +64,7 @@ describe('examples/demo-world.json through the world reader and view builder', (
     );
     expect(of('creator-role-dedicated').evidence).toMatchObject({ identifiedBy: expect.stringContaining('from CloudTrail LookupEvents (last 90 days)') });
     expect(of('ssh-egress-blocked').evidence).toMatchObject({ enforcedBy: null, why: 'vpc-cni configuration enableNetworkPolicy is unset and no Calico CRDs are served' });
-    expect(of('nodes-ssm-managed').evidence).toMatchObject({ usedBy: ['prod-ng-ssh', 'prod-ng-lt', 'prod-self-managed'], decided: true });
+    expect(of('nodes-ssm-managed').evidence).toMatchObject({ usedBy: ['prod-ng-ssh', 'prod-ng-lt', 'prod-self-managed', 'i-0aa3333333333333a'], decided: true });
     expect(result.findings.find((f) => f.resourceId === 'prod-self-managed')?.evidence).toMatchObject({ autoScalingGroup: 'prod-self-managed', keys: [{ KeyName: 'legacy-key' }] });
   });
 

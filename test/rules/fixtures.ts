@@ -8,7 +8,7 @@ import { dump as stringify } from 'js-yaml';
 import { parseConfig, type Config } from '../../src/config';
 import type { Finding } from '../../src/findings/finding';
 import type { AccessEntryView, KubernetesState } from '../../src/inventory/reader';
-import type { AccountView, ClusterView, NodegroupView, NodeRoleView, RoleDetails, SecurityGroupRole, SelfManagedGroupView, SubnetView, TrailView, ViewPart } from '../../src/inventory/view';
+import type { AccountView, ClusterView, NodegroupView, NodeRoleView, PrefixListView, RoleDetails, SecurityGroupRole, SelfManagedGroupView, SubnetView, TrailView, ViewPart } from '../../src/inventory/view';
 import { LOOKUP_SOURCE } from '../../src/inventory/creator';
 import { evaluateAccount, evaluateCluster } from '../../src/rules/engine/evaluate';
 
@@ -45,6 +45,15 @@ export function sg(
 ): ClusterView['securityGroups'][number] {
   const group: SecurityGroup = { GroupId: id, GroupName: `${id}-name`, VpcId: 'vpc-1', OwnerId: ACCOUNT, IpPermissions: permissions, IpPermissionsEgress: [] };
   return { group, roles, usedBy };
+}
+
+/** A managed prefix list as DescribeManagedPrefixLists + GetManagedPrefixListEntries return it. */
+export function prefixList(id: string, name: string, cidrs: string[], owner = ACCOUNT): PrefixListView {
+  return {
+    prefixListId: id,
+    prefixList: { PrefixListId: id, PrefixListName: name, AddressFamily: cidrs.some((c) => c.includes(':')) ? 'IPv6' : 'IPv4', OwnerId: owner, State: 'create-complete' },
+    entries: cidrs.map((Cidr) => ({ Cidr })),
+  };
 }
 
 // ---- subnets, route tables, NACLs -----------------------------------------------------------------------------
@@ -124,6 +133,7 @@ export function nodegroup(name: string, p: Partial<Nodegroup> = {}, lt?: LaunchT
     },
     launchTemplate: lt,
     securityGroupIds,
+    instances: [],
   };
 }
 
@@ -302,6 +312,9 @@ export function clusterView(o: ViewOverrides = {}): ClusterView {
     selfManagedInstances: [],
     selfManagedGroups: [],
     securityGroups: [sg('sg-cluster', [allow('-1', 'all', 'sg-cluster')], ['cluster', 'node'], ['demo', 'ng-1'])],
+    attachments: [],
+    prefixLists: [],
+    missing: [],
     subnets: [subnet('subnet-private')],
     vpcSubnets: [],
     accessEntries: [],

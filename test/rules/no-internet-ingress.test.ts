@@ -1,4 +1,4 @@
-import { allow, check, clusterView, sg } from './fixtures';
+import { allow, check, clusterView, prefixList, sg } from './fixtures';
 
 const withGroups = (...groups: ReturnType<typeof sg>[]) => clusterView({ securityGroups: groups });
 
@@ -24,7 +24,9 @@ describe('no-internet-ingress', () => {
     expect(f.evidence.ipPermissions).toEqual([{ IpProtocol: 'tcp', FromPort: 23, ToPort: 80, sources: ['::/0'], admits: 'tcp 23-80' }]);
   });
 
-  it('ignores security group references and prefix lists', () => {
-    expect(ingress(withGroups(sg('sg-node', [allow('tcp', 443, 'sg-alb', 'pl-0123')])))).toEqual([]);
+  it('ignores security group references; expands prefix lists (the CloudFront origin-facing list is narrow enough)', () => {
+    expect(ingress(withGroups(sg('sg-node', [allow('tcp', 443, 'sg-alb')])))).toEqual([]);
+    const cloudfront = prefixList('pl-cf', 'com.amazonaws.global.cloudfront.origin-facing', ['130.176.0.0/18', '15.158.0.0/16', '64.252.64.0/18'], 'AWS');
+    expect(ingress(clusterView({ securityGroups: [sg('sg-node', [allow('tcp', 443, 'pl-cf')])], prefixLists: [cloudfront] }))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { allow, check, clusterView, ids, sg } from './fixtures';
+import { allow, check, clusterView, ids, prefixList, sg } from './fixtures';
 
 const withGroups = (...groups: ReturnType<typeof sg>[]) => clusterView({ securityGroups: groups });
 
@@ -37,8 +37,10 @@ describe('no-internet-ssh', () => {
     expect(ssh(withGroups(sg('sg-node', [perm])))).toHaveLength(fires ? 1 : 0);
   });
 
-  it('does not count security group references or prefix lists as the internet', () => {
-    expect(ssh(withGroups(sg('sg-node', [allow('tcp', 22, 'sg-bastion', 'pl-0123')])))).toEqual([]);
+  it('does not count security group references as the internet; prefix lists count by their entries', () => {
+    expect(ssh(withGroups(sg('sg-node', [allow('tcp', 22, 'sg-bastion')])))).toEqual([]);
+    const bastions = prefixList('pl-0123', 'bastions', ['10.20.0.0/24']);
+    expect(ssh(clusterView({ securityGroups: [sg('sg-node', [allow('tcp', 22, 'pl-0123')])], prefixLists: [bastions] }))).toEqual([]);
   });
 
   it('covers every role: cluster, control-plane, node and remote-access groups', () => {

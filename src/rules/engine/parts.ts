@@ -35,3 +35,12 @@ export function requirePart(view: ClusterView, part: ViewPart): void {
 export function hasPart(view: ClusterView, part: ViewPart): boolean {
   return partProblem(view, part) === undefined;
 }
+
+/**
+ * For rules that read how a node group launches its nodes (managed or self-managed): a group pinning a launch
+ * template version or a launch configuration that could not be found is not "a group without one" (its nodes still
+ * run it), so the rule is not evaluated.
+ */
+export function requireLaunchTemplate(ng: { launchTemplateProblem?: string }): void {
+  if (ng.launchTemplateProblem) throw new Error(ng.launchTemplateProblem);
+}

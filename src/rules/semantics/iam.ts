@@ -1,6 +1,5 @@
 import type { Cluster } from '@aws-sdk/client-eks';
-import { load as parse } from 'js-yaml';
-import type { AccessEntryView, KubeConfigMap } from '../../inventory/reader';
+import type { AccessEntryView } from '../../inventory/reader';
 
 export type AuthenticationMode = 'CONFIG_MAP' | 'API_AND_CONFIG_MAP' | 'API';
 
@@ -8,43 +7,6 @@ export type AuthenticationMode = 'CONFIG_MAP' | 'API_AND_CONFIG_MAP' | 'API';
 export function authenticationMode(cluster: Cluster): AuthenticationMode {
   const m = cluster.accessConfig?.authenticationMode;
   return m === 'API' || m === 'API_AND_CONFIG_MAP' ? m : 'CONFIG_MAP';
-}
-
-export interface AwsAuthMapping {
-  key: 'mapRoles' | 'mapUsers';
-  index: number;
-  arn: string;
-  username?: string;
-  groups: string[];
-}
-
-/**
- * The IAM mappings of the aws-auth ConfigMap: `data.mapRoles` (rolearn) and `data.mapUsers` (userarn), each a YAML
- * (or JSON) list inside a string. A value that does not parse throws, so the rule is not evaluated rather than passed.
- */
-export function awsAuthMappings(cm: KubeConfigMap | undefined): AwsAuthMapping[] {
-  const out: AwsAuthMapping[] = [];
-  for (const key of ['mapRoles', 'mapUsers'] as const) {
-    const text = cm?.data?.[key];
-    if (text === undefined || text.trim() === '') continue;
-    let doc: unknown;
-    try {
-      doc = parse(text);
-    } catch (e) {
-      throw new Error(`aws-auth data.${key} is not valid YAML: ${(e as Error).message}`, { cause: e });
-    }
-    if (doc === null || doc === undefined) continue;
-    if (!Array.isArray(doc)) throw new Error(`aws-auth data.${key} is not a list`);
-    doc.forEach((item: unknown, index) => {
-      if (!item || typeof item !== 'object') return;
-      const rec = item as Record<string, unknown>;
-      const arn = key === 'mapRoles' ? rec.rolearn : rec.userarn;
-      if (typeof arn !== 'string') return;
-      const groups = Array.isArray(rec.groups) ? rec.groups.filter((g): g is string => typeof g === 'string') : [];
-      out.push({ key, index, arn, username: typeof rec.username === 'string' ? rec.username : undefined, groups });
-    });
-  }
-  return out;
 }
 
 /**

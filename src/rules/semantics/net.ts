@@ -1,8 +1,8 @@
-import type { IpPermission, NetworkAcl, NetworkAclEntry, Route, RouteTable } from '@aws-sdk/client-ec2';
+import type { IpPermission, NetworkAcl, NetworkAclEntry } from '@aws-sdk/client-ec2';
 
 /**
- * Network semantics shared by the rules: protocols, port ranges, CIDR arithmetic, network ACL evaluation and
- * internet routes. Everything here is pure and works on the EC2 output shapes as AWS returns them.
+ * Network semantics shared by the rules: protocols, port ranges, CIDR arithmetic (address sets) and network ACL
+ * evaluation. Everything here is pure and works on the EC2 output shapes as AWS returns them.
  */
 
 export type Protocol = 'all' | 'tcp' | 'udp' | 'icmp' | 'icmpv6' | string;
@@ -112,13 +112,6 @@ export function parseCidr(text: string): Cidr | undefined {
   return { family, start, end, prefix, text: text.trim() };
 }
 
-/** 0.0.0.0/0 or ::/0 (any address with a /0 prefix): the whole internet. */
-export function isInternetCidr(text: string | undefined): boolean {
-  if (!text) return false;
-  const c = parseCidr(text);
-  return c !== undefined && c.prefix === 0;
-}
-
 /** True when every address of `inner` is inside `outer` (same family only). */
 export function cidrContains(outer: string, inner: string): boolean {
   const o = parseCidr(outer);
@@ -159,6 +152,43 @@ export function intersect(set: AddressSet, start: bigint, end: bigint): AddressS
     if (a <= b) out.push([a, b]);
   }
   return out;
+}
+
+/** Adds [start, end] to a set, merging overlapping and adjacent intervals. */
+export function addRange(set: AddressSet, start: bigint, end: bigint): AddressSet {
+  const out: AddressSet = [];
+  let [s, e] = [start, end];
+  let placed = false;
+  for (const [a, b] of set) {
+    if (b + 1n < s) out.push([a, b]);
+    else if (e + 1n < a) {
+      if (!placed) out.push([s, e]);
+      placed = true;
+      out.push([a, b]);
+    } else {
+      s = a < s ? a : s;
+      e = b > e ? b : e;
+    }
+  }
+  if (!placed) out.push([s, e]);
+  return out;
+}
+
+/** The addresses of several CIDRs, per family (a set may be built from pieces: 0.0.0.0/1 + 128.0.0.0/1 is everything). */
+export function cidrSets(cidrs: Iterable<Cidr>): Record<Family, AddressSet> {
+  const out: Record<Family, AddressSet> = { 4: [], 6: [] };
+  for (const c of cidrs) out[c.family] = addRange(out[c.family], c.start, c.end);
+  return out;
+}
+
+/** The addresses of CIDRs written as text; malformed ones admit nothing. */
+export function cidrSetsOf(texts: readonly string[]): Record<Family, AddressSet> {
+  return cidrSets(texts.map(parseCidr).filter((c): c is Cidr => c !== undefined));
+}
+
+/** True when every address of [start, end] is in the set. */
+export function covers(set: AddressSet, start: bigint, end: bigint): boolean {
+  return set.reduce<AddressSet>((rest, [s, e]) => subtract(rest, s, e), [[start, end]]).length === 0;
 }
 
 export function formatAddress(family: Family, v: bigint): string {
@@ -235,33 +265,7 @@ export function naclAdmits(acl: NetworkAcl, protocol: 'tcp' | 'udp', port: numbe
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Routes
-
-/**
- * Default routes (0.0.0.0/0 or ::/0) to an internet gateway (`igw-`): what makes a subnet public. NAT gateways,
- * virtual private gateways, egress-only gateways, `local` and blackhole routes do not count.
- */
-export function internetGatewayDefaultRoutes(rt: RouteTable | undefined): Route[] {
-  return (rt?.Routes ?? []).filter(
-    (r) =>
-      (isInternetCidr(r.DestinationCidrBlock) || isInternetCidr(r.DestinationIpv6CidrBlock)) &&
-      typeof r.GatewayId === 'string' &&
-      r.GatewayId.startsWith('igw-') &&
-      r.State !== 'blackhole',
-  );
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Security group permission sources
-
-/**
- * The internet CIDRs (0.0.0.0/0, ::/0) a permission admits, from IpRanges[].CidrIp and Ipv6Ranges[].CidrIpv6.
- * Security group references (UserIdGroupPairs) and prefix lists (PrefixListIds) are not internet sources.
- */
-export function internetSources(perm: IpPermission): string[] {
-  const cidrs = [...(perm.IpRanges ?? []).map((r) => r.CidrIp), ...(perm.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)];
-  return cidrs.filter((c): c is string => isInternetCidr(c));
-}
 
 /** A permission reduced to what matters for evidence: protocol, ports and the sources given. */
 export function permissionEvidence(perm: IpPermission, sources: string[]): Record<string, unknown> {

@@ -1,16 +1,7 @@
-import {
-  cidrContains,
-  describePermission,
-  formatAddress,
-  internetGatewayDefaultRoutes,
-  internetSources,
-  isInternetCidr,
-  naclAdmits,
-  normalizeProtocol,
-  parseCidr,
-  permissionAdmits,
-} from '../../../src/rules/semantics/net';
-import { allow, nacl, naclIn, naclOut, route, routeTable } from '../fixtures';
+import { addRange, cidrContains, cidrSetsOf, covers, describePermission, formatAddress, naclAdmits, normalizeProtocol, parseCidr, permissionAdmits } from '../../../src/rules/semantics/net';
+import { cidrsVerdict } from '../../../src/rules/semantics/internet';
+import { internetRoutes } from '../../../src/rules/semantics/routes';
+import { allow, nacl, naclIn, naclOut, prefixList, route, routeTable } from '../fixtures';
 
 describe('protocols and port ranges', () => {
   it.each([
@@ -45,16 +36,46 @@ describe('protocols and port ranges', () => {
   });
 });
 
-describe('internet sources of a permission', () => {
-  it('reads IPv4 0.0.0.0/0 and IPv6 ::/0', () => {
-    expect(internetSources(allow('tcp', 22, '0.0.0.0/0', '::/0', '10.0.0.0/8'))).toEqual(['0.0.0.0/0', '::/0']);
+describe('what counts as the internet', () => {
+  const policy = { ipv4: 16, ipv6: 32 };
+  it.each([
+    [['0.0.0.0/0'], 'every public IPv4 address'],
+    [['0.0.0.0/1', '128.0.0.0/1'], 'every public IPv4 address'],
+    [['::/0'], 'every public IPv6 address'],
+    [['2000::/3'], 'every public IPv6 address'],
+    [['0.0.0.0/0', '::/0'], 'every public IPv4 address and every public IPv6 address'],
+    [['52.0.0.0/15'], 'public range 52.0.0.0-52.1.255.255, wider than a /16'],
+    [['52.0.0.0/16', '52.1.0.0/16'], 'public range 52.0.0.0-52.1.255.255, wider than a /16'],
+    [['9.0.0.0/8', '11.0.0.0/8'], 'public range 9.0.0.0-9.255.255.255, wider than a /16'],
+  ])('%j is the internet: %s', (cidrs, why) => expect(cidrsVerdict(cidrs, policy)).toBe(why));
+
+  it.each([
+    [['52.0.0.0/16']],
+    [['52.0.0.0/16', '52.2.0.0/16']],
+    [['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '127.0.0.0/8']],
+    [['fc00::/7', 'fe80::/10', 'ff00::/8', '2001:db8::/32']],
+    [['8000::/1']],
+    [['not-a-cidr']],
+  ])('%j is not the internet', (cidrs) => expect(cidrsVerdict(cidrs, policy)).toBeUndefined());
+
+  it('with the width test off (prefix 0) only covering every public address counts', () => {
+    expect(cidrsVerdict(['0.0.0.0/1'], { ipv4: 0, ipv6: 0 })).toBeUndefined();
+    expect(cidrsVerdict(['0.0.0.0/1', '128.0.0.0/1'], { ipv4: 0, ipv6: 0 })).toBe('every public IPv4 address');
+    // Every public address without the private ranges is still everything that matters.
+    const allButPrivate = ['0.0.0.0/5', '8.0.0.0/7', '11.0.0.0/8', '12.0.0.0/6', '16.0.0.0/4', '32.0.0.0/3', '64.0.0.0/2', '128.0.0.0/1'];
+    expect(cidrsVerdict(allButPrivate, { ipv4: 0, ipv6: 0 })).toBe('every public IPv4 address');
   });
-  it('ignores security group references and prefix lists', () => {
-    expect(internetSources(allow('tcp', 22, 'sg-0123', 'pl-0123'))).toEqual([]);
+});
+
+describe('address sets', () => {
+  it('merge overlapping and adjacent ranges', () => {
+    expect(addRange([[0n, 4n], [10n, 12n]], 5n, 9n)).toEqual([[0n, 12n]]);
+    expect(addRange([[0n, 4n]], 6n, 9n)).toEqual([[0n, 4n], [6n, 9n]]);
+    expect(cidrSetsOf(['0.0.0.0/1', '128.0.0.0/1'])[4]).toEqual([[0n, (1n << 32n) - 1n]]);
   });
-  it('treats a narrower public CIDR as not the internet', () => {
-    expect(internetSources(allow('tcp', 22, '203.0.113.7/32', '2001:db8::/32'))).toEqual([]);
-    expect(isInternetCidr('0.0.0.0/1')).toBe(false);
+  it('cover a range only when nothing is missing', () => {
+    expect(covers([[0n, 4n], [6n, 9n]], 0n, 9n)).toBe(false);
+    expect(covers([[0n, 9n]], 2n, 5n)).toBe(true);
   });
 });
 
@@ -128,15 +149,27 @@ describe('network ACL evaluation (first match in rule-number order)', () => {
   });
 });
 
-describe('internet gateway default routes', () => {
+describe('routes to an internet gateway (longest prefix match)', () => {
+  const policy = { ipv4: 16, ipv6: 32 };
+  const open = (...routes: ReturnType<typeof route>[]) => internetRoutes(routeTable('rtb-1', ...routes), [], policy)?.routes.map((r) => r.destination);
   it.each([
-    ['0.0.0.0/0 → igw', [route('0.0.0.0/0', 'igw-1')], 1],
-    ['::/0 → igw', [route('::/0', 'igw-1')], 1],
-    ['0.0.0.0/0 → nat', [route('0.0.0.0/0', 'nat-1')], 0],
-    ['0.0.0.0/0 → vgw', [route('0.0.0.0/0', 'vgw-1')], 0],
-    ['::/0 → egress-only igw', [route('::/0', 'eigw-1')], 0],
-    ['blackhole igw route', [route('0.0.0.0/0', 'igw-1', 'blackhole')], 0],
-    ['non-default route to igw', [route('203.0.113.0/24', 'igw-1')], 0],
-  ])('%s', (_n, routes, n) => expect(internetGatewayDefaultRoutes(routeTable('rtb-1', ...routes))).toHaveLength(n));
-  it('local routes never count', () => expect(internetGatewayDefaultRoutes(routeTable('rtb-1'))).toHaveLength(0));
+    ['0.0.0.0/0 → igw', [route('0.0.0.0/0', 'igw-1')], ['0.0.0.0/0']],
+    ['::/0 → igw', [route('::/0', 'igw-1')], ['::/0']],
+    ['0.0.0.0/1 + 128.0.0.0/1 → igw', [route('0.0.0.0/1', 'igw-1'), route('128.0.0.0/1', 'igw-1')], ['0.0.0.0/1', '128.0.0.0/1']],
+    ['a public /15 → igw', [route('52.0.0.0/15', 'igw-1')], ['52.0.0.0/15']],
+    ['0.0.0.0/0 → nat', [route('0.0.0.0/0', 'nat-1')], undefined],
+    ['0.0.0.0/0 → vgw', [route('0.0.0.0/0', 'vgw-1')], undefined],
+    ['::/0 → egress-only igw', [route('::/0', 'eigw-1')], undefined],
+    ['blackhole igw route', [route('0.0.0.0/0', 'igw-1', 'blackhole')], undefined],
+    ['a narrow route to igw', [route('203.0.113.0/24', 'igw-1')], undefined],
+    ['igw default shadowed by NAT halves', [route('0.0.0.0/0', 'igw-1'), route('0.0.0.0/1', 'nat-1'), route('128.0.0.0/1', 'nat-1')], undefined],
+    ['igw default with one NAT half', [route('0.0.0.0/0', 'igw-1'), route('0.0.0.0/1', 'nat-1')], ['0.0.0.0/0']],
+  ])('%s', (_n, routes, expected) => expect(open(...routes)).toEqual(expected));
+  it('local routes never count', () => expect(open()).toBeUndefined());
+  it('a prefix-list destination counts by its entries; an unreadable one is not evaluated', () => {
+    const table = { ...routeTable('rtb-1'), Routes: [{ DestinationPrefixListId: 'pl-1', GatewayId: 'igw-1', State: 'active' as const }] };
+    expect(internetRoutes(table, [prefixList('pl-1', 'all', ['0.0.0.0/1', '128.0.0.0/1'])], policy)?.verdict).toBe('every public IPv4 address');
+    expect(internetRoutes(table, [prefixList('pl-1', 'aws', ['52.94.0.0/22'])], policy)).toBeUndefined();
+    expect(() => internetRoutes(table, [{ prefixListId: 'pl-1', entries: [], unreadable: 'AccessDenied' }], policy)).toThrow(/prefix list pl-1 referenced by route table rtb-1 could not be read: AccessDenied/);
+  });
 });

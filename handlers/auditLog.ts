@@ -1,0 +1,3 @@
+import { auditLogHandler } from '../src/runtime';
+
+export const handler = auditLogHandler();

@@ -1,0 +1,4 @@
+import { eventBusSinkFromEnv } from '../src/sinks/eventBus';
+import { snsSubscriberHandler } from '../src/notify/subscriberHandler';
+
+export const handler = snsSubscriberHandler(eventBusSinkFromEnv);

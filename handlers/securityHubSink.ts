@@ -1,0 +1,4 @@
+import { securityHubSinkFromEnv } from '../src/sinks/securityHub';
+import { snsSubscriberHandler } from '../src/notify/subscriberHandler';
+
+export const handler = snsSubscriberHandler(securityHubSinkFromEnv);
