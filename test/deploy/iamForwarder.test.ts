@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventBridgePatterns } from '../../src/events/patterns';
+import { matchesPattern, type EventPattern } from '../../src/events/matcher';
+import { GUARDED_CALLS } from '../../src/guard/catalog';
 
 /**
  * serverless.iam-forwarder.yml, packaged offline like the main stack: the us-east-1 rule that forwards IAM's
@@ -30,11 +32,21 @@ beforeAll(() => {
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 describe('IAM event forwarder (serverless.iam-forwarder.yml)', () => {
-  it('forwards exactly the IAM calls the iamChanged function watches', () => {
+  it('forwards exactly the IAM calls the iamChanged function and the guard watch', () => {
     const rule = template.Resources.ForwardIamEvents;
     expect(rule.Type).toBe('AWS::Events::Rule');
-    expect(rule.Properties.EventPattern).toEqual(eventBridgePatterns().iamChanged);
+    const iamChanged = eventBridgePatterns().iamChanged;
+    const guarded = GUARDED_CALLS.filter((c) => c.eventSource === 'iam.amazonaws.com').map((c) => c.eventName);
+    const detail = iamChanged.detail as { eventName: string[] };
+    expect(rule.Properties.EventPattern).toEqual({ ...iamChanged, detail: { ...detail, eventName: [...new Set([...detail.eventName, ...guarded])] } });
     expect(rule.Properties.EventBusName).toBe('default');
+  });
+
+  it("forwards every IAM tampering call of the self-protection samples (the guard rules in the detector's region see them)", () => {
+    const dir = join(root, 'events/self-protection');
+    const samples = ['iam-AttachRolePolicy.json', 'iam-DeleteRolePolicy.json', 'iam-DetachRolePolicy.json', 'iam-PutRolePermissionsBoundary.json', 'iam-PutRolePolicy-deny.json', 'iam-UpdateAssumeRolePolicy.json'];
+    const pattern = template.Resources.ForwardIamEvents.Properties.EventPattern as EventPattern;
+    for (const f of samples) expect({ f, forwarded: matchesPattern(pattern, JSON.parse(readFileSync(join(dir, f), 'utf8'))) }).toEqual({ f, forwarded: true });
   });
 
   it('targets the default bus of the region given by the detectorRegion deploy parameter, through a role allowed nothing else', () => {
