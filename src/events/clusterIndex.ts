@@ -19,9 +19,9 @@ export interface ClusterFacts {
 }
 
 /**
- * Which clusters use a security group, subnet, VPC, launch template, Auto Scaling group or node role, answered from the EKS API (ListClusters,
- * DescribeCluster, ListNodegroups, DescribeNodegroup, DescribeLaunchTemplateVersions). Built once and reused: it
- * costs a few calls per cluster, so it is the fallback when a resource's tags say nothing.
+ * Which clusters use a security group, subnet, VPC, launch template, managed Auto Scaling group or node role, answered
+ * from the EKS API (ListClusters, DescribeCluster, ListNodegroups, DescribeNodegroup, DescribeLaunchTemplateVersions).
+ * Built once and reused: it costs a few calls per cluster, so it is the fallback when a resource's tags say nothing.
  */
 export class ClusterIndex {
   constructor(

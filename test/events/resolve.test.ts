@@ -108,6 +108,8 @@ const WORLD = {
         VpcId: 'vpc-beta',
         Tags: [tag('eks:cluster-name', 'beta'), tag('aws:autoscaling:groupName', 'asg-beta-untagged')],
       },
+      // a member of alpha's self-managed group launched without its tags (PropagateAtLaunch off)
+      { InstanceId: 'i-alpha-untagged', State: { Name: 'running' }, SubnetId: 'subnet-alpha-self', VpcId: 'vpc-alpha', Tags: [tag('aws:autoscaling:groupName', 'asg-alpha-self')] },
     ],
   },
 };
@@ -231,6 +233,10 @@ describe('resolveAffectedClusters', () => {
     it('instances by their node: Auto Scaling group, else cluster tags', async () => {
       expect((await resolveAffectedClusters(setup().reader, refs({ instanceIds: ['i-alpha-self', 'i-beta-member'] }))).clusters).toEqual(['alpha', 'beta']);
       expect((await resolveAffectedClusters(setup().reader, refs({ instanceIds: ['i-unknown'] }))).reason).toBe('i-unknown is not a node of any EKS cluster');
+    });
+
+    it("an untagged member of a self-managed group reaches the group's cluster", async () => {
+      expect((await resolveAffectedClusters(setup().reader, refs({ instanceIds: ['i-alpha-untagged'] }))).clusters).toEqual(['alpha']);
     });
   });
 
