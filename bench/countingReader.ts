@@ -1,5 +1,6 @@
 import type { Cluster } from '@aws-sdk/client-eks';
 import type { Filter } from '@aws-sdk/client-ec2';
+import type { Filter as AutoScalingFilter } from '@aws-sdk/client-auto-scaling';
 import type { AccessEntryView, AwsReader, KubernetesState } from '../src/inventory/reader';
 import type { Clock } from './clock';
 
@@ -93,7 +94,7 @@ export class Semaphore {
 }
 
 // Page sizes of the paginated APIs (their maximum MaxResults), so large accounts pay for every page.
-const PAGE = { listClusters: 100, listNodegroups: 100, listAccessEntries: 100, lookupEvents: 50, ec2Describe: 1000, kubernetesList: 500 } as const;
+const PAGE = { listClusters: 100, listNodegroups: 100, listAccessEntries: 100, lookupEvents: 50, ec2Describe: 1000, kubernetesList: 500, iamList: 100, autoScaling: 100 } as const;
 
 const pages = (items: number, size: number): number => Math.max(1, Math.ceil(items / size));
 
@@ -315,17 +316,81 @@ export class CountingReader implements AwsReader {
   }
 
   /**
-   * What src/inventory/kubernetes.ts requests: a GET of aws-auth and four lists in parallel (ClusterRoleBindings,
-   * Namespaces, NetworkPolicies, Calico GlobalNetworkPolicies), each paged 500 objects at a time.
+   * What src/inventory/kubernetes.ts requests: a GET of aws-auth and five lists in parallel (ClusterRoleBindings,
+   * Namespaces, NetworkPolicies, Calico GlobalNetworkPolicies and NetworkPolicies), each paged 500 objects at a time.
    */
   async readKubernetes(cluster: Cluster): Promise<KubernetesState | undefined> {
     const r = await this.timed(() => this.inner.readKubernetes(cluster));
-    const lists = [r?.clusterRoleBindings, r?.namespaces, r?.networkPolicies, r?.calicoGlobalNetworkPolicies].map((l) => pages(l?.length ?? 0, PAGE.kubernetesList));
+    const lists = [r?.clusterRoleBindings, r?.namespaces, r?.networkPolicies, r?.calicoGlobalNetworkPolicies, r?.calicoNetworkPolicies].map((l) => pages(l?.length ?? 0, PAGE.kubernetesList));
     this.stats.kubernetesCalls += 1 + lists.reduce((a, b) => a + b, 0);
     const sequence = async (n: number) => {
       for (let i = 0; i < n; i++) await this.opts.clock.sleep(this.opts.latencyMs);
     };
     await Promise.all([sequence(1), ...lists.map(sequence)]);
+    return r;
+  }
+
+  // ---- IAM (one request each; the lists page by 100)
+
+  async getRole(roleName: string) {
+    const r = await this.timed(() => this.inner.getRole(roleName));
+    await this.call('iam:GetRole');
+    return r;
+  }
+
+  async listAttachedRolePolicies(roleName: string) {
+    const r = await this.timed(() => this.inner.listAttachedRolePolicies(roleName));
+    await this.paged('iam:ListAttachedRolePolicies', pages(r.length, PAGE.iamList));
+    return r;
+  }
+
+  async listRolePolicies(roleName: string) {
+    const r = await this.timed(() => this.inner.listRolePolicies(roleName));
+    await this.paged('iam:ListRolePolicies', pages(r.length, PAGE.iamList));
+    return r;
+  }
+
+  async getRolePolicy(roleName: string, policyName: string) {
+    const r = await this.timed(() => this.inner.getRolePolicy(roleName, policyName));
+    await this.call('iam:GetRolePolicy');
+    return r;
+  }
+
+  async getPolicy(policyArn: string) {
+    const r = await this.timed(() => this.inner.getPolicy(policyArn));
+    await this.call('iam:GetPolicy');
+    return r;
+  }
+
+  async getPolicyVersion(policyArn: string, versionId: string) {
+    const r = await this.timed(() => this.inner.getPolicyVersion(policyArn, versionId));
+    await this.call('iam:GetPolicyVersion');
+    return r;
+  }
+
+  async getInstanceProfile(name: string) {
+    const r = await this.timed(() => this.inner.getInstanceProfile(name));
+    await this.call('iam:GetInstanceProfile');
+    return r;
+  }
+
+  async listInstanceProfilesForRole(roleName: string) {
+    const r = await this.timed(() => this.inner.listInstanceProfilesForRole(roleName));
+    await this.paged('iam:ListInstanceProfilesForRole', pages(r.length, PAGE.iamList));
+    return r;
+  }
+
+  // ---- Auto Scaling
+
+  async describeAutoScalingGroups(q: { names?: string[]; filters?: AutoScalingFilter[] }) {
+    const r = await this.timed(() => this.inner.describeAutoScalingGroups(q));
+    await this.paged('autoscaling:DescribeAutoScalingGroups', pages(r.length, PAGE.autoScaling));
+    return r;
+  }
+
+  async describeLaunchConfigurations(names: string[]) {
+    const r = await this.timed(() => this.inner.describeLaunchConfigurations(names));
+    await this.paged('autoscaling:DescribeLaunchConfigurations', pages(r.length, PAGE.autoScaling));
     return r;
   }
 }

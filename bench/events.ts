@@ -6,7 +6,7 @@ import type { SyntheticAccount, SyntheticCluster } from './generate';
  * family, with ids taken from the synthetic account so every event touches a real cluster resource; and EKS audit-log
  * deliveries (the shapes of events/audit/), gzip + base64 as CloudWatch Logs sends them.
  */
-export const FAMILIES = ['securityGroup', 'network', 'nodegroup', 'clusterConfig', 'accessEntry', 'unrelatedSecurityGroup', 'auditLog'] as const;
+export const FAMILIES = ['securityGroup', 'network', 'nodegroup', 'clusterConfig', 'accessEntry', 'selfManagedNodes', 'iamRole', 'unrelatedSecurityGroup', 'auditLog'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 export interface BenchEvent {
@@ -20,7 +20,7 @@ type Params = Record<string, unknown>;
 
 let sequence = 0;
 
-function envelope(acct: SyntheticAccount, source: 'ec2' | 'eks', eventName: string, requestParameters: Params, responseElements: Params | null): Record<string, unknown> {
+function envelope(acct: SyntheticAccount, source: 'ec2' | 'eks' | 'autoscaling' | 'iam', eventName: string, requestParameters: Params, responseElements: Params | null): Record<string, unknown> {
   const n = ++sequence;
   const id = (prefix: number) => `${prefix.toString(16).padStart(8, '0')}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
   const time = new Date(Date.UTC(2026, 10, 1, 12, 0, 0) + n * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -253,6 +253,46 @@ function accessEntryEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number
   };
 }
 
+/**
+ * Nodes launched: one of the cluster's nodes (RunInstances, resolved by reading the instance: its Auto Scaling group,
+ * else its cluster tags), or a self-managed Auto Scaling group moved to another template (resolved with one
+ * DescribeAutoScalingGroups).
+ */
+function selfManagedNodesEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number): BenchEvent {
+  if (n % 2 === 0 || !c.selfManagedGroupName) {
+    // The launch of one of the cluster's nodes (an Auto Scaling group scaling out records a RunInstances too).
+    const instanceId = pick(c.nodeInstanceIds, n);
+    const tags = { items: [{ key: `kubernetes.io/cluster/${c.name}`, value: 'owned' }] };
+    return {
+      family: 'selfManagedNodes',
+      eventName: 'RunInstances',
+      cluster: c.name,
+      event: envelope(
+        acct,
+        'ec2',
+        'RunInstances',
+        { instancesSet: { items: [{ imageId: 'ami-0abc', minCount: 1, maxCount: 1, keyName: 'ops-key' }] }, instanceType: 'm6i.large', subnetId: c.nodeSubnetIds[0], tagSpecificationSet: { items: [{ resourceType: 'instance', tags: tags.items }] } },
+        { requestId: 'r', reservationId: 'r-1', ownerId: acct.account, groupSet: {}, instancesSet: { items: [{ instanceId, subnetId: c.nodeSubnetIds[0], vpcId: c.vpcId, keyName: 'ops-key', tagSet: tags }] } },
+      ),
+    };
+  }
+  return {
+    family: 'selfManagedNodes',
+    eventName: 'UpdateAutoScalingGroup',
+    cluster: c.name,
+    event: envelope(acct, 'autoscaling', 'UpdateAutoScalingGroup', { autoScalingGroupName: c.selfManagedGroupName, maxSize: 8 }, null),
+  };
+}
+
+/** IAM: an inline policy written on a creator role, a managed policy attached to a node role (records from us-east-1). */
+function iamRoleEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number): BenchEvent {
+  const ev =
+    n % 2 === 0
+      ? envelope(acct, 'iam', 'PutRolePolicy', { roleName: c.creatorRoleName, policyName: 'bench', policyDocument: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"eks:*","Resource":"*"}]}' }, null)
+      : envelope(acct, 'iam', 'AttachRolePolicy', { roleName: c.nodeRoleName, policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' }, null);
+  return { family: 'iamRole', eventName: (ev.detail as { eventName: string }).eventName, cluster: c.name, event: ev };
+}
+
 /** A change to a security group no cluster uses (a database's, a load balancer's): the pipeline must drop it cheaply. */
 function unrelatedSecurityGroupEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number): BenchEvent {
   const groupId = pick(c.otherSecurityGroupIds.length > 1 ? c.otherSecurityGroupIds.slice(1) : c.otherSecurityGroupIds, n);
@@ -327,6 +367,8 @@ const BUILDERS: Record<Family, (acct: SyntheticAccount, c: SyntheticCluster, n: 
   nodegroup: nodegroupEvent,
   clusterConfig: clusterConfigEvent,
   accessEntry: accessEntryEvent,
+  selfManagedNodes: selfManagedNodesEvent,
+  iamRole: iamRoleEvent,
   unrelatedSecurityGroup: unrelatedSecurityGroupEvent,
   auditLog: auditLogEvent,
 };

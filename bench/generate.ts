@@ -6,7 +6,9 @@
  * security group, an extra control-plane group, a node group, remote-access groups for SSH node groups, unrelated
  * groups (databases, load balancers); private node subnets behind a NAT route table with a dedicated NACL, public
  * subnets behind an internet gateway; managed node groups of three kinds (default, launch template, SSH remote
- * access) with their instances; access entries, add-ons, aws-auth, and the CreateCluster CloudTrail record.
+ * access) with their instances and Auto Scaling groups; self-managed node groups on some clusters; access entries,
+ * add-ons, aws-auth, namespaces and network policies (Calico on some clusters), the CreateCluster CloudTrail record;
+ * IAM creator and node roles with their policies (AWS managed documents included) and instance profiles.
  * A few clusters carry violations so evaluation and the finding store do real work.
  */
 
@@ -48,6 +50,13 @@ export interface SyntheticCluster {
   nodegroups: string[];
   launchTemplateIds: string[];
   accessEntryPrincipalArns: string[];
+  /** IAM role names: the role that created the cluster, and the role its nodes run as. */
+  creatorRoleName: string;
+  nodeRoleName: string;
+  /** The self-managed Auto Scaling group, on the clusters that have one. */
+  selfManagedGroupName?: string;
+  /** Its nodes' instance ids: the managed node groups', then the self-managed group's. */
+  nodeInstanceIds: string[];
 }
 
 export interface SyntheticAccount {
@@ -105,7 +114,15 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
   const instances: Json[] = [];
   const kubernetes: Record<string, Json> = {};
   const cloudtrailEvents: Json[] = [];
+  const roles: Json[] = [];
+  const instanceProfiles: Json[] = [];
+  const autoScalingGroups: Json[] = [];
   const index: SyntheticCluster[] = [];
+  const roleArn = (n: string) => `arn:aws:iam::${account}:role/${n}`;
+  const trust = (principal: Json) => encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }] }));
+  const attached = (...names: string[]) => names.map((n) => ({ PolicyName: n, PolicyArn: `arn:aws:iam::aws:policy/${n}` }));
+  // Most clusters have their own creation role; every eighth was created by a shared admin role (creator-role-dedicated).
+  roles.push({ RoleName: 'platform-admin', Arn: roleArn('platform-admin'), Path: '/', AssumeRolePolicyDocument: trust({ AWS: roleArn('platform-pipeline') }), attachedPolicies: attached('AdministratorAccess'), inlinePolicyNames: [] });
 
   let serial = 0x1000;
   const next = () => serial++;
@@ -116,8 +133,16 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
     const vpcId = hexId('vpc', next());
     const createdAt = iso(400 - (i % 300));
     const mode = i % 6 === 0 ? 'CONFIG_MAP' : i % 3 === 0 ? 'API' : 'API_AND_CONFIG_MAP';
-    const creatorArn = `arn:aws:iam::${account}:role/eks-creator`;
-    const nodeRoleArn = `arn:aws:iam::${account}:role/${name}-nodes`;
+    const creatorRoleName = i % 8 === 3 ? 'platform-admin' : `${name}-creator`;
+    const creatorArn = roleArn(creatorRoleName);
+    const nodeRoleName = `${name}-nodes`;
+    const nodeRoleArn = roleArn(nodeRoleName);
+    if (creatorRoleName !== 'platform-admin') {
+      roles.push({ RoleName: creatorRoleName, Arn: creatorArn, Path: '/', AssumeRolePolicyDocument: trust({ AWS: roleArn('platform-pipeline') }), attachedPolicies: [], inlinePolicyNames: [] });
+    }
+    // Every fifth node role lacks Session Manager (nodes-ssm-managed).
+    const nodePolicies = ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryReadOnly', ...(i % 5 === 3 ? [] : ['AmazonSSMManagedInstanceCore'])];
+    roles.push({ RoleName: nodeRoleName, Arn: nodeRoleArn, Path: '/', AssumeRolePolicyDocument: trust({ Service: 'ec2.amazonaws.com' }), attachedPolicies: attached(...nodePolicies), inlinePolicyNames: [] });
 
     // Security groups.
     const clusterSg = hexId('sg', next());
@@ -298,6 +323,7 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
     // Node groups, launch templates, instances.
     const ngNames: string[] = [];
     const ltIds: string[] = [];
+    const nodeInstanceIds: string[] = [];
     const raSgs: string[] = [];
     for (let j = 0; j < params.nodegroupsPerCluster; j++) {
       const ngName = `ng-${j}`;
@@ -358,21 +384,50 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
         });
       }
       nodegroups.push(ng);
+      const managedAsg = autoScalingGroup(asg, nodeSubnets, { 'eks:cluster-name': name, 'eks:nodegroup-name': ngName, [`kubernetes.io/cluster/${name}`]: 'owned' }, createdAt);
+      autoScalingGroups.push(managedAsg);
       const groups = kind === 1 ? [nodeSg, clusterSg] : kind === 2 ? [clusterSg, lastOf(raSgs)] : [clusterSg];
       for (let k = 0; k < 2; k++) {
         const subnetId = nodeSubnets[k % nodeSubnets.length];
-        instances.push(instance(hexId('i', next()), subnetId, vpcId, groups, {
+        const node = instance(hexId('i', next()), subnetId, vpcId, groups, {
           'eks:cluster-name': name,
           'eks:nodegroup-name': ngName,
           [`kubernetes.io/cluster/${name}`]: 'owned',
           'aws:autoscaling:groupName': asg,
-        }, kind === 2 ? 'ops-key' : undefined, createdAt));
+        }, kind === 2 ? 'ops-key' : undefined, createdAt);
+        instances.push(node);
+        nodeInstanceIds.push(node.InstanceId as string);
+        member(managedAsg, node);
       }
     }
-    // Every fourth cluster also runs self-managed nodes.
-    if (i % 4 === 1) {
+    // Every fourth cluster also runs a self-managed node group: an Auto Scaling group on a launch template whose
+    // instance profile holds the node role (every eighth launches with an SSH key).
+    const selfManagedGroupName = i % 4 === 1 ? `${name}-self-managed` : undefined;
+    if (selfManagedGroupName) {
+      const ltId = hexId('lt', next());
+      const profile = `${name}-self-managed`;
+      instanceProfiles.push({ InstanceProfileName: profile, Arn: `arn:aws:iam::${account}:instance-profile/${profile}`, Path: '/', Roles: [{ RoleName: nodeRoleName, Arn: nodeRoleArn, Path: '/' }] });
+      launchTemplateVersions.push({
+        LaunchTemplateId: ltId,
+        LaunchTemplateName: selfManagedGroupName,
+        VersionNumber: 1,
+        DefaultVersion: true,
+        CreateTime: createdAt,
+        LaunchTemplateData: { SecurityGroupIds: [nodeSg], IamInstanceProfile: { Arn: `arn:aws:iam::${account}:instance-profile/${profile}` }, ...(i % 8 === 5 ? { KeyName: 'legacy-key' } : {}) },
+      });
+      const selfManaged = {
+        ...autoScalingGroup(selfManagedGroupName, nodeSubnets, { [`kubernetes.io/cluster/${name}`]: 'owned', Name: selfManagedGroupName }, createdAt),
+        LaunchTemplate: { LaunchTemplateId: ltId, LaunchTemplateName: selfManagedGroupName, Version: '$Default' },
+      };
+      autoScalingGroups.push(selfManaged);
       for (let k = 0; k < 2; k++) {
-        instances.push(instance(hexId('i', next()), nodeSubnets[k % nodeSubnets.length], vpcId, [nodeSg], { [`kubernetes.io/cluster/${name}`]: 'owned', Name: `${name}-self-managed` }, undefined, createdAt));
+        const node: Json = {
+          ...instance(hexId('i', next()), nodeSubnets[k % nodeSubnets.length], vpcId, [nodeSg], { [`kubernetes.io/cluster/${name}`]: 'owned', Name: selfManagedGroupName, 'aws:autoscaling:groupName': selfManagedGroupName }, undefined, createdAt),
+          IamInstanceProfile: { Arn: `arn:aws:iam::${account}:instance-profile/${profile}`, Id: `AIPA${(0x7000 + i).toString(16).toUpperCase()}` },
+        };
+        instances.push(node);
+        nodeInstanceIds.push(node.InstanceId as string);
+        member(selfManaged, node);
       }
     }
 
@@ -411,7 +466,9 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
         addonArn: `arn:aws:eks:${region}:${account}:addon/${name}/vpc-cni/1`,
         createdAt,
         modifiedAt: createdAt,
-        ...(i % 5 === 1 ? {} : { configurationValues: JSON.stringify({ env: { AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true', ENI_CONFIG_LABEL_DEF: 'topology.kubernetes.io/zone' } }) }),
+        ...(i % 5 === 1
+          ? {}
+          : { configurationValues: JSON.stringify({ env: { AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true', ENI_CONFIG_LABEL_DEF: 'topology.kubernetes.io/zone' }, enableNetworkPolicy: 'true' }) }),
       },
       { addonName: 'kube-proxy', clusterName: name, addonVersion: 'v1.31.0-eksbuild.2', status: 'ACTIVE', createdAt, modifiedAt: createdAt },
       { addonName: 'coredns', clusterName: name, addonVersion: 'v1.11.3-eksbuild.1', status: 'ACTIVE', createdAt, modifiedAt: createdAt },
@@ -429,9 +486,18 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
           subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:masters' }],
         },
       ],
-      namespaces: ['default', 'kube-system', 'kube-public', 'apps'].map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } })),
-      networkPolicies: [],
-      calicoGlobalNetworkPolicies: [],
+      namespaces: NAMESPACES.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: { 'kubernetes.io/metadata.name': n, team: `team-${i % 7}` } } })),
+      // Default-deny egress plus DNS and HTTPS per namespace, and an app that may talk to its database; every
+      // seventh cluster leaves `apps` open. Every sixth runs Calico with a global SSH deny ordered first.
+      networkPolicies: NAMESPACES.flatMap((n) => (i % 7 === 4 && n === 'apps' ? [] : egressBaseline(n))),
+      ...(i % 6 === 2
+        ? {
+            calicoGlobalNetworkPolicies: [
+              { apiVersion: 'crd.projectcalico.org/v1', kind: 'GlobalNetworkPolicy', metadata: { name: 'deny-ssh-egress' }, spec: { order: 10, selector: 'all()', types: ['Egress'], egress: [{ action: 'Deny', protocol: 'TCP', destination: { ports: [22] } }, { action: 'Pass' }] } },
+            ],
+            calicoNetworkPolicies: [],
+          }
+        : {}),
     };
     const creationRecord = {
       eventVersion: '1.09',
@@ -480,6 +546,10 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
       nodegroups: ngNames,
       launchTemplateIds: ltIds,
       accessEntryPrincipalArns: principals,
+      creatorRoleName,
+      nodeRoleName,
+      ...(selfManagedGroupName ? { selfManagedGroupName } : {}),
+      nodeInstanceIds,
     });
   }
 
@@ -495,9 +565,54 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
       eventSelectors: { [trailArn]: { EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true, ExcludeManagementEventSources: [] }] } },
     },
     kubernetes,
+    iam: { roles, instanceProfiles, policies: MANAGED_POLICIES },
+    autoscaling: { groups: autoScalingGroups },
     cloudtrailEvents,
   };
   return { world, clusters: index, account, region };
+}
+
+const NAMESPACES = ['default', 'kube-system', 'kube-public', 'apps'];
+
+function egressBaseline(namespace: string): Json[] {
+  const np = (name: string, spec: Json) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace, name }, spec });
+  return [
+    np('default-deny-egress', { podSelector: {}, policyTypes: ['Egress'] }),
+    np('allow-dns-https', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }, { ports: [{ protocol: 'TCP', port: 443 }] }] }),
+    np('app-to-db', { podSelector: { matchLabels: { app: 'api' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'db' } } }], ports: [{ protocol: 'TCP', port: 5432 }] }] }),
+  ];
+}
+
+/** The AWS managed policies node roles use, with their documents (GetPolicy + GetPolicyVersion). */
+const MANAGED_POLICIES: Json[] = [
+  ['AmazonEKSWorkerNodePolicy', ['ec2:DescribeInstances', 'ec2:DescribeInstanceTypes', 'ec2:DescribeRouteTables', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVolumes', 'ec2:DescribeVpcs', 'eks:DescribeCluster']],
+  ['AmazonEKS_CNI_Policy', ['ec2:AssignPrivateIpAddresses', 'ec2:AttachNetworkInterface', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:UnassignPrivateIpAddresses']],
+  ['AmazonEC2ContainerRegistryReadOnly', ['ecr:GetAuthorizationToken', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage']],
+].map(([name, actions]) => ({
+  PolicyName: name,
+  Arn: `arn:aws:iam::aws:policy/${name as string}`,
+  DefaultVersionId: 'v3',
+  PolicyVersionList: [{ VersionId: 'v3', IsDefaultVersion: true, Document: encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] })) }],
+}));
+
+/** Lists an instance among its Auto Scaling group's members, as DescribeAutoScalingGroups returns them. */
+function member(group: Json, node: Json): void {
+  (group.Instances as Json[]).push({ InstanceId: node.InstanceId, InstanceType: node.InstanceType, LifecycleState: 'InService', HealthStatus: 'Healthy', ProtectedFromScaleIn: false });
+}
+
+function autoScalingGroup(name: string, subnets: string[], tags: Record<string, string>, createdAt: string): Json {
+  return {
+    Instances: [],
+    AutoScalingGroupName: name,
+    MinSize: 2,
+    MaxSize: 6,
+    DesiredCapacity: 2,
+    DefaultCooldown: 300,
+    HealthCheckType: 'EC2',
+    CreatedTime: createdAt,
+    VPCZoneIdentifier: subnets.join(','),
+    Tags: Object.entries(tags).map(([Key, Value]) => ({ ResourceId: name, ResourceType: 'auto-scaling-group', Key, Value, PropagateAtLaunch: true })),
+  };
 }
 
 function lastOf(items: string[]): string {

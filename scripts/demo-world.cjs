@@ -1,9 +1,13 @@
 'use strict';
 // examples/demo-world.json is the demo account *after* the calls of the `npm start` story (alice opens SSH to the
-// world on the prod cluster security group, makes the prod API endpoint public, stops the trail). The account as
-// it was when eks-drift was deployed is the same world with those three calls undone: what the baseline sweep saw.
+// world on the prod cluster security group, makes the prod API endpoint public, stops the trail; jdoe attaches
+// AdministratorAccess to the role that created prod and creates a self-managed Auto Scaling group for prod whose
+// launch template carries an SSH key). The account as it was when eks-drift was deployed is the same world with
+// those calls undone: what the baseline sweep saw.
 
 const PROD_CLUSTER_SG = 'sg-0aa1111111111111a';
+const PROD_CREATOR_ROLE = 'eks-creator';
+const PROD_SELF_MANAGED_GROUP = 'prod-self-managed';
 
 function worldAtDeploy(world) {
   const w = structuredClone(world);
@@ -17,6 +21,9 @@ function worldAtDeploy(world) {
     delete status.StopLoggingTime;
     delete status.TimeLoggingStopped;
   }
+  const creator = w.iam.roles.find((r) => r.RoleName === PROD_CREATOR_ROLE);
+  creator.attachedPolicies = creator.attachedPolicies.filter((p) => p.PolicyName !== 'AdministratorAccess');
+  w.autoscaling.groups = w.autoscaling.groups.filter((g) => g.AutoScalingGroupName !== PROD_SELF_MANAGED_GROUP);
   return w;
 }
 

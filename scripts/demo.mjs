@@ -22,6 +22,8 @@ const STORY = [
   'eks-UpdateClusterConfig-public-endpoint.json',
   'cloudtrail-StopLogging-by-arn.json',
   'ec2-AuthorizeSecurityGroupIngress-root-user.json',
+  'iam-AttachRolePolicy-creator-role.json',
+  'autoscaling-CreateAutoScalingGroup-self-managed-nodes.json',
 ].map((f) => `events/${f}`);
 
 const dir = mkdtempSync(join(tmpdir(), 'eks-drift-demo-'));

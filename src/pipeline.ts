@@ -5,10 +5,12 @@ import type { Finding, NotEvaluated } from './findings/finding';
 import { notices, type ChangeKind, type Changes, type Delivery, type FindingStore, type Notice, type ScopeRef } from './findings/store';
 import { CAUSES, type Cause, type SweepTrigger, type Trigger } from './findings/trigger';
 import { buildAccountView, buildClusterView } from './inventory/buildView';
+import { cloudTrailCreatorSource, liveRecordSource, type CreatorSource } from './inventory/creator';
 import { withSharedLookups } from './inventory/sharedLookups';
 import { evaluateAccount, evaluateCluster, neededParts, rootUserFinding } from './rules/engine/evaluate';
 import { RULES } from './rules/engine/catalog';
 import { classifyEvent } from './events/classify';
+import type { CloudTrailRecord } from './events/schema';
 import { createdCluster, otherRegion } from './events/origin';
 import { resolveAffectedClusters, type ClusterIndexCache } from './events/resolve';
 import { buildNotifications, type SnsNotification } from './notify/message';
@@ -74,6 +76,19 @@ interface EvalOptions {
   leaseMs?: number;
   /** The trigger created this cluster (CreateCluster). */
   createsScope?: boolean;
+  /** Where the cluster's CreateCluster record is looked for (creatorSourcesFor): not stored with the findings. */
+  creatorSources?: readonly CreatorSource[];
+}
+
+/**
+ * Where a cluster's CreateCluster record is looked for, in order (inventory/creator): the EKS CreateCluster call
+ * being processed, when it is one, then CloudTrail LookupEvents. A store that keeps these records for good (they
+ * never change, and LookupEvents forgets them after 90 days) belongs between the two: a `CreatorSource` whose
+ * `records()` reads them back, inserted here, with nothing to change in the rules.
+ */
+export function creatorSourcesFor(deps: Pick<PipelineDeps, 'reader'>, record?: CloudTrailRecord): CreatorSource[] {
+  const live = record && createdCluster(record) !== undefined ? [liveRecordSource(record)] : [];
+  return [...live, cloudTrailCreatorSource(deps.reader)];
 }
 
 /**
@@ -81,12 +96,13 @@ interface EvalOptions {
  * finding it had; a rule that could not be evaluated keeps its stored findings and is reported as not evaluated.
  */
 export async function reconcileCluster(deps: PipelineDeps, ids: Ids, name: string, ruleIds: readonly string[], trigger: Trigger, o: EvalOptions): Promise<Omit<ScopeOutcome, 'published' | 'notifications'>> {
+  const { creatorSources = creatorSourcesFor(deps), ...stored } = o;
   const readAt = (deps.clock ?? (() => new Date()))();
-  const view = await buildClusterView(deps.reader, name, neededParts(ruleIds), ids);
+  const view = await buildClusterView(deps.reader, name, neededParts(ruleIds), ids, { creatorSources });
   const clusterArn = view?.arn ?? clusterArnOf(name, ids.account, ids.region);
   const result = view ? evaluateCluster(view, deps.config, ruleIds) : { findings: [], notEvaluated: [], evaluatedRuleIds: CLUSTER_RULE_IDS };
   const changes = await deps.store.reconcile(
-    { ...ids, cluster: name, clusterArn, ruleIds: result.evaluatedRuleIds, findings: result.findings, trigger, readAt, ...o },
+    { ...ids, cluster: name, clusterArn, ruleIds: result.evaluatedRuleIds, findings: result.findings, trigger, readAt, ...stored },
     deps.config.suppressions,
   );
   return { cluster: name, clusterArn, deleted: !view, changes, notEvaluated: logNotEvaluated(deps, ids, result.notEvaluated) };
@@ -231,12 +247,15 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   }
 
   const clusterRuleIds = ruleIds.filter((id) => CLUSTER_RULE_IDS.includes(id));
+  // One event is one moment: resolution and the clusters it finds share CloudTrail and IAM reads (a creator role's
+  // change can touch every cluster it created). Resolution keeps the plain reader, the key of the warm cluster index.
+  const eventDeps = { ...deps, reader: withSharedLookups(deps.reader) };
   const resolved = clusterRuleIds.length
-    ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache)
+    ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache, eventDeps.reader)
     : { clusters: [], reason: c.refs.accountLevel ? undefined : `no guideline evaluates ${record.eventName} yet` };
   const created = createdCluster(record);
   for (const name of resolved.clusters) {
-    const scope = await reconcileCluster(deps, ids, name, clusterRuleIds, trigger, { ...o, createsScope: name === created });
+    const scope = await reconcileCluster(eventDeps, ids, name, clusterRuleIds, trigger, { ...o, createsScope: name === created, creatorSources: creatorSourcesFor(eventDeps, record) });
     scopes.push(await evaluateAndPublish(deps, ids, scope));
   }
 

@@ -98,9 +98,13 @@ describe('processEvent', () => {
     const out = await processEvent(again, denied);
     expect(out.status).toBe('processed');
     const notEvaluated = out.scopes.flatMap((s) => s.notEvaluated);
-    expect(notEvaluated).toEqual([expect.objectContaining({ ruleId: 'pod-sg-isolation', cluster: 'prod', reason: expect.stringContaining('AccessDeniedException') })]);
+    // Both rules reading the add-on: custom networking, and the network policy agent.
+    expect(notEvaluated).toEqual([
+      expect.objectContaining({ ruleId: 'pod-sg-isolation', cluster: 'prod', reason: expect.stringContaining('AccessDeniedException') }),
+      expect.objectContaining({ ruleId: 'ssh-egress-blocked', cluster: 'prod', reason: expect.stringContaining('AccessDeniedException') }),
+    ]);
     expect(out.scopes.flatMap((s) => s.changes.resolved)).toEqual([]);
-    expect(denied.log.metrics.RulesNotEvaluated).toBe(1);
+    expect(denied.log.metrics.RulesNotEvaluated).toBe(2);
     expect(await isOpen()).toBe(true);
   });
 
@@ -143,13 +147,39 @@ describe('processEvent', () => {
   });
 });
 
+describe('guidelines that need the event itself or IAM', () => {
+  it('the CreateCluster event being processed names the creator before CloudTrail LookupEvents does', async () => {
+    const ev = sample('eks-CreateCluster.json');
+    // The call as it happened for the demo cluster payments (same time as its creation), made by an IAM user.
+    ev.detail.eventTime = '2026-02-01T11:59:40Z';
+    ev.detail.userIdentity = { type: 'IAMUser', principalId: 'AIDA3EXAMPLEALICE', arn: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333', userName: 'alice' };
+    const out = await processEvent(ev, deps());
+    const f = out.findings.find((x) => x.ruleId === 'creator-role-dedicated');
+    expect(f).toMatchObject({ cluster: 'payments', resourceId: 'arn:aws:iam::111122223333:user/alice' });
+    expect(f?.evidence.identifiedBy).toBe(`CreateCluster record ${ev.detail.eventID} from the CreateCluster event being processed`);
+  });
+
+  it('an IAM call recorded in us-east-1 is processed by a deployment in another region, its findings in that region', async () => {
+    const world = demo();
+    world.region = 'eu-west-1';
+    const out = await processEvent(sample('iam-AttachRolePolicy-creator-role.json'), deps(new WorldReader(world)));
+    expect(out).toMatchObject({ status: 'processed', clusters: ['prod'] });
+    expect(out.findings.find((x) => x.ruleId === 'creator-role-dedicated')).toMatchObject({ region: 'eu-west-1', resourceId: 'arn:aws:iam::111122223333:role/eks-creator' });
+  });
+
+  it('a policy change on a role that is neither a creator nor a node role is ignored with the reason', async () => {
+    const out = await processEvent(sample('iam-DetachRolePolicy-unrelated-role.json'), deps());
+    expect(out).toMatchObject({ status: 'ignored', reason: expect.stringContaining('IAM role lambda-exec neither created an EKS cluster') });
+  });
+});
+
 describe('sweep', () => {
   it('evaluates every cluster and the account with every rule', async () => {
     const d = deps();
     const out = await sweep(d, { sweepId: 'sweep:test-1' });
     expect(out.clusters.sort()).toEqual(['payments', 'prod']);
     const opened = out.scopes.flatMap((s) => s.changes.opened);
-    expect(new Set(opened.filter((f) => f.cluster === 'prod').map((f) => f.ruleId)).size).toBe(13);
+    expect(new Set(opened.filter((f) => f.cluster === 'prod').map((f) => f.ruleId)).size).toBe(16);
     expect(opened.filter((f) => f.cluster === 'payments')).toEqual([]);
     expect(opened.some((f) => f.ruleId === 'cloudtrail-enabled')).toBe(true);
   });
@@ -202,14 +232,14 @@ const whoOf = (p: ReturnType<typeof payloads>[number]) => (p.trigger.kind === 'e
 
 describe('the baseline, and the cause of every alert', () => {
   it('a first sweep over an account with 40+ findings sends ONE first-check digest; a second sweep sends nothing', async () => {
-    const reader = new WorldReader(withCopiesOfProd(demo(), 2));
+    const reader = new WorldReader(withCopiesOfProd(demo(), 1));
     const first = deps(reader);
     const out = await sweep(first, { sweepId: 'sweep:deploy' });
     expect(out.baseline).toBe(true);
     expect(out.published.length).toBeGreaterThanOrEqual(40);
     expect(first.published).toHaveLength(1);
     const [digest] = payloads(first);
-    expect(digest).toMatchObject({ cause: 'first-check', cluster: null, digest: { baseline: true, total: out.published.length, clusters: 3, omitted: 0 } });
+    expect(digest).toMatchObject({ cause: 'first-check', cluster: null, digest: { baseline: true, total: out.published.length, clusters: 2, omitted: 0 } });
     expect(digest.attributes.cause).toEqual({ DataType: 'String', StringValue: 'first-check' });
     expect(first.published[0].Message).toContain('already present when eks-drift first checked');
     expect(first.published[0].Message).not.toMatch(/Who:|dev-admin/);
@@ -237,10 +267,17 @@ describe('the baseline, and the cause of every alert', () => {
     expect(whoOf(payloads(d)[0])).toBe('arn:aws:sts::111122223333:assumed-role/dev-admin/alice');
     expect(payloads(d)[0].attributes.cause).toEqual({ DataType: 'String', StringValue: 'event' });
 
-    const silent = demo(); // the endpoint was made public and the trail stopped with no event reaching the detector
+    // The endpoint made public, the trail stopped, the creation role given AdministratorAccess and a self-managed
+    // group created with a key: all with no event reaching the detector.
+    const silent = demo();
     const s = deps(new WorldReader(silent), store);
     await sweep(s, { sweepId: 'sweep:later' });
-    expect(changesOf(s).sort()).toEqual(['sweep opened account cloudtrail-enabled arn:aws:cloudtrail:us-east-1:111122223333:trail/org-audit', 'sweep opened prod endpoint-not-public prod']);
+    expect(changesOf(s).sort()).toEqual([
+      'sweep opened account cloudtrail-enabled arn:aws:cloudtrail:us-east-1:111122223333:trail/org-audit',
+      'sweep opened prod creator-role-dedicated arn:aws:iam::111122223333:role/eks-creator',
+      'sweep opened prod endpoint-not-public prod',
+      'sweep opened prod nodegroup-no-ssh-key prod-self-managed',
+    ]);
     expect(s.published.map((n) => n.Message).join()).not.toContain('alice');
   });
 
@@ -250,11 +287,20 @@ describe('the baseline, and the cause of every alert', () => {
     await sweep({ ...deps(new WorldReader(worldAtDeploy(demo())), store), config: without }, { sweepId: 'sweep:deploy' });
 
     const d = deps(undefined, store); // redeployed with the rule; the story's calls happen
-    for (const e of ['ec2-AuthorizeSecurityGroupIngress-ssh-world.json', 'eks-UpdateClusterConfig-public-endpoint.json', 'cloudtrail-StopLogging-by-arn.json']) await processEvent(sample(e), d);
+    const story = [
+      'ec2-AuthorizeSecurityGroupIngress-ssh-world.json',
+      'eks-UpdateClusterConfig-public-endpoint.json',
+      'cloudtrail-StopLogging-by-arn.json',
+      'iam-AttachRolePolicy-creator-role.json',
+      'autoscaling-CreateAutoScalingGroup-self-managed-nodes.json',
+    ];
+    for (const e of story) await processEvent(sample(e), d);
     expect(changesOf(d)).toEqual([
       'event opened prod no-internet-ssh sg-0aa1111111111111a',
       'event opened prod endpoint-not-public prod',
       'event opened account cloudtrail-enabled arn:aws:cloudtrail:us-east-1:111122223333:trail/org-audit',
+      'event opened prod creator-role-dedicated arn:aws:iam::111122223333:role/eks-creator',
+      'event opened prod nodegroup-no-ssh-key prod-self-managed',
     ]);
 
     const s = deps(undefined, store);
@@ -306,8 +352,10 @@ describe('no lost alert', () => {
     await sweep(next, { sweepId: 'sweep:next' });
     expect(changesOf(next).sort()).toEqual([
       'sweep opened account cloudtrail-enabled arn:aws:cloudtrail:us-east-1:111122223333:trail/org-audit',
+      'sweep opened prod creator-role-dedicated arn:aws:iam::111122223333:role/eks-creator',
       'sweep opened prod endpoint-not-public prod',
       'sweep opened prod no-internet-ssh sg-0aa1111111111111a',
+      'sweep opened prod nodegroup-no-ssh-key prod-self-managed',
     ]);
   });
 

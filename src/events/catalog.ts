@@ -14,12 +14,16 @@ export interface ResourceRefs {
   nodegroups: { cluster: string; nodegroup: string }[];
   /** Trail names or ARNs, as the call named them. */
   trails: string[];
-  /** Instances whose security groups the call set (ModifyInstanceAttribute). */
+  /** Instances the call launched (RunInstances) or whose security groups it set (ModifyInstanceAttribute). */
   instanceIds: string[];
   /** Network interfaces whose security groups the call set, with the groups now on them (ModifyNetworkInterfaceAttribute). */
   networkInterfaces: { id: string; groupIds: string[] }[];
   /** Managed prefix lists whose entries the call changed. */
   prefixListIds: string[];
+  /** Auto Scaling groups created or changed (a managed node group's, or self-managed nodes). */
+  autoScalingGroupNames: string[];
+  /** IAM roles whose policies or trust changed: a cluster's creator role or node role. */
+  roleNames: string[];
   /** The call is watched but this one changed nothing a rule reads (e.g. ModifyInstanceAttribute of the instance type): why. */
   unrelated?: string;
   /** The call changes account-level state (CloudTrail), evaluated without any cluster. */
@@ -32,8 +36,8 @@ export interface ResourceRefs {
   reshapesClusters: boolean;
 }
 
-export type Family = 'securityGroup' | 'network' | 'nodegroup' | 'clusterConfig' | 'accessEntry' | 'trail';
-export type HandlerName = 'securityGroupChanged' | 'networkChanged' | 'clusterChanged' | 'trailChanged';
+export type Family = 'securityGroup' | 'network' | 'nodegroup' | 'clusterConfig' | 'accessEntry' | 'trail' | 'selfManagedNodes' | 'iamRole';
+export type HandlerName = 'securityGroupChanged' | 'networkChanged' | 'clusterChanged' | 'trailChanged' | 'nodesChanged' | 'iamChanged';
 
 /** Which Lambda function (EventBridge rule) serves each family. */
 export const HANDLER_OF: Record<Family, HandlerName> = {
@@ -43,6 +47,8 @@ export const HANDLER_OF: Record<Family, HandlerName> = {
   clusterConfig: 'clusterChanged',
   accessEntry: 'clusterChanged',
   trail: 'trailChanged',
+  selfManagedNodes: 'nodesChanged',
+  iamRole: 'iamChanged',
 };
 
 export interface CatalogEntry {
@@ -71,6 +77,8 @@ export function emptyRefs(): ResourceRefs {
     instanceIds: [],
     networkInterfaces: [],
     prefixListIds: [],
+    autoScalingGroupNames: [],
+    roleNames: [],
     accountLevel: false,
     reshapesClusters: false,
   };
@@ -92,6 +100,8 @@ function refs(partial: Partial<ResourceRefs>): ResourceRefs {
     instanceIds: uniq(r.instanceIds),
     networkInterfaces: uniq(r.networkInterfaces),
     prefixListIds: uniq(r.prefixListIds),
+    autoScalingGroupNames: uniq(r.autoScalingGroupNames),
+    roleNames: uniq(r.roleNames),
   };
 }
 
@@ -105,15 +115,13 @@ const SG_RULES = ['no-internet-ssh', 'no-internet-ingress', 'cluster-sg-restrict
 const NODE_INTERFACE_RULES = ['no-internet-ssh', 'no-internet-ingress'] as const;
 /** Prefix lists are expanded wherever they are a source (security groups) or a destination (routes). */
 const PREFIX_LIST_RULES = ['no-internet-ssh', 'no-internet-ingress', 'nodes-in-private-subnets'] as const;
-const NODEGROUP_RULES = [
-  'nodes-in-private-subnets',
-  'nodes-no-public-ip',
-  'nodegroup-no-ssh-key',
-  'no-internet-ssh',
-  'no-internet-ingress',
-  'nacl-blocks-ssh',
-  'cluster-tagged',
-] as const;
+/** What a node group's nodes are: subnets, public IPs, key, security groups, role. */
+const NODE_RULES = ['nodes-in-private-subnets', 'nodes-no-public-ip', 'nodegroup-no-ssh-key', 'no-internet-ssh', 'no-internet-ingress', 'nacl-blocks-ssh', 'nodes-ssm-managed'] as const;
+const NODEGROUP_RULES = [...NODE_RULES, 'cluster-tagged'] as const;
+/** A launch template decides public IPs, the key, security groups and the instance profile of the nodes. */
+const LAUNCH_TEMPLATE_RULES = ['nodes-no-public-ip', 'nodegroup-no-ssh-key', 'no-internet-ssh', 'no-internet-ingress', 'nodes-ssm-managed'] as const;
+/** An IAM role's policies and trust: what a creator role keeps, what a node role grants. */
+const ROLE_RULES = ['creator-role-dedicated', 'nodes-ssm-managed'] as const;
 /** Every cluster-scoped rule: a created or deleted cluster is evaluated (or resolved) whole. */
 const ALL_CLUSTER_RULES = [
   'nodes-in-private-subnets',
@@ -129,6 +137,9 @@ const ALL_CLUSTER_RULES = [
   'creator-admin-removed',
   'no-system-masters',
   'cluster-tagged',
+  'creator-role-dedicated',
+  'ssh-egress-blocked',
+  'nodes-ssm-managed',
 ] as const;
 
 // ---------------------------------------------------------------------------------------------------- EC2 extractors
@@ -365,14 +376,14 @@ const EC2: Row[] = [
   [
     'CreateLaunchTemplateVersion',
     'network',
-    ['nodes-no-public-ip', 'nodegroup-no-ssh-key', 'no-internet-ssh', 'no-internet-ingress'],
+    LAUNCH_TEMPLATE_RULES,
     launchTemplate('CreateLaunchTemplateVersionRequest', 'CreateLaunchTemplateVersionResponse', 'launchTemplateVersion'),
     'a new node launch template version (public IP, key pair, security groups)',
   ],
   [
     'ModifyLaunchTemplate',
     'network',
-    ['nodes-no-public-ip', 'nodegroup-no-ssh-key', 'no-internet-ssh', 'no-internet-ingress'],
+    LAUNCH_TEMPLATE_RULES,
     launchTemplate('ModifyLaunchTemplateRequest', 'ModifyLaunchTemplateResponse', 'launchTemplate'),
     'changes the default version of a node launch template',
   ],
@@ -401,10 +412,10 @@ const EKS: Row[] = [
   ['DisassociateAccessPolicy', 'accessEntry', ['creator-admin-removed'], cluster, 'detaches an access policy'],
   ['TagResource', 'clusterConfig', ['cluster-tagged'], tagResource, 'cluster or node group tags'],
   ['UntagResource', 'clusterConfig', ['cluster-tagged'], tagResource, 'removes required tags'],
-  ['CreateAddon', 'clusterConfig', ['pod-sg-isolation'], cluster, 'add-on configuration (vpc-cni custom networking)'],
-  ['UpdateAddon', 'clusterConfig', ['pod-sg-isolation'], cluster, 'add-on configuration (vpc-cni custom networking)'],
-  // Deleting the managed vpc-cni add-on (preserve: true keeps the daemonset unmanaged) loses the custom networking config we can see.
-  ['DeleteAddon', 'clusterConfig', ['pod-sg-isolation'], cluster, 'removes the managed vpc-cni add-on'],
+  ['CreateAddon', 'clusterConfig', ['pod-sg-isolation', 'ssh-egress-blocked'], cluster, 'add-on configuration (vpc-cni custom networking, network policy agent)'],
+  ['UpdateAddon', 'clusterConfig', ['pod-sg-isolation', 'ssh-egress-blocked'], cluster, 'add-on configuration (vpc-cni custom networking, network policy agent)'],
+  // Deleting the managed vpc-cni add-on (preserve: true keeps the daemonset unmanaged) loses the configuration we can see.
+  ['DeleteAddon', 'clusterConfig', ['pod-sg-isolation', 'ssh-egress-blocked'], cluster, 'removes the managed vpc-cni add-on'],
   // No guideline covers secrets envelope encryption yet: watched so the trigger exists, but nothing is re-evaluated.
   ['AssociateEncryptionConfig', 'clusterConfig', [], cluster, 'secrets envelope encryption (no rule yet)'],
 ];
@@ -414,6 +425,47 @@ const CLOUDTRAIL: Row[] = [
   ['DeleteTrail', 'trail', ['cloudtrail-enabled'], trail, 'deletes a trail'],
   ['UpdateTrail', 'trail', ['cloudtrail-enabled'], trail, 'may make a trail single-region'],
   ['PutEventSelectors', 'trail', ['cloudtrail-enabled'], trail, 'may drop management or write events'],
+];
+
+// ---------------------------------------------------------------------------------------------------- self-managed nodes
+
+/**
+ * CreateAutoScalingGroup / UpdateAutoScalingGroup: `requestParameters.autoScalingGroupName`. The request's `tags`
+ * are not read here: resolution decides by what uses the group (a managed node group), then by the group's tags.
+ */
+function autoScalingGroup(r: CloudTrailRecord): ResourceRefs {
+  return refs({ autoScalingGroupNames: uniq([scalar(req(r, 'autoScalingGroupName'))]) });
+}
+
+/**
+ * RunInstances: the instances in `responseElements.instancesSet.items[].instanceId`. Resolution reads them: their
+ * Auto Scaling group (an `aws:` tag) says which managed node group launched them, else their cluster tags.
+ */
+function runInstances(r: CloudTrailRecord): ResourceRefs {
+  return refs({ instanceIds: uniq(list(res(r, 'instancesSet')).map((i) => scalar(at(i, 'instanceId')))) });
+}
+
+// ---------------------------------------------------------------------------------------------------- IAM
+
+/** Attach/DetachRolePolicy, Put/DeleteRolePolicy, UpdateAssumeRolePolicy: `requestParameters.roleName`. */
+function iamRole(r: CloudTrailRecord): ResourceRefs {
+  return refs({ roleNames: uniq([scalar(req(r, 'roleName'))]) });
+}
+
+const AUTOSCALING: Row[] = [
+  ['CreateAutoScalingGroup', 'selfManagedNodes', NODE_RULES, autoScalingGroup, 'new self-managed nodes: subnets, launch template (key, public IP, security groups, role)'],
+  ['UpdateAutoScalingGroup', 'selfManagedNodes', NODE_RULES, autoScalingGroup, 'moves self-managed nodes to other subnets or another launch template'],
+];
+
+const EC2_INSTANCES: Row[] = [['RunInstances', 'selfManagedNodes', NODE_RULES, runInstances, 'a node launched outside a managed node group (key, public IP, security groups, role)']];
+
+// IAM records say us-east-1 wherever the detector runs: see serverless.iam-forwarder.yml.
+const IAM: Row[] = [
+  ['AttachRolePolicy', 'iamRole', ROLE_RULES, iamRole, 'grants a creator or node role a managed policy'],
+  ['DetachRolePolicy', 'iamRole', ROLE_RULES, iamRole, 'takes a managed policy from a creator or node role'],
+  ['PutRolePolicy', 'iamRole', ROLE_RULES, iamRole, 'writes an inline policy of a creator or node role'],
+  ['DeleteRolePolicy', 'iamRole', ROLE_RULES, iamRole, 'deletes an inline policy of a creator or node role'],
+  ['UpdateAssumeRolePolicy', 'iamRole', ['creator-role-dedicated'], iamRole, 'changes who may assume a creator role'],
 ];
 
 /** EKS calls after which the index must re-read the clusters they name. */
@@ -439,6 +491,9 @@ export const CATALOG: readonly CatalogEntry[] = [
   ...entries('ec2.amazonaws.com', EC2),
   ...entries('eks.amazonaws.com', EKS),
   ...entries('cloudtrail.amazonaws.com', CLOUDTRAIL),
+  ...entries('autoscaling.amazonaws.com', AUTOSCALING),
+  ...entries('ec2.amazonaws.com', EC2_INSTANCES),
+  ...entries('iam.amazonaws.com', IAM),
 ];
 
 const BY_KEY = new Map(CATALOG.map((e) => [`${e.eventSource} ${e.eventName}`, e]));

@@ -14,12 +14,14 @@ export interface ClusterFacts {
   launchTemplateNames: Set<string>;
   /** The managed node groups' Auto Scaling groups: a node's `aws:autoscaling:groupName` tag (which no user can change) names one. */
   autoScalingGroupNames: Set<string>;
+  /** Names of the IAM roles its managed node groups run as. */
+  nodeRoleNames: Set<string>;
 }
 
 /**
- * Which clusters use a security group, subnet, VPC or launch template, answered from the EKS API (ListClusters,
- * DescribeCluster, ListNodegroups, DescribeNodegroup, DescribeLaunchTemplateVersions). Built once and reused: it
- * costs a few calls per cluster, so it is the fallback when a resource's tags say nothing.
+ * Which clusters use a security group, subnet, VPC, launch template, managed Auto Scaling group or node role, answered
+ * from the EKS API (ListClusters, DescribeCluster, ListNodegroups, DescribeNodegroup, DescribeLaunchTemplateVersions).
+ * Built once and reused: it costs a few calls per cluster, so it is the fallback when a resource's tags say nothing.
  */
 export class ClusterIndex {
   constructor(
@@ -42,6 +44,9 @@ export class ClusterIndex {
   }
   usingAutoScalingGroup(name: string): string[] {
     return this.where((c) => c.autoScalingGroupNames.has(name));
+  }
+  withNodeRole(roleName: string): string[] {
+    return this.where((c) => c.nodeRoleNames.has(roleName));
   }
   usingLaunchTemplate(ref: { id?: string; name?: string }): string[] {
     return this.where((c) => (!!ref.id && c.launchTemplateIds.has(ref.id)) || (!!ref.name && c.launchTemplateNames.has(ref.name)));
@@ -98,12 +103,15 @@ export async function readClusterFacts(reader: AwsReader, name: string): Promise
     launchTemplateIds: new Set(),
     launchTemplateNames: new Set(),
     autoScalingGroupNames: new Set(),
+    nodeRoleNames: new Set(),
   };
   const names = await reader.listNodegroups(name);
   const groups = (await Promise.all(names.map((n) => reader.describeNodegroup(name, n)))).filter((n): n is Nodegroup => !!n);
   const templates = new Map<string, { id?: string; name?: string; versions: Set<string> }>();
   for (const ng of groups) {
     for (const s of ng.subnets ?? []) facts.subnetIds.add(s);
+    const role = ng.nodeRole?.split('/').pop();
+    if (role) facts.nodeRoleNames.add(role);
     if (ng.resources?.remoteAccessSecurityGroup) facts.securityGroupIds.add(ng.resources.remoteAccessSecurityGroup);
     for (const asg of ng.resources?.autoScalingGroups ?? []) if (asg.name) facts.autoScalingGroupNames.add(asg.name);
     const lt = ng.launchTemplate;

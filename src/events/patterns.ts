@@ -2,7 +2,7 @@ import { CATALOG, type HandlerName } from './catalog';
 import type { EventPattern } from './matcher';
 import { CLOUDTRAIL_DETAIL_TYPE } from './schema';
 
-const HANDLERS: HandlerName[] = ['securityGroupChanged', 'networkChanged', 'clusterChanged', 'trailChanged'];
+const HANDLERS: HandlerName[] = ['securityGroupChanged', 'networkChanged', 'clusterChanged', 'trailChanged', 'nodesChanged', 'iamChanged'];
 
 /**
  * One EventBridge rule pattern per Lambda function, generated from the catalog so that what is deployed routes

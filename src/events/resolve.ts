@@ -1,6 +1,10 @@
 import type { Filter, Instance, RouteTable, Subnet, Tag } from '@aws-sdk/client-ec2';
 import type { AwsReader } from '../inventory/reader';
 import { instanceGroupIds, instanceSubnetIds } from '../inventory/ec2Filters';
+import { GROUP_TAG, launchesFrom, tagOf, uniq } from '../inventory/nodes';
+import { parseLookupRecord } from '../inventory/lookupMatch';
+import { createdCluster } from '../inventory/creator';
+import { creatorOfRecord } from '../rules/semantics/creator';
 import type { ResourceRefs } from './catalog';
 import { buildClusterIndex, clustersFromTags, type ClusterIndex, type ClusterIndexCache } from './clusterIndex';
 
@@ -15,7 +19,6 @@ export interface Resolution {
 type Add = (names: Iterable<string>) => boolean;
 
 const LIVE: Filter = { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] };
-const ASG_TAG = 'aws:autoscaling:groupName';
 
 /**
  * Turns the resources a call named into the clusters to re-evaluate. What uses a resource decides, never its tags
@@ -28,10 +31,23 @@ const ASG_TAG = 'aws:autoscaling:groupName';
  *   interface attached to no node, through the groups now on it;
  * - a prefix list reaches the security groups and route tables that reference it;
  * - a route table reaches its associated subnets, and when it is its VPC's main table, the subnets of that VPC
- *   without an explicit association; a network ACL reaches its associated subnets.
+ *   without an explicit association; a network ACL reaches its associated subnets;
+ * - a launch template reaches the clusters whose node groups use it, else those of the nodes launched from it, else
+ *   those of the self-managed Auto Scaling groups launching from it (even with no instance running yet);
+ * - an Auto Scaling group reaches the cluster of the managed node group it belongs to and, since a self-managed group
+ *   is a cluster's by its cluster tag (what the view reads too), the clusters its tags name; a group that has neither,
+ *   the clusters of its members;
+ * - an IAM role reaches the clusters it created (CloudTrail's CreateCluster records) and runs (managed node groups'
+ *   nodeRole in the index, nodes launched with an instance profile holding it).
  * Over-approximating is safe (an extra cluster is re-read and found unchanged); missing one is not.
  */
-export async function resolveAffectedClusters(reader: AwsReader, refs: ResourceRefs, cache?: ClusterIndexCache): Promise<Resolution> {
+export async function resolveAffectedClusters(
+  reader: AwsReader,
+  refs: ResourceRefs,
+  cache?: ClusterIndexCache,
+  /** Where CloudTrail records are looked up, when the caller shares them with the evaluation that follows. */
+  lookups: Pick<AwsReader, 'lookupEvents'> = reader,
+): Promise<Resolution> {
   const found = new Set<string>();
   const unused: string[] = [];
   let local: Promise<ClusterIndex> | undefined;
@@ -69,8 +85,14 @@ export async function resolveAffectedClusters(reader: AwsReader, refs: ResourceR
   if (refs.instanceIds.length) {
     const instances = await reader.describeInstances({ instanceIds: refs.instanceIds });
     const idx = await index();
-    for (const id of refs.instanceIds) {
-      if (!add(instances.filter((i) => i.InstanceId === id).flatMap((i) => clustersOfInstance(i, idx)))) unused.push(`${id} is not a node of any EKS cluster`);
+    const misses = refs.instanceIds.filter((id) => !add(instances.filter((i) => i.InstanceId === id).flatMap((i) => clustersOfInstance(i, idx))));
+    // An untagged member of a self-managed group is a node of the group's cluster (its tag need not propagate).
+    const groupOf = (id: string) => tagOf(instances.find((i) => i.InstanceId === id)?.Tags, GROUP_TAG);
+    const names = uniq(misses.map(groupOf));
+    const groups = names.length ? await reader.describeAutoScalingGroups({ names }) : [];
+    for (const id of misses) {
+      const g = groups.find((x) => x.AutoScalingGroupName === groupOf(id));
+      if (!add(clustersFromTags(g?.Tags))) unused.push(`${id} is not a node of any EKS cluster`);
     }
   }
   if (refs.networkInterfaces.length) {
@@ -165,10 +187,27 @@ export async function resolveAffectedClusters(reader: AwsReader, refs: ResourceR
         cache?.markDirty(users);
         continue;
       }
-      const fromInstances = t.id ? (await reader.describeInstances({ filters: [{ Name: 'launch-template-id', Values: [t.id] }, LIVE] })).flatMap((i) => clustersOfInstance(i, idx)) : [];
-      if (!add(fromInstances)) unused.push(`${label} is not used by any EKS cluster`);
+      const fromInstances = t.id ? await clustersOfInstances(reader, idx, [{ Name: 'launch-template-id', Values: [t.id] }]) : [];
+      if (add(fromInstances)) continue;
+      // Self-managed groups launching from it, even with no instance running yet.
+      const groups = (await reader.describeAutoScalingGroups({})).filter((g) => launchesFrom(g, t));
+      if (!add(groups.flatMap((g) => clustersOfGroup(g.AutoScalingGroupName ?? '', g.Tags, idx)))) unused.push(`${label} is not used by any EKS cluster`);
     }
   }
+
+  if (refs.autoScalingGroupNames.length) {
+    const [idx, groups] = await Promise.all([index(), reader.describeAutoScalingGroups({ names: refs.autoScalingGroupNames })]);
+    for (const name of refs.autoScalingGroupNames) {
+      const g = groups.find((x) => x.AutoScalingGroupName === name);
+      if (add(clustersOfGroup(name, g?.Tags, idx))) continue;
+      // A group tagged through its launch template carries no cluster tag; its instances do.
+      if (!add(await clustersOfInstances(reader, idx, [{ Name: `tag:${GROUP_TAG}`, Values: [name] }]))) {
+        unused.push(g ? `Auto Scaling group ${name} is not used by any EKS cluster` : `Auto Scaling group ${name} no longer exists`);
+      }
+    }
+  }
+
+  if (refs.roleNames.length) await resolveRoles(reader, lookups, refs.roleNames, index, add, unused);
 
   const clusters = [...found].sort();
   if (clusters.length) return { clusters };
@@ -183,8 +222,21 @@ export async function resolveAffectedClusters(reader: AwsReader, refs: ResourceR
  * can change), and the cluster tags that make an instance a self-managed node.
  */
 function clustersOfInstance(i: Instance, idx: ClusterIndex): string[] {
-  const asg = (i.Tags ?? []).find((t) => t.Key === ASG_TAG)?.Value;
+  const asg = tagOf(i.Tags, GROUP_TAG);
   return [...new Set([...(asg ? idx.usingAutoScalingGroup(asg) : []), ...clustersFromTags(i.Tags)])];
+}
+
+/** The clusters of the live instances a filter selects, each by its node (see clustersOfInstance). */
+async function clustersOfInstances(reader: AwsReader, idx: ClusterIndex, filters: Filter[]): Promise<string[]> {
+  return [...new Set((await reader.describeInstances({ filters: [...filters, LIVE] })).flatMap((i) => clustersOfInstance(i, idx)))];
+}
+
+/**
+ * The clusters of an Auto Scaling group: the managed node group's it belongs to, and the clusters its tags name (a
+ * self-managed group is a cluster's by its cluster tag, which is how the view finds it too).
+ */
+function clustersOfGroup(name: string, tags: readonly Tag[] | undefined, idx: ClusterIndex): string[] {
+  return [...new Set([...idx.usingAutoScalingGroup(name), ...clustersFromTags(tags)])];
 }
 
 /**
@@ -210,4 +262,32 @@ async function resolveUsers(
   const tags = await how.tags(misses);
   const still = misses.filter((id) => !add(clustersFromTags(tags.get(id))));
   if (still.length) unused.push(`${still.join(', ')} ${still.length > 1 ? 'are' : 'is'} not used by any EKS cluster`);
+}
+
+/**
+ * The clusters a role matters to: those it created (by the CreateCluster records CloudTrail keeps, 90 days), those
+ * whose managed node groups run as it (the index), and those whose self-managed nodes run as it (instances with an
+ * instance profile holding it). Only clusters that exist count; any other role changes nothing we watch.
+ */
+async function resolveRoles(
+  reader: AwsReader,
+  lookups: Pick<AwsReader, 'lookupEvents'>,
+  roleNames: string[],
+  index: () => Promise<ClusterIndex>,
+  add: (names: Iterable<string>) => boolean,
+  unused: string[],
+): Promise<void> {
+  const [idx, records] = await Promise.all([index(), lookups.lookupEvents({ eventName: 'CreateCluster' })]);
+  for (const name of roleNames) {
+    const created = records
+      .map((e) => ({ cluster: createdCluster({ ...e, record: parseLookupRecord(e), source: 'CloudTrail' }), creator: creatorOfRecord(parseLookupRecord(e)) }))
+      .filter((x) => x.creator?.kind === 'role' && x.creator.arn.split('/').pop() === name && x.cluster !== undefined && idx.clusters.has(x.cluster))
+      .map((x) => x.cluster as string);
+    const running = idx.withNodeRole(name);
+    const profiles = (await reader.listInstanceProfilesForRole(name)).map((p) => p.Arn).filter((a): a is string => !!a);
+    const selfManaged = profiles.length ? await clustersOfInstances(reader, idx, [{ Name: 'iam-instance-profile.arn', Values: profiles }]) : [];
+    if (!add([...created, ...running, ...selfManaged])) {
+      unused.push(`IAM role ${name} neither created an EKS cluster (CloudTrail, last 90 days) nor runs the nodes of one`);
+    }
+  }
 }

@@ -1,178 +1,27 @@
-import type { Cluster, Nodegroup } from '@aws-sdk/client-eks';
-import type { Instance, LaunchTemplateVersion, NetworkAcl, RouteTable, SecurityGroup } from '@aws-sdk/client-ec2';
+import type { Cluster } from '@aws-sdk/client-eks';
+import type { NetworkAcl, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
+import type { InstanceProfile } from '@aws-sdk/client-iam';
 import type { AwsReader } from './reader';
 import { ReadError } from './reader';
-import type { AccountView, ClusterView, GroupAttachment, MissingObject, NodegroupView, PrefixListView, SecurityGroupRole, SubnetView, TrailView, ViewPart } from './view';
-import { parseLookupRecord } from './lookupMatch';
-import { instanceGroupIds, instanceSubnetIds } from './ec2Filters';
+import type { AccountView, ClusterView, MissingObject, NodeRoleView, NodeWithoutRole, PrefixListView, SecurityGroupRole, SubnetView, TrailView, ViewPart } from './view';
+import { clusterSecurityGroupId, groupAttachments, groupOf, nodeGroupUsers, readNodes, uniq, type Nodes } from './nodes';
+import { instanceSubnetIds } from './ec2Filters';
+import { defaultCreatorSources, readCreator, type CreatorSource } from './creator';
+import { instanceProfileName, readRoleDetails } from './iamRoles';
+import { identifyCreator } from '../rules/semantics/creator';
 
 type Ids = { account: string; region: string };
 
-/** Which view parts depend on knowing the nodes (node groups, their launch templates, self-managed instances). */
-const NEEDS_NODES: readonly ViewPart[] = ['nodegroups', 'securityGroups', 'network'];
+/** Which view parts depend on knowing the nodes (node groups, their launch templates, self-managed groups and instances). */
+const NEEDS_NODES: readonly ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'nodeRoles'];
 
-/** The addon whose configuration `pod-sg-isolation` reads; the only one the rules need. */
+/** The addon whose configuration `pod-sg-isolation` and `ssh-egress-blocked` read; the only one the rules need. */
 const VPC_CNI = 'vpc-cni';
 
 /** A failed part's reason, for `unreadable`. Only ReadError is a "could not read"; anything else is a bug and propagates. */
 function reasonOf(e: unknown): string {
   if (e instanceof ReadError) return e.message;
   throw e;
-}
-
-const uniq = <T>(xs: (T | undefined)[]): T[] => [...new Set(xs.filter((x): x is T => x !== undefined && x !== ''))];
-
-interface Nodes {
-  nodegroups: NodegroupView[];
-  selfManagedInstances: Instance[];
-}
-
-function clusterSecurityGroupId(cluster: Cluster): string | undefined {
-  return cluster.resourcesVpcConfig?.clusterSecurityGroupId || undefined;
-}
-
-/** The launch template version a node group runs: its recorded version, else the template's default. */
-function templateRef(ng: Nodegroup): { key: string; id?: string; name?: string; version: string } | undefined {
-  const lt = ng.launchTemplate;
-  if (!lt || (!lt.id && !lt.name)) return undefined;
-  return { key: lt.id ? `id:${lt.id}` : `name:${lt.name}`, id: lt.id, name: lt.name, version: lt.version || '$Default' };
-}
-
-/** The groups of each network interface a template gives its nodes: per NetworkInterfaces entry, and SecurityGroupIds. */
-function templateInterfaces(v: LaunchTemplateVersion): string[][] {
-  const d = v.LaunchTemplateData;
-  const perInterface = (d?.NetworkInterfaces ?? []).map((n) => uniq(n.Groups ?? [])).filter((g) => g.length);
-  return [...perInterface, ...(d?.SecurityGroupIds?.length ? [uniq(d.SecurityGroupIds)] : [])];
-}
-
-/**
- * The groups on each network interface of a managed node group's nodes (DESIGN "Node security groups"): without a
- * launch template, the cluster security group plus its remote-access group; with one, the template's groups — and
- * when the template names none, EKS attaches the cluster security group. A template that could not be found leaves
- * only what is known (the caller marks the set unknown).
- */
-function nodegroupInterfaces(cluster: Cluster, ng: Nodegroup, lt: LaunchTemplateVersion | undefined, hasTemplate: boolean): string[][] {
-  const remote = ng.resources?.remoteAccessSecurityGroup;
-  if (!hasTemplate) return [uniq([clusterSecurityGroupId(cluster), remote])];
-  if (!lt) return [uniq([remote])];
-  const interfaces = templateInterfaces(lt);
-  return (interfaces.length ? interfaces : [[clusterSecurityGroupId(cluster)]]).map((g) => uniq([...g, remote]));
-}
-
-/** The groups on each of an instance's network interfaces (what DescribeInstances says is attached now). */
-function instanceInterfaces(i: Instance): { id?: string; groups: string[] }[] {
-  const enis = (i.NetworkInterfaces ?? []).map((n) => ({ id: n.NetworkInterfaceId, groups: uniq((n.Groups ?? []).map((g) => g.GroupId)) }));
-  return enis.length ? enis : [{ groups: uniq((i.SecurityGroups ?? []).map((g) => g.GroupId)) }];
-}
-
-
-const tag = (i: Instance, key: string) => (i.Tags ?? []).find((t) => t.Key === key)?.Value;
-
-const ASG_TAG = 'aws:autoscaling:groupName';
-
-async function readNodes(reader: AwsReader, cluster: Cluster, name: string): Promise<Nodes> {
-  const [names, taggedK8s, taggedEks] = await Promise.all([
-    reader.listNodegroups(name),
-    reader.describeInstances({ filters: [{ Name: 'tag-key', Values: [`kubernetes.io/cluster/${name}`] }] }),
-    reader.describeInstances({ filters: [{ Name: 'tag:eks:cluster-name', Values: [name] }] }),
-  ]);
-  // A node group listed then deleted before we describe it is simply gone.
-  const groups = (await Promise.all(names.map((n) => reader.describeNodegroup(name, n)))).filter((n): n is Nodegroup => !!n);
-
-  // One DescribeLaunchTemplateVersions per template, for every version the node groups run.
-  const byTemplate = new Map<string, { id?: string; name?: string; versions: Set<string> }>();
-  for (const ng of groups) {
-    const ref = templateRef(ng);
-    if (!ref) continue;
-    const t = byTemplate.get(ref.key) ?? { id: ref.id, name: ref.name, versions: new Set<string>() };
-    t.versions.add(ref.version);
-    byTemplate.set(ref.key, t);
-  }
-  // Managed nodes by their Auto Scaling group: `aws:` tags cannot be removed, so stripping a node's cluster tags does not hide it.
-  const asgOwner = new Map<string, string>();
-  for (const ng of groups) for (const asg of ng.resources?.autoScalingGroups ?? []) if (asg.name) asgOwner.set(asg.name, ng.nodegroupName ?? '');
-  const versions = new Map<string, LaunchTemplateVersion[]>();
-  const [inAsgs] = await Promise.all([
-    asgOwner.size ? reader.describeInstances({ filters: [{ Name: `tag:${ASG_TAG}`, Values: [...asgOwner.keys()] }] }) : Promise.resolve([]),
-    ...[...byTemplate].map(async ([key, t]) => {
-      versions.set(
-        key,
-        await reader.describeLaunchTemplateVersions({ launchTemplateId: t.id, launchTemplateName: t.id ? undefined : t.name, versions: [...t.versions] }),
-      );
-    }),
-  ]);
-  const versionFor = (ng: Nodegroup): LaunchTemplateVersion | undefined => {
-    const ref = templateRef(ng);
-    if (!ref) return undefined;
-    const found = versions.get(ref.key) ?? [];
-    return ref.version === '$Default'
-      ? found.find((v) => v.DefaultVersion)
-      : ref.version === '$Latest'
-        ? found.reduce<LaunchTemplateVersion | undefined>((a, v) => ((v.VersionNumber ?? 0) > (a?.VersionNumber ?? -1) ? v : a), undefined)
-        : found.find((v) => String(v.VersionNumber) === ref.version);
-  };
-
-  // A node belongs to a managed node group by its Auto Scaling group; only node groups that report none (hand-written
-  // worlds) fall back to the eks:nodegroup-name tag, which anyone who can tag an instance could forge.
-  const withAsg = new Set(asgOwner.values());
-  const ngNames = new Set(groups.map((g) => g.nodegroupName ?? ''));
-  const ownerOf = (i: Instance): string | undefined => {
-    const byAsg = asgOwner.get(tag(i, ASG_TAG) ?? '');
-    if (byAsg !== undefined) return byAsg;
-    const claimed = tag(i, 'eks:nodegroup-name');
-    return claimed !== undefined && ngNames.has(claimed) && !withAsg.has(claimed) ? claimed : undefined;
-  };
-  const seen = new Set<string>();
-  const live = [...inAsgs, ...taggedK8s, ...taggedEks].filter((i) => {
-    if (!i.InstanceId || seen.has(i.InstanceId)) return false;
-    seen.add(i.InstanceId);
-    return i.State?.Name !== 'terminated';
-  });
-
-  const nodegroups: NodegroupView[] = groups.map((ng) => {
-    const launchTemplate = versionFor(ng);
-    const ref = templateRef(ng);
-    const launchTemplateProblem =
-      ref && !launchTemplate ? `launch template ${ref.id ?? ref.name} version ${ref.version} of node group ${ng.nodegroupName} was not found` : undefined;
-    return {
-      nodegroup: ng,
-      ...(launchTemplate ? { launchTemplate } : {}),
-      ...(launchTemplateProblem ? { launchTemplateProblem } : {}),
-      securityGroupIds: uniq(nodegroupInterfaces(cluster, ng, launchTemplate, !!ref).flat()),
-      instances: live.filter((i) => ownerOf(i) === ng.nodegroupName),
-    };
-  });
-  return { nodegroups, selfManagedInstances: live.filter((i) => ownerOf(i) === undefined) };
-}
-
-/**
- * Which groups share a network interface: the control plane's, each node group's configured nodes', and each running
- * node's actual ENIs (what an attacker changes with ModifyInstanceAttribute / ModifyNetworkInterfaceAttribute).
- * Identical sets are listed once, with everything that carries them.
- */
-function groupAttachments(cluster: Cluster, nodes: Nodes): GroupAttachment[] {
-  const out = new Map<string, GroupAttachment>();
-  const add = (on: string, groupIds: string[], unknown?: string) => {
-    if (!groupIds.length && !unknown) return;
-    const key = `${[...groupIds].sort().join(',')}${unknown ? '?' : ''}`;
-    const known = out.get(key);
-    if (known) known.on.push(on);
-    else out.set(key, { on: [on], groupIds, ...(unknown ? { unknown } : {}) });
-  };
-  add('control plane', uniq([clusterSecurityGroupId(cluster), ...(cluster.resourcesVpcConfig?.securityGroupIds ?? [])]));
-  for (const ng of nodes.nodegroups) {
-    const label = `node group ${ng.nodegroup.nodegroupName}`;
-    // Groups named by name (EC2-Classic and default-VPC style) are not resolved to ids here: unknown, not absent.
-    const byName = ng.launchTemplate?.LaunchTemplateData?.SecurityGroups?.length
-      ? `launch template ${ng.launchTemplate.LaunchTemplateId} version ${ng.launchTemplate.VersionNumber} names its security groups by name (${ng.launchTemplate.LaunchTemplateData.SecurityGroups.join(', ')})`
-      : undefined;
-    const unknown = ng.launchTemplateProblem ?? byName;
-    for (const groups of nodegroupInterfaces(cluster, ng.nodegroup, ng.launchTemplate, !!templateRef(ng.nodegroup))) add(label, groups, unknown);
-  }
-  for (const i of [...nodes.nodegroups.flatMap((ng) => ng.instances), ...nodes.selfManagedInstances]) {
-    for (const eni of instanceInterfaces(i)) add(`instance ${i.InstanceId}${eni.id ? ` (${eni.id})` : ''}`, eni.groups);
-  }
-  return [...out.values()];
 }
 
 function securityGroupRoles(cluster: Cluster, nodes: Nodes): Map<string, { roles: Set<SecurityGroupRole>; usedBy: Set<string> }> {
@@ -186,16 +35,7 @@ function securityGroupRoles(cluster: Cluster, nodes: Nodes): Map<string, { roles
   };
   add(clusterSecurityGroupId(cluster), 'cluster', 'control-plane');
   for (const id of cluster.resourcesVpcConfig?.securityGroupIds ?? []) add(id, 'control-plane', 'control-plane');
-  for (const ng of nodes.nodegroups) {
-    const name = ng.nodegroup.nodegroupName ?? '';
-    const remote = ng.nodegroup.resources?.remoteAccessSecurityGroup;
-    for (const id of ng.securityGroupIds) add(id, id === remote ? 'remote-access' : 'node', name);
-  }
-  // A managed node names only the groups its node group does not already account for (those an ENI change added).
-  for (const ng of nodes.nodegroups) {
-    for (const i of ng.instances) for (const id of instanceGroupIds(i)) if (!ng.securityGroupIds.includes(id)) add(id, 'node', i.InstanceId ?? '');
-  }
-  for (const i of nodes.selfManagedInstances) for (const id of instanceGroupIds(i)) add(id, 'node', i.InstanceId ?? '');
+  nodeGroupUsers(nodes, (id, user, remoteAccess) => add(id, remoteAccess ? 'remote-access' : 'node', user));
   return out;
 }
 
@@ -256,21 +96,36 @@ export function effectiveNetworkAcl(subnetId: string, vpcId: string | undefined,
   );
 }
 
-async function readNetwork(reader: AwsReader, nodes: Nodes): Promise<{ subnets: SubnetView[]; missing: MissingObject[] }> {
+/**
+ * Node subnets with their governing route table and network ACL, plus every subnet of their VPCs (with its ACL), so
+ * rules can tell node subnets from the others (bastion subnets behind their own ACL).
+ */
+async function readNetwork(reader: AwsReader, cluster: Cluster, nodes: Nodes): Promise<Pick<ClusterView, 'subnets' | 'vpcSubnets' | 'missing'>> {
   const usedBy = new Map<string, Set<string>>();
   const use = (subnetId: string, user: string) => usedBy.set(subnetId, (usedBy.get(subnetId) ?? new Set()).add(user));
   for (const ng of nodes.nodegroups) for (const s of ng.nodegroup.subnets ?? []) use(s, ng.nodegroup.nodegroupName ?? '');
+  for (const g of nodes.selfManagedGroups) for (const s of g.subnetIds) use(s, g.group.AutoScalingGroupName ?? '');
   for (const i of nodes.selfManagedInstances) for (const s of instanceSubnetIds(i)) use(s, i.InstanceId ?? '');
-  if (!usedBy.size) return { subnets: [], missing: [] };
+  if (!usedBy.size) return { subnets: [], vpcSubnets: [], missing: [] };
 
-  const subnets = await reader.describeSubnets({ subnetIds: [...usedBy.keys()] });
+  // One call for the whole VPC when the cluster names it; node subnets elsewhere (rare) are read by id.
+  const clusterVpc = cluster.resourcesVpcConfig?.vpcId || undefined;
+  let all: Subnet[] = clusterVpc ? await reader.describeSubnets({ filters: [{ Name: 'vpc-id', Values: [clusterVpc] }] }) : [];
+  const elsewhere = [...usedBy.keys()].filter((id) => !all.some((x) => x.SubnetId === id));
+  if (elsewhere.length) {
+    const found = await reader.describeSubnets({ subnetIds: elsewhere });
+    const otherVpcs = uniq(found.map((x) => x.VpcId)).filter((v) => v !== clusterVpc);
+    all = [...all, ...found, ...(otherVpcs.length ? await reader.describeSubnets({ filters: [{ Name: 'vpc-id', Values: otherVpcs }] }) : [])];
+  }
+  all = [...new Map(all.map((x) => [x.SubnetId, x])).values()];
+  const subnets = all.filter((x) => usedBy.has(x.SubnetId ?? ''));
   // A subnet a node group still names but EC2 no longer knows hosts no node: said, not judged.
   const missing = [...usedBy].filter(([id]) => !subnets.some((x) => x.SubnetId === id)).map(([id, u]): MissingObject => ({ kind: 'subnet', id, referencedBy: [...u] }));
-  const vpcIds = uniq(subnets.map((s) => s.VpcId));
-  if (!vpcIds.length) return { subnets: subnets.map((subnet) => ({ subnet, routeTableIsMain: false, usedBy: [...(usedBy.get(subnet.SubnetId ?? '') ?? [])] })), missing };
+  const vpcIds = uniq(subnets.map((x) => x.VpcId));
+  if (!vpcIds.length) return { subnets: subnets.map((subnet) => ({ subnet, routeTableIsMain: false, usedBy: [...(usedBy.get(subnet.SubnetId ?? '') ?? [])] })), vpcSubnets: [], missing };
   const vpcFilter = [{ Name: 'vpc-id', Values: vpcIds }];
   const [tables, acls] = await Promise.all([reader.describeRouteTables({ filters: vpcFilter }), reader.describeNetworkAcls({ filters: vpcFilter })]);
-  const views = subnets.map((subnet): SubnetView => {
+  const views: SubnetView[] = subnets.map((subnet) => {
     const id = subnet.SubnetId ?? '';
     const rt = effectiveRouteTable(id, subnet.VpcId, tables);
     const networkAcl = effectiveNetworkAcl(id, subnet.VpcId, acls);
@@ -282,33 +137,65 @@ async function readNetwork(reader: AwsReader, nodes: Nodes): Promise<{ subnets: 
       usedBy: [...(usedBy.get(id) ?? [])],
     };
   });
-  return { subnets: views, missing };
+  const vpcSubnets = all
+    .filter((x) => vpcIds.includes(x.VpcId ?? ''))
+    .map((subnet) => {
+      const networkAcl = effectiveNetworkAcl(subnet.SubnetId ?? '', subnet.VpcId, acls);
+      return { subnet, ...(networkAcl ? { networkAcl } : {}) };
+    });
+  return { subnets: views, vpcSubnets, missing };
 }
 
-/** Slack for clock differences between CloudTrail's eventTime and EKS's createdAt. */
-const CREATE_SLACK_MS = 10 * 60_000;
-
 /**
- * The CreateCluster record of this cluster. A name can be reused after a deletion, so the record is the newest
- * successful EKS CreateCluster for the name not later than the cluster's creation time.
+ * The roles the nodes run as: managed node groups' `nodeRole`; self-managed groups' and instances' instance profile
+ * (from the launch template, the launch configuration, or the instance), resolved with GetInstanceProfile. Nodes
+ * with no instance profile, or one that does not exist, are listed apart. Documents are read for every role.
  */
-async function readCreator(reader: AwsReader, cluster: Cluster, name: string): Promise<ClusterView['creatorEvent']> {
-  const events = await reader.lookupEvents({ eventName: 'CreateCluster', resourceName: name });
-  const created = cluster.createdAt?.getTime();
-  const candidates = events
-    .map((e) => ({ ...e, record: parseLookupRecord(e) }))
-    .filter((e) => {
-      const r = e.record;
-      // CreateCluster is also an ECS (and other services') call.
-      if ([r?.eventSource, e.EventSource].some((s) => s !== undefined && s !== 'eks.amazonaws.com')) return false;
-      if (r?.errorCode) return false;
-      const params = r?.requestParameters as Record<string, unknown> | undefined;
-      if (params?.name !== undefined && params.name !== name) return false;
-      const t = e.EventTime?.getTime();
-      return created === undefined || t === undefined || t <= created + CREATE_SLACK_MS;
-    })
-    .sort((a, b) => (b.EventTime?.getTime() ?? 0) - (a.EventTime?.getTime() ?? 0));
-  return candidates[0];
+async function readNodeRoles(reader: AwsReader, nodes: Nodes, account: string): Promise<Pick<ClusterView, 'nodeRoles' | 'nodesWithoutRole' | 'instanceProfiles'>> {
+  const roles = new Map<string, { usedBy: Set<string>; via: Set<string> }>();
+  const addRole = (arn: string, user: string, via: string) => {
+    const e = roles.get(arn) ?? { usedBy: new Set<string>(), via: new Set<string>() };
+    e.usedBy.add(user);
+    e.via.add(via);
+    roles.set(arn, e);
+  };
+  type Node = Pick<NodeWithoutRole, 'node' | 'resourceType'>;
+  const profiles = new Map<string, Map<string, Node>>(); // instance profile name → the nodes using it
+  const nodesWithoutRole: NodeWithoutRole[] = [];
+  const useProfile = (profile: string | undefined, node: string, resourceType: Node['resourceType']) => {
+    const name = profile && (profile.startsWith('arn:') ? instanceProfileName(profile) : profile);
+    if (!name) return void nodesWithoutRole.push({ node, resourceType, reason: 'launches nodes without an instance profile (no IAM role)' });
+    profiles.set(name, (profiles.get(name) ?? new Map<string, Node>()).set(`${resourceType} ${node}`, { node, resourceType }));
+  };
+  for (const ng of nodes.nodegroups) if (ng.nodegroup.nodeRole) addRole(ng.nodegroup.nodeRole, ng.nodegroup.nodegroupName ?? '', 'nodegroup.nodeRole');
+  for (const g of nodes.selfManagedGroups) {
+    const name = g.group.AutoScalingGroupName ?? '';
+    const fromTemplates = uniq(g.launchTemplates.map((t) => t.LaunchTemplateData?.IamInstanceProfile?.Arn ?? t.LaunchTemplateData?.IamInstanceProfile?.Name));
+    const declared = [...fromTemplates, ...(g.launchConfiguration?.IamInstanceProfile ? [g.launchConfiguration.IamInstanceProfile] : [])];
+    if (declared.length) declared.forEach((p) => useProfile(p, name, 'group'));
+    else if (!g.instances.length) useProfile(undefined, name, 'group');
+  }
+  for (const i of nodes.selfManagedInstances) {
+    const group = groupOf(nodes, i);
+    useProfile(i.IamInstanceProfile?.Arn, group ?? i.InstanceId ?? '', group ? 'group' : 'instance');
+  }
+  const names = [...profiles.keys()];
+  const found = await Promise.all(names.map((n) => reader.getInstanceProfile(n)));
+  names.forEach((n, i) => {
+    const role = found[i]?.Roles?.[0]?.Arn;
+    for (const { node, resourceType } of profiles.get(n)?.values() ?? []) {
+      if (role) addRole(role, node, `instance profile ${found[i]?.Arn ?? n}`);
+      else nodesWithoutRole.push({ node, resourceType, instanceProfile: n, reason: found[i] ? `instance profile ${n} holds no role` : `instance profile ${n} does not exist` });
+    }
+  });
+  const nodeRoles: NodeRoleView[] = await Promise.all(
+    [...roles].map(async ([roleArn, e]) => ({ roleArn, usedBy: [...e.usedBy], via: [...e.via], details: await readRoleDetails(reader, roleArn, account, { documents: true }) })),
+  );
+  return {
+    nodeRoles,
+    nodesWithoutRole: [...new Map(nodesWithoutRole.map((n) => [`${n.resourceType}:${n.node}:${n.reason}`, n])).values()],
+    instanceProfiles: found.filter((p): p is InstanceProfile => !!p),
+  };
 }
 
 function arnOf(cluster: Cluster, name: string, ids: Ids): string {
@@ -317,13 +204,28 @@ function arnOf(cluster: Cluster, name: string, ids: Ids): string {
   return `arn:${partition}:eks:${ids.region}:${ids.account}:cluster/${name}`;
 }
 
+export interface BuildOptions {
+  /**
+   * Where CreateCluster records come from, in order (see inventory/creator). Default: CloudTrail LookupEvents. The
+   * pipeline puts the CreateCluster event it is processing first.
+   */
+  creatorSources?: readonly CreatorSource[];
+}
+
 /**
  * Reads one cluster's current state, only the parts asked for, in as few calls as the joins allow. Undefined when
  * the cluster does not exist. A part whose read fails (AccessDenied, throttling after retries) lands in
- * `unreadable` and the rest is still built. Reading the nodes for 'securityGroups' or 'network' reads the node
- * groups completely, so 'nodegroups' is marked loaded then too.
+ * `unreadable` and the rest is still built. Reading the nodes for 'securityGroups', 'network' or 'nodeRoles' reads
+ * the node groups completely, so 'nodegroups' is marked loaded then too. 'creatorRole' is read after 'creator' and
+ * 'accessEntries', which say who the creator is.
  */
-export async function buildClusterView(reader: AwsReader, clusterName: string, parts: ReadonlySet<ViewPart>, ids: Ids): Promise<ClusterView | undefined> {
+export async function buildClusterView(
+  reader: AwsReader,
+  clusterName: string,
+  parts: ReadonlySet<ViewPart>,
+  ids: Ids,
+  opts: BuildOptions = {},
+): Promise<ClusterView | undefined> {
   const cluster = await reader.describeCluster(clusterName);
   if (!cluster) return undefined;
 
@@ -335,13 +237,20 @@ export async function buildClusterView(reader: AwsReader, clusterName: string, p
     cluster,
     nodegroups: [],
     selfManagedInstances: [],
+    selfManagedGroups: [],
     securityGroups: [],
     attachments: [],
     prefixLists: [],
     missing: [],
     subnets: [],
+    vpcSubnets: [],
     accessEntries: [],
     addons: [],
+    creations: [],
+    creatorSources: [],
+    nodeRoles: [],
+    nodesWithoutRole: [],
+    instanceProfiles: [],
     loaded: new Set<ViewPart>(),
     unreadable: [],
   };
@@ -349,6 +258,12 @@ export async function buildClusterView(reader: AwsReader, clusterName: string, p
   const fail = (part: ViewPart, e: unknown): void => {
     view.unreadable.push({ part, reason: reasonOf(e) });
   };
+  /** Runs a part's read; its result lands in the view and the part is marked loaded, or it is marked unreadable. */
+  const part = <T>(name: ViewPart, read: () => Promise<T>, store: (value: T) => void): Promise<void> =>
+    read().then(
+      (value) => void (store(value), loaded.add(name)),
+      (e) => fail(name, e),
+    );
 
   const tasks: Promise<void>[] = [];
   const wantNodes = NEEDS_NODES.filter((p) => parts.has(p));
@@ -364,6 +279,7 @@ export async function buildClusterView(reader: AwsReader, clusterName: string, p
         }
         view.nodegroups = nodes.nodegroups;
         view.selfManagedInstances = nodes.selfManagedInstances;
+        view.selfManagedGroups = nodes.selfManagedGroups;
         loaded.add('nodegroups');
         // Both parts may reference the same prefix list: read each once.
         const lists = new Map<string, Promise<PrefixListView>>();
@@ -376,50 +292,39 @@ export async function buildClusterView(reader: AwsReader, clusterName: string, p
         };
         const sub: Promise<void>[] = [];
         if (parts.has('securityGroups')) {
+          const read = async () => {
+            const g = await readSecurityGroups(reader, cluster, nodes);
+            await prefixLists(referencedPrefixLists(g.groups));
+            return g;
+          };
           sub.push(
-            readSecurityGroups(reader, cluster, nodes)
-              .then(async (g) => {
-                await prefixLists(referencedPrefixLists(g.groups));
-                view.securityGroups = g.groups;
-                view.attachments = groupAttachments(cluster, nodes);
-                view.missing.push(...g.missing);
-                loaded.add('securityGroups');
-              })
-              .catch((e: unknown) => fail('securityGroups', e)),
+            part('securityGroups', read, (g) => {
+              view.securityGroups = g.groups;
+              view.attachments = groupAttachments(cluster, nodes);
+              view.missing.push(...g.missing);
+            }),
           );
         }
         if (parts.has('network')) {
+          const read = async () => {
+            const n = await readNetwork(reader, cluster, nodes);
+            await prefixLists(uniq(n.subnets.flatMap((s) => (s.routeTable?.Routes ?? []).map((r) => r.DestinationPrefixListId))));
+            return n;
+          };
           sub.push(
-            readNetwork(reader, nodes)
-              .then(async (n) => {
-                await prefixLists(uniq(n.subnets.flatMap((s) => (s.routeTable?.Routes ?? []).map((r) => r.DestinationPrefixListId))));
-                view.subnets = n.subnets;
-                view.missing.push(...n.missing);
-                loaded.add('network');
-              })
-              .catch((e: unknown) => fail('network', e)),
+            part('network', read, ({ missing, ...n }) => {
+              Object.assign(view, n);
+              view.missing.push(...missing);
+            }),
           );
         }
+        if (parts.has('nodeRoles')) sub.push(part('nodeRoles', () => readNodeRoles(reader, nodes, ids.account), (r) => Object.assign(view, r)));
         await Promise.all(sub);
       })(),
     );
   }
-  if (parts.has('accessEntries')) {
-    tasks.push(
-      reader.listAccessEntries(clusterName).then(
-        (a) => void ((view.accessEntries = a), loaded.add('accessEntries')),
-        (e) => fail('accessEntries', e),
-      ),
-    );
-  }
-  if (parts.has('addons')) {
-    tasks.push(
-      reader.describeAddon(clusterName, VPC_CNI).then(
-        (a) => void ((view.addons = a ? [a] : []), loaded.add('addons')),
-        (e) => fail('addons', e),
-      ),
-    );
-  }
+  if (parts.has('accessEntries')) tasks.push(part('accessEntries', () => reader.listAccessEntries(clusterName), (a) => (view.accessEntries = a)));
+  if (parts.has('addons')) tasks.push(part('addons', () => reader.describeAddon(clusterName, VPC_CNI), (a) => (view.addons = a ? [a] : [])));
   if (parts.has('kubernetes')) {
     tasks.push(
       reader.readKubernetes(cluster).then(
@@ -436,15 +341,18 @@ export async function buildClusterView(reader: AwsReader, clusterName: string, p
     );
   }
   if (parts.has('creator')) {
-    tasks.push(
-      readCreator(reader, cluster, clusterName).then(
-        (c) => void ((view.creatorEvent = c), loaded.add('creator')),
-        (e) => fail('creator', e),
-      ),
-    );
+    tasks.push(part('creator', () => readCreator(opts.creatorSources ?? defaultCreatorSources(reader), cluster, clusterName), (c) => Object.assign(view, c)));
   }
   await Promise.all(tasks);
   view.loaded = loaded;
+
+  if (parts.has('creatorRole')) {
+    const who = identifyCreator(view);
+    const arn = 'creator' in who && who.creator.kind === 'role' ? who.creator.arn : undefined;
+    await part('creatorRole', async () => (arn ? readRoleDetails(reader, arn, ids.account, { documents: false }) : undefined), (r) => {
+      if (r) view.creatorRole = r;
+    });
+  }
   return view;
 }
 

@@ -1,4 +1,5 @@
 import type { Filter, Instance, NetworkAcl, RouteTable, SecurityGroup, Subnet, Tag } from '@aws-sdk/client-ec2';
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 
 /** For one filter name, the values a resource has (a filter matches when any of them matches any filter value). */
 type Extractor<T> = (r: T) => (string | undefined)[];
@@ -107,9 +108,13 @@ export const instanceFilters: FilterTable<Instance> = {
   'network-interface.group-id': instanceGroups,
   'network-interface.network-interface-id': (i) => (i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId),
   'key-name': (i) => [i.KeyName],
+  'iam-instance-profile.arn': (i) => [i.IamInstanceProfile?.Arn],
   // DescribeInstances has no launch-template filter; EC2 tags such instances with aws:ec2launchtemplate:id, and the
   // SDK reader sends this filter as that tag filter (see LAUNCH_TEMPLATE_TAG).
   'launch-template-id': (i) => (i.Tags ?? []).filter((t) => t.Key === LAUNCH_TEMPLATE_TAG).map((t) => t.Value),
 };
 
 export const LAUNCH_TEMPLATE_TAG = 'aws:ec2launchtemplate:id';
+
+/** DescribeAutoScalingGroups filters: the tag filters (`tag-key`, `tag-value`, `tag:KEY`) and nothing else. */
+export const autoScalingGroupFilters: FilterTable<AutoScalingGroup> = {};

@@ -206,7 +206,8 @@ const notFoundAs =
  * Reads the objects the rules need through the cluster's API server, within `limits`. Throws KubeReadError naming
  * why it could not (no network path to a private endpoint, the detector's role not mapped into the cluster, TLS
  * failure, a bound broken): the caller reports the rules needing these objects as not evaluated, with that reason.
- * A missing aws-auth or a missing Calico CRD is "none", not a failure.
+ * A missing aws-auth is "none"; a missing Calico CRD is "no Calico" (its lists are left out, which is how the view
+ * tells whether Calico enforces policies), not a failure.
  */
 export async function readKubernetesApi(cluster: Cluster, token: string, limits: Partial<KubeReadLimits> = {}): Promise<KubernetesState> {
   if (!cluster.endpoint) throw new KubeReadError('NoEndpoint', 'the cluster has no API server endpoint');
@@ -218,15 +219,24 @@ export async function readKubernetesApi(cluster: Cluster, token: string, limits:
     bounds.deadlineMs,
   );
   const get = kubeGetter(cluster.endpoint, ca, token, bounds, controller.signal);
+  const calico = (kind: string) => list(get, `/apis/crd.projectcalico.org/v1/${kind}`, bounds.maxPages).catch(notFoundAs<KubeObject[] | undefined>(undefined));
   try {
-    const [awsAuth, clusterRoleBindings, namespaces, networkPolicies, calicoGlobalNetworkPolicies] = await Promise.all([
+    const [awsAuth, clusterRoleBindings, namespaces, networkPolicies, calicoGlobalNetworkPolicies, calicoNetworkPolicies] = await Promise.all([
       get('/api/v1/namespaces/kube-system/configmaps/aws-auth').then((c) => c as KubeConfigMap, notFoundAs<KubeConfigMap | undefined>(undefined)),
       list(get, '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', bounds.maxPages) as Promise<KubeClusterRoleBinding[]>,
       list(get, '/api/v1/namespaces', bounds.maxPages),
       list(get, '/apis/networking.k8s.io/v1/networkpolicies', bounds.maxPages),
-      list(get, '/apis/crd.projectcalico.org/v1/globalnetworkpolicies', bounds.maxPages).catch(notFoundAs<KubeObject[]>([])),
+      calico('globalnetworkpolicies'),
+      calico('networkpolicies'),
     ]);
-    return { ...(awsAuth ? { awsAuth } : {}), clusterRoleBindings, namespaces, networkPolicies, calicoGlobalNetworkPolicies };
+    return {
+      ...(awsAuth ? { awsAuth } : {}),
+      clusterRoleBindings,
+      namespaces,
+      networkPolicies,
+      ...(calicoGlobalNetworkPolicies ? { calicoGlobalNetworkPolicies } : {}),
+      ...(calicoNetworkPolicies ? { calicoNetworkPolicies } : {}),
+    };
   } finally {
     clearTimeout(deadline);
     // The first failure ends the cluster's read: the requests still running are abandoned, not left to drip.

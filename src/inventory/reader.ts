@@ -11,6 +11,8 @@ import type {
   Subnet,
 } from '@aws-sdk/client-ec2';
 import type { EventSelector, AdvancedEventSelector, GetTrailStatusCommandOutput, Trail, Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
+import type { AttachedPolicy, GetRolePolicyCommandOutput, InstanceProfile, Policy, PolicyVersion, Role } from '@aws-sdk/client-iam';
+import type { AutoScalingGroup, Filter as AutoScalingFilter, LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
 
 /** An access entry as DescribeAccessEntry returns it, plus ListAssociatedAccessPolicies' result (the world-file shape). */
 export type AccessEntryView = AccessEntry & { associatedAccessPolicies: AssociatedAccessPolicy[] };
@@ -47,8 +49,16 @@ export interface KubernetesState {
   clusterRoleBindings?: KubeClusterRoleBinding[];
   namespaces?: Record<string, unknown>[];
   networkPolicies?: Record<string, unknown>[];
+  /**
+   * Calico's policies (crd.projectcalico.org/v1). Present, even empty, when the cluster serves Calico's CRDs (Calico
+   * is installed and enforces policies); absent when it does not (a missing CRD is "no Calico").
+   */
   calicoGlobalNetworkPolicies?: Record<string, unknown>[];
+  calicoNetworkPolicies?: Record<string, unknown>[];
 }
+
+/** GetRolePolicy's output without the SDK's $metadata: one inline policy of a role. */
+export type RolePolicy = Omit<GetRolePolicyCommandOutput, '$metadata'>;
 
 /**
  * Read access to one account and region. Every method returns the AWS SDK v3 output shapes, so the live
@@ -91,6 +101,20 @@ export interface AwsReader {
    * path, no access, a bound broken); `undefined` is a recorded world that marks the cluster unreadable.
    */
   readKubernetes(cluster: Cluster): Promise<KubernetesState | undefined>;
+
+  // IAM (global): documents come URL-encoded, as the SDK returns them.
+  getRole(roleName: string): Promise<Role | undefined>;
+  listAttachedRolePolicies(roleName: string): Promise<AttachedPolicy[]>;
+  listRolePolicies(roleName: string): Promise<string[]>;
+  getRolePolicy(roleName: string, policyName: string): Promise<RolePolicy | undefined>;
+  getPolicy(policyArn: string): Promise<Policy | undefined>;
+  getPolicyVersion(policyArn: string, versionId: string): Promise<PolicyVersion | undefined>;
+  getInstanceProfile(name: string): Promise<InstanceProfile | undefined>;
+  listInstanceProfilesForRole(roleName: string): Promise<InstanceProfile[]>;
+
+  /** Auto Scaling groups by name and/or `tag-key` / `tag-value` / `tag:KEY` filters. */
+  describeAutoScalingGroups(q: { names?: string[]; filters?: AutoScalingFilter[] }): Promise<AutoScalingGroup[]>;
+  describeLaunchConfigurations(names: string[]): Promise<LaunchConfiguration[]>;
 }
 
 /** A read that failed for a reason other than "not found". Carries the AWS error name so callers can classify it. */

@@ -44,7 +44,31 @@ import {
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import type { AccessEntryView, AwsReader, KubernetesState, TrailEventSelectors, TrailStatus } from './reader';
+import {
+  IAMClient,
+  GetInstanceProfileCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  paginateListAttachedRolePolicies,
+  paginateListInstanceProfilesForRole,
+  paginateListRolePolicies,
+  type AttachedPolicy,
+  type InstanceProfile,
+  type Policy,
+  type PolicyVersion,
+  type Role,
+} from '@aws-sdk/client-iam';
+import {
+  AutoScalingClient,
+  paginateDescribeAutoScalingGroups,
+  paginateDescribeLaunchConfigurations,
+  type AutoScalingGroup,
+  type Filter as AutoScalingFilter,
+  type LaunchConfiguration,
+} from '@aws-sdk/client-auto-scaling';
+import type { AccessEntryView, AwsReader, KubernetesState, RolePolicy, TrailEventSelectors, TrailStatus } from './reader';
 import { ReadError } from './reader';
 import { LAUNCH_TEMPLATE_TAG } from './ec2Filters';
 import { eventNamesResource } from './lookupMatch';
@@ -62,9 +86,9 @@ export interface SdkReaderOptions {
   kubernetesLimits?: Partial<KubeReadLimits>;
 }
 
-/** Every "does not exist" code of the four services carries NotFound (InvalidGroup.NotFound, ResourceNotFoundException, TrailNotFoundException…). */
+/** "Does not exist": NotFound in EC2/EKS/CloudTrail codes (InvalidGroup.NotFound, ResourceNotFoundException…), NoSuchEntity in IAM's. */
 function isNotFound(code: string): boolean {
-  return code.includes('NotFound');
+  return code.includes('NotFound') || code.startsWith('NoSuchEntity');
 }
 
 function errorCode(e: unknown): string {
@@ -92,6 +116,7 @@ async function collect<P, T>(pages: AsyncIterable<P>, pick: (p: P) => T[] | unde
 /**
  * The live AwsReader: AWS SDK v3, every list paginated. Needs the read-only permissions listed in serverless.yml
  * (EKS Describe and List calls, ec2:Describe* and ec2:GetManagedPrefixListEntries, cloudtrail:DescribeTrails/GetTrailStatus/GetEventSelectors/LookupEvents,
+ * IAM role, policy and instance-profile reads, autoscaling:DescribeAutoScalingGroups/DescribeLaunchConfigurations,
  * sts:GetCallerIdentity) plus a Kubernetes identity for readKubernetes.
  */
 export class SdkReader implements AwsReader {
@@ -99,6 +124,8 @@ export class SdkReader implements AwsReader {
   private readonly ec2: EC2Client;
   private readonly cloudtrail: CloudTrailClient;
   private readonly sts: STSClient;
+  private readonly iam: IAMClient;
+  private readonly autoscaling: AutoScalingClient;
   private readonly kubernetesLimits: Partial<KubeReadLimits>;
   private ids?: Promise<{ account: string; region: string }>;
 
@@ -108,6 +135,8 @@ export class SdkReader implements AwsReader {
     this.ec2 = new EC2Client(config);
     this.cloudtrail = new CloudTrailClient(config);
     this.sts = new STSClient(config);
+    this.iam = new IAMClient(config);
+    this.autoscaling = new AutoScalingClient(config);
     this.kubernetesLimits = opts.kubernetesLimits ?? {};
   }
 
@@ -314,6 +343,67 @@ export class SdkReader implements AwsReader {
       [],
     );
     return q.resourceName === undefined ? events : events.filter((e) => eventNamesResource(e, q.resourceName!));
+  }
+
+  // ---- IAM: a global service, answered the same from every region.
+
+  getRole(roleName: string): Promise<Role | undefined> {
+    return read('iam:GetRole', async () => (await this.iam.send(new GetRoleCommand({ RoleName: roleName }))).Role, undefined);
+  }
+
+  listAttachedRolePolicies(roleName: string): Promise<AttachedPolicy[]> {
+    return read('iam:ListAttachedRolePolicies', () => collect(paginateListAttachedRolePolicies({ client: this.iam }, { RoleName: roleName }), (p) => p.AttachedPolicies), []);
+  }
+
+  listRolePolicies(roleName: string): Promise<string[]> {
+    return read('iam:ListRolePolicies', () => collect(paginateListRolePolicies({ client: this.iam }, { RoleName: roleName }), (p) => p.PolicyNames), []);
+  }
+
+  getRolePolicy(roleName: string, policyName: string): Promise<RolePolicy | undefined> {
+    return read(
+      'iam:GetRolePolicy',
+      async () => {
+        const { $metadata: _, ...policy } = await this.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
+        return policy;
+      },
+      undefined,
+    );
+  }
+
+  getPolicy(policyArn: string): Promise<Policy | undefined> {
+    return read('iam:GetPolicy', async () => (await this.iam.send(new GetPolicyCommand({ PolicyArn: policyArn }))).Policy, undefined);
+  }
+
+  getPolicyVersion(policyArn: string, versionId: string): Promise<PolicyVersion | undefined> {
+    return read('iam:GetPolicyVersion', async () => (await this.iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId }))).PolicyVersion, undefined);
+  }
+
+  getInstanceProfile(name: string): Promise<InstanceProfile | undefined> {
+    return read('iam:GetInstanceProfile', async () => (await this.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }))).InstanceProfile, undefined);
+  }
+
+  listInstanceProfilesForRole(roleName: string): Promise<InstanceProfile[]> {
+    return read('iam:ListInstanceProfilesForRole', () => collect(paginateListInstanceProfilesForRole({ client: this.iam }, { RoleName: roleName }), (p) => p.InstanceProfiles), []);
+  }
+
+  // ---- Auto Scaling
+
+  describeAutoScalingGroups(q: { names?: string[]; filters?: AutoScalingFilter[] }): Promise<AutoScalingGroup[]> {
+    if (q.names && !q.names.length) return Promise.resolve([]);
+    return read(
+      'autoscaling:DescribeAutoScalingGroups',
+      () => collect(paginateDescribeAutoScalingGroups({ client: this.autoscaling }, { AutoScalingGroupNames: q.names, Filters: q.filters }), (p) => p.AutoScalingGroups),
+      [],
+    );
+  }
+
+  describeLaunchConfigurations(names: string[]): Promise<LaunchConfiguration[]> {
+    if (!names.length) return Promise.resolve([]);
+    return read(
+      'autoscaling:DescribeLaunchConfigurations',
+      () => collect(paginateDescribeLaunchConfigurations({ client: this.autoscaling }, { LaunchConfigurationNames: names }), (p) => p.LaunchConfigurations),
+      [],
+    );
   }
 
   // ---- Kubernetes

@@ -2,29 +2,50 @@ import type { Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail'
 import type { AwsReader } from './reader';
 import { eventNamesResource } from './lookupMatch';
 
+/** IAM is account-wide: node roles, their managed policies and creator roles recur across the clusters of a sweep. */
+const SHARED_IAM_READS = new Set<keyof AwsReader>([
+  'getRole',
+  'listAttachedRolePolicies',
+  'listRolePolicies',
+  'getRolePolicy',
+  'getPolicy',
+  'getPolicyVersion',
+  'getInstanceProfile',
+  'listInstanceProfilesForRole',
+]);
+
 /**
- * A reader whose CloudTrail LookupEvents results are shared by every cluster it evaluates. LookupEvents is limited
- * to 2 requests per second per account and region and filters by one attribute only, so each cluster's creator
- * lookup pages through every CreateCluster record of the last 90 days: a sweep of 200 clusters would spend minutes
- * re-reading the same pages. Scoped to one sweep or scan (one snapshot in time), never to a warm Lambda.
+ * A reader whose CloudTrail LookupEvents results and IAM reads are shared by every cluster it evaluates.
+ * LookupEvents is limited to 2 requests per second per account and region and filters by one attribute only, so
+ * each cluster's creator lookup pages through every CreateCluster record of the last 90 days: a sweep of 200
+ * clusters would spend minutes re-reading the same pages. IAM roles and policies are global to the account, and the
+ * same node role and AWS managed policies serve many clusters. Scoped to one sweep or scan (one snapshot in time),
+ * never to a warm Lambda; a failed read is retried by the next caller, not cached.
  */
 export function withSharedLookups(reader: AwsReader): AwsReader {
   const pages = new Map<string, Promise<CloudTrailLookupEvent[]>>();
-  const lookupEvents: AwsReader['lookupEvents'] = async (q) => {
-    let all = pages.get(q.eventName);
-    if (!all) {
-      all = reader.lookupEvents({ eventName: q.eventName });
-      pages.set(q.eventName, all);
-      all.catch(() => pages.delete(q.eventName)); // a failed read is retried by the next cluster, not cached
+  const memo = new Map<string, Promise<unknown>>();
+  const remember = <T>(cache: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> => {
+    let p = cache.get(key);
+    if (!p) {
+      p = read();
+      cache.set(key, p);
+      p.catch(() => cache.delete(key));
     }
-    const events = await all;
+    return p;
+  };
+  const lookupEvents: AwsReader['lookupEvents'] = async (q) => {
+    const events = await remember(pages, q.eventName, () => reader.lookupEvents({ eventName: q.eventName }));
     return q.resourceName === undefined ? events : events.filter((e) => eventNamesResource(e, q.resourceName!));
   };
   return new Proxy(reader, {
     get(target, prop, receiver) {
       if (prop === 'lookupEvents') return lookupEvents;
       const v: unknown = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? v.bind(target) : v;
+      if (typeof v !== 'function') return v;
+      const fn = (v as (...a: unknown[]) => Promise<unknown>).bind(target);
+      if (!SHARED_IAM_READS.has(prop as keyof AwsReader)) return fn;
+      return (...args: unknown[]) => remember(memo, `${String(prop)} ${JSON.stringify(args)}`, () => fn(...args));
     },
   });
 }

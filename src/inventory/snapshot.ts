@@ -1,10 +1,10 @@
 import type { AwsReader } from './reader';
 import { ReadError } from './reader';
-import type { ClusterView, ViewPart } from './view';
-import type { World } from './world';
+import type { ClusterView, RoleDetails, ViewPart } from './view';
+import type { World, WorldRole } from './world';
 import { buildAccountView, buildClusterView } from './buildView';
 
-const ALL_PARTS: ReadonlySet<ViewPart> = new Set<ViewPart>(['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator']);
+const ALL_PARTS: ReadonlySet<ViewPart> = new Set<ViewPart>(['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles']);
 
 /** Adds items keyed by id, keeping the first (several clusters can share a subnet, route table or security group). */
 function adder<T>(into: T[], idOf: (t: T) => string | undefined) {
@@ -26,10 +26,16 @@ function emptyWorld(account: string, region: string): World {
     ec2: { securityGroups: [], subnets: [], routeTables: [], networkAcls: [], launchTemplateVersions: [], instances: [], managedPrefixLists: [] },
     cloudtrail: { trails: [], trailStatus: {}, eventSelectors: {} },
     kubernetes: {},
-    iam: { roles: [] },
-    autoscaling: { groups: [] },
+    iam: { roles: [], instanceProfiles: [], policies: [] },
+    autoscaling: { groups: [], launchConfigurations: [] },
     cloudtrailEvents: [],
   };
+}
+
+/** A role as the world file holds it; read twice (creator, node role), the fuller reading wins field by field. */
+function worldRole(d: RoleDetails): WorldRole | undefined {
+  if (!d.role) return undefined;
+  return { ...d.role, attachedPolicies: d.attachedPolicies, inlinePolicyNames: d.inlinePolicyNames, ...(d.inlinePolicies.length ? { inlinePolicies: d.inlinePolicies } : {}) };
 }
 
 /**
@@ -54,6 +60,18 @@ export async function snapshotAccount(reader: AwsReader): Promise<World> {
     instance: adder(world.ec2.instances, (i) => i.InstanceId),
     prefixList: adder(world.ec2.managedPrefixLists, (l) => l.PrefixListId),
     event: adder(world.cloudtrailEvents, (e) => e.EventId),
+    group: adder(world.autoscaling.groups, (g) => g.AutoScalingGroupName),
+    launchConfiguration: adder(world.autoscaling.launchConfigurations, (c) => c.LaunchConfigurationName),
+    instanceProfile: adder(world.iam.instanceProfiles, (p) => p.Arn ?? p.InstanceProfileName),
+    policy: adder(world.iam.policies, (p) => p.Arn),
+  };
+  const roles = new Map<string, WorldRole>();
+  const addRole = (d: RoleDetails | undefined) => {
+    const r = d && worldRole(d);
+    if (r) roles.set(r.Arn ?? '', { ...roles.get(r.Arn ?? ''), ...r });
+    for (const [Arn, { policy, version }] of Object.entries(d?.managedPolicies ?? {})) {
+      if (policy) add.policy({ ...policy, Arn, PolicyVersionList: version ? [{ ...version, IsDefaultVersion: true }] : [] });
+    }
   };
 
   const views: ClusterView[] = [];
@@ -78,6 +96,14 @@ export async function snapshotAccount(reader: AwsReader): Promise<World> {
       ng.instances.forEach(add.instance);
     }
     v.selfManagedInstances.forEach(add.instance);
+    for (const g of v.selfManagedGroups) {
+      add.group(g.group);
+      g.launchTemplates.forEach(add.launchTemplateVersion);
+      add.launchConfiguration(g.launchConfiguration);
+    }
+    v.instanceProfiles.forEach(add.instanceProfile);
+    addRole(v.creatorRole);
+    v.nodeRoles.forEach((r) => addRole(r.details));
     v.securityGroups.forEach((g) => add.securityGroup(g.group));
     for (const l of v.prefixLists) if (!l.unreadable) add.prefixList({ ...l.prefixList, PrefixListId: l.prefixListId, Entries: l.entries });
     for (const s of v.subnets) {
@@ -85,14 +111,20 @@ export async function snapshotAccount(reader: AwsReader): Promise<World> {
       add.routeTable(s.routeTable);
       add.networkAcl(s.networkAcl);
     }
+    for (const s of v.vpcSubnets) {
+      add.subnet(s.subnet);
+      add.networkAcl(s.networkAcl);
+    }
     v.accessEntries.forEach((e) => add.accessEntry({ ...e, clusterName: v.name }));
     v.addons.forEach((a) => add.addon({ ...a, clusterName: v.name }));
     world.kubernetes[v.name] = v.kubernetes ?? null;
-    if (v.creatorEvent) {
-      const { record: _record, ...event } = v.creatorEvent;
+    // Every CreateCluster record the sources gave (who created which cluster), as LookupEvents returned it.
+    for (const e of [...(v.creatorEvent ? [v.creatorEvent] : []), ...v.creations]) {
+      const { record: _record, source: _source, ...event } = e;
       add.event(event);
     }
   }
+  world.iam.roles.push(...roles.values());
 
   const account = await buildAccountView(reader, ids);
   if (account.unreadable.length) {

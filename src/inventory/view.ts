@@ -1,7 +1,9 @@
 import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
 import type { Instance, LaunchTemplateVersion, ManagedPrefixList, NetworkAcl, PrefixListEntry, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
 import type { Trail, Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
-import type { AccessEntryView, KubernetesState, TrailEventSelectors, TrailStatus } from './reader';
+import type { AttachedPolicy, InstanceProfile, Policy, PolicyVersion, Role } from '@aws-sdk/client-iam';
+import type { AutoScalingGroup, LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
+import type { AccessEntryView, KubernetesState, RolePolicy, TrailEventSelectors, TrailStatus } from './reader';
 
 /**
  * The parts of a cluster's state a rule can read. The view builder reads only the parts the rules being
@@ -15,7 +17,9 @@ export type ViewPart =
   | 'accessEntries'
   | 'addons'
   | 'kubernetes'
-  | 'creator'; // the CreateCluster CloudTrail record
+  | 'creator' // the CreateCluster CloudTrail records (this cluster's, and every other one the sources know)
+  | 'creatorRole' // the IAM role behind the creator (reads 'creator' and 'accessEntries' first)
+  | 'nodeRoles'; // the IAM roles of the nodes, with their policy documents (reads the nodes first)
 
 /** Why a security group is in the view: which role it plays for the cluster. */
 export type SecurityGroupRole =
@@ -64,6 +68,56 @@ export interface PrefixListView {
   notFound?: true;
 }
 
+/** A self-managed node group: an Auto Scaling group tagged for the cluster (or holding a node tagged for it) that no managed node group owns. */
+export interface SelfManagedGroupView {
+  group: AutoScalingGroup;
+  /** The launch template versions it launches from (its template, or its mixed-instances policy's and overrides'). */
+  launchTemplates: LaunchTemplateVersion[];
+  /** Its launch configuration (the legacy alternative to a launch template), when it has one. */
+  launchConfiguration?: LaunchConfiguration;
+  /** Why how it launches is not fully known (a template version or launch configuration it names was not found): rules needing it are not evaluated. */
+  launchTemplateProblem?: string;
+  /** Its running members (`aws:autoscaling:groupName`, a tag no user can change), also listed in `selfManagedInstances`. */
+  instances: Instance[];
+  subnetIds: string[];
+  securityGroupIds: string[];
+}
+
+/** A CreateCluster CloudTrail record (LookupEvents' Event shape, CloudTrailEvent parsed into `record`), and who knew it. */
+export type CreateClusterRecord = CloudTrailLookupEvent & { record?: Record<string, unknown>; source: string };
+
+/** An IAM role as the rules need it. `role` is undefined when no such role exists (deleted, or the ARN is wrong). */
+export interface RoleDetails {
+  arn: string;
+  role?: Role;
+  /** The role belongs to another account: its policies cannot be read from this one. */
+  foreignAccount?: string;
+  attachedPolicies: AttachedPolicy[];
+  inlinePolicyNames: string[];
+  /** GetRolePolicy of each inline policy, when documents were asked for (node roles). */
+  inlinePolicies: RolePolicy[];
+  /** Attached managed policies and the permissions boundary, by ARN, with their default version (empty: not found). */
+  managedPolicies: Record<string, { policy?: Policy; version?: PolicyVersion }>;
+}
+
+/** A role the nodes run as, and who uses it. */
+export interface NodeRoleView {
+  roleArn: string;
+  /** Node group / Auto Scaling group names and self-managed instance ids. */
+  usedBy: string[];
+  /** How the role was found: `nodegroup.nodeRole`, `instance profile <arn>`. */
+  via: string[];
+  details: RoleDetails;
+}
+
+/** Nodes whose role could not be found: no instance profile, or one that does not exist. */
+export interface NodeWithoutRole {
+  node: string;
+  resourceType: 'group' | 'instance';
+  reason: string;
+  instanceProfile?: string;
+}
+
 export interface SubnetView {
   subnet: Subnet;
   /** The route table that governs the subnet: its explicit association, else the VPC's main table. */
@@ -83,8 +137,13 @@ export interface ClusterView {
   cluster: Cluster;
 
   nodegroups: NodegroupView[];
-  /** EC2 instances tagged `kubernetes.io/cluster/<name>` or `eks:cluster-name` that no managed node group owns. */
+  /**
+   * Nodes no managed node group owns: instances tagged `kubernetes.io/cluster/<name>` or `eks:cluster-name`, and the
+   * members of the self-managed groups (see inventory/nodes.ts for who decides).
+   */
   selfManagedInstances: Instance[];
+  /** Auto Scaling groups tagged `kubernetes.io/cluster/<name>`, or holding a node tagged for the cluster, that no managed node group owns. */
+  selfManagedGroups: SelfManagedGroupView[];
   /** Every security group that protects the cluster or its nodes, with the roles it plays. */
   securityGroups: { group: SecurityGroup; roles: SecurityGroupRole[]; usedBy: string[] }[];
   /** Which of those groups share a network interface (control plane, each node group's nodes, each node's actual ENIs). */
@@ -93,14 +152,26 @@ export interface ClusterView {
   prefixLists: PrefixListView[];
   /** Objects something references that no longer exist (a deleted security group a node still names, a deleted subnet). */
   missing: MissingObject[];
-  /** Node subnets (managed node groups' subnets and self-managed instances' subnets). */
+  /** Node subnets (managed node groups', self-managed groups' and self-managed instances' subnets). */
   subnets: SubnetView[];
+  /** Every subnet of the node subnets' VPCs, with its network ACL (to tell bastion subnets from node subnets). */
+  vpcSubnets: { subnet: Subnet; networkAcl?: NetworkAcl }[];
   accessEntries: AccessEntryView[];
   addons: Addon[];
   /** Kubernetes objects; undefined when they could not be read (rules needing them are then not evaluated). */
   kubernetes?: KubernetesState;
-  /** The CreateCluster CloudTrail record (LookupEvents' Event, CloudTrailEvent parsed into `record`), when found. */
-  creatorEvent?: CloudTrailLookupEvent & { record?: Record<string, unknown> };
+  /** The CreateCluster CloudTrail record of this cluster, from the first creator source that has it. */
+  creatorEvent?: CreateClusterRecord;
+  /** Every successful EKS CreateCluster record the creator sources know, for every cluster (who created what). */
+  creations: CreateClusterRecord[];
+  /** Which creator sources were read, in order, and which failed (their records are missing from `creations`). */
+  creatorSources: { name: string; error?: string }[];
+  /** The creator's IAM role (see semantics/creator), when the creator is a role of this account. */
+  creatorRole?: RoleDetails;
+  nodeRoles: NodeRoleView[];
+  nodesWithoutRole: NodeWithoutRole[];
+  /** The instance profiles self-managed nodes use (read to find their roles). */
+  instanceProfiles: InstanceProfile[];
 
   /** Parts read successfully. */
   loaded: ReadonlySet<ViewPart>;

@@ -3,12 +3,16 @@ import { z } from 'zod';
 import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
 import type { Instance, LaunchTemplateVersion, ManagedPrefixList, NetworkAcl, PrefixListEntry, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
 import type { Event as CloudTrailLookupEvent, Trail } from '@aws-sdk/client-cloudtrail';
-import type { Role, AttachedPolicy } from '@aws-sdk/client-iam';
+import type { AttachedPolicy, InstanceProfile, ManagedPolicyDetail, Role } from '@aws-sdk/client-iam';
+import type { AutoScalingGroup, LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
 import { InputError, formatZodError } from '../errors';
-import type { AccessEntryView, KubernetesState, TrailEventSelectors, TrailStatus } from './reader';
+import { policyJson } from '../rules/semantics/policyDocument';
+import type { AccessEntryView, KubernetesState, RolePolicy, TrailEventSelectors, TrailStatus } from './reader';
 
 /** Node groups, access entries and add-ons name their cluster, as DescribeNodegroup/DescribeAccessEntry/DescribeAddon return them. */
 type OfCluster<T> = T & { clusterName: string };
+
+export type WorldRole = Role & { attachedPolicies?: AttachedPolicy[]; inlinePolicyNames?: string[]; inlinePolicies?: RolePolicy[] };
 
 /** A recorded account (DESIGN.md "World file"): AWS SDK v3 output shapes, so `aws ... describe-*` output drops in. */
 export interface World {
@@ -42,8 +46,14 @@ export interface World {
    * so rules needing them are reported not evaluated; an absent cluster means "nothing there" (no aws-auth).
    */
   kubernetes: Record<string, KubernetesState | null>;
-  iam: { roles: (Role & { attachedPolicies?: AttachedPolicy[]; inlinePolicyNames?: string[] })[] };
-  autoscaling: { groups: Record<string, unknown>[] };
+  iam: {
+    /** GetRole.Role + ListAttachedRolePolicies + ListRolePolicies + GetRolePolicy of each inline policy. */
+    roles: WorldRole[];
+    instanceProfiles: InstanceProfile[];
+    /** Managed policies with their versions, as GetAccountAuthorizationDetails lists them (Policies[]). */
+    policies: ManagedPolicyDetail[];
+  };
+  autoscaling: { groups: AutoScalingGroup[]; launchConfigurations: LaunchConfiguration[] };
   cloudtrailEvents: CloudTrailLookupEvent[];
 }
 
@@ -146,7 +156,14 @@ const securityGroup = obj({
   Tags: tagsEc2.optional(),
 });
 
-const subnet = obj({ SubnetId: str, VpcId: str.optional(), MapPublicIpOnLaunch: z.boolean().optional(), Tags: tagsEc2.optional() });
+const subnet = obj({
+  SubnetId: str,
+  VpcId: str.optional(),
+  CidrBlock: str.optional(),
+  Ipv6CidrBlockAssociationSet: z.array(obj({ Ipv6CidrBlock: str.optional() })).optional(),
+  MapPublicIpOnLaunch: z.boolean().optional(),
+  Tags: tagsEc2.optional(),
+});
 
 const routeTable = obj({
   RouteTableId: str,
@@ -178,6 +195,7 @@ const launchTemplateVersion = obj({
     SecurityGroupIds: strs.optional(),
     SecurityGroups: strs.optional(),
     NetworkInterfaces: z.array(obj({ AssociatePublicIpAddress: z.boolean().optional(), Groups: strs.optional(), SubnetId: str.optional(), DeviceIndex: z.number().optional() })).optional(),
+    IamInstanceProfile: obj({ Arn: str.optional(), Name: str.optional() }).optional(),
     TagSpecifications: z.array(obj({ ResourceType: str.optional(), Tags: tagsEc2.optional() })).optional(),
   }).optional(),
 }).refine((v) => v.LaunchTemplateId !== undefined || v.LaunchTemplateName !== undefined, { message: 'a launch template version needs LaunchTemplateId or LaunchTemplateName' });
@@ -197,6 +215,7 @@ const instance = obj({
   LaunchTime: date.optional(),
   PublicIpAddress: str.optional(),
   KeyName: str.optional(),
+  IamInstanceProfile: obj({ Arn: str.optional(), Id: str.optional() }).optional(),
   State: obj({ Name: str.optional() }).optional(),
   SecurityGroups: z.array(obj({ GroupId: str.optional() })).optional(),
   NetworkInterfaces: z
@@ -233,15 +252,80 @@ const kubernetesState = obj({
   namespaces: z.array(kubeObject).optional(),
   networkPolicies: z.array(kubeObject).optional(),
   calicoGlobalNetworkPolicies: z.array(kubeObject).optional(),
+  calicoNetworkPolicies: z.array(kubeObject).optional(),
 });
 
-const iamRole = obj({
+/**
+ * An IAM policy document in any of its three forms — URL-encoded (the SDK), a JSON string, an object (the AWS CLI) —
+ * kept as a string, the SDK's type; one that does not parse is refused here, naming its path.
+ */
+const policyDocument = z.unknown().transform((v, ctx) => {
+  try {
+    policyJson(v);
+  } catch (e) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not a policy document: ${(e as Error).message}` });
+    return z.NEVER;
+  }
+  return typeof v === 'string' ? v : JSON.stringify(v);
+});
+
+const iamRoleCore = {
   RoleName: str.optional(),
   Arn: str,
+  RoleId: str.optional(),
+  Path: str.optional(),
   CreateDate: date.optional(),
-  AssumeRolePolicyDocument: str.optional(),
+  AssumeRolePolicyDocument: policyDocument.optional(),
+  PermissionsBoundary: obj({ PermissionsBoundaryArn: str.optional(), PermissionsBoundaryType: str.optional() }).optional(),
+};
+
+const iamRole = obj({
+  ...iamRoleCore,
   attachedPolicies: z.array(obj({ PolicyArn: str.optional(), PolicyName: str.optional() })).optional(),
   inlinePolicyNames: strs.optional(),
+  inlinePolicies: z.array(obj({ RoleName: str.optional(), PolicyName: str, PolicyDocument: policyDocument })).optional(),
+});
+
+const instanceProfile = obj({
+  InstanceProfileName: str,
+  Arn: str.optional(),
+  Path: str.optional(),
+  Roles: z.array(obj(iamRoleCore)).default([]),
+});
+
+const managedPolicy = obj({
+  Arn: str,
+  PolicyName: str.optional(),
+  DefaultVersionId: str.optional(),
+  PolicyVersionList: z.array(obj({ VersionId: str.optional(), IsDefaultVersion: z.boolean().optional(), Document: policyDocument.optional(), CreateDate: date.optional() })).optional(),
+});
+
+const launchTemplateSpecification = obj({ LaunchTemplateId: str.optional(), LaunchTemplateName: str.optional(), Version: str.optional() });
+
+const launchConfiguration = obj({
+  LaunchConfigurationName: str,
+  KeyName: str.optional(),
+  SecurityGroups: strs.optional(),
+  AssociatePublicIpAddress: z.boolean().optional(),
+  IamInstanceProfile: str.optional(),
+  CreatedTime: date.optional(),
+});
+
+const autoScalingGroup = obj({
+  AutoScalingGroupName: str,
+  AutoScalingGroupARN: str.optional(),
+  CreatedTime: date.optional(),
+  LaunchConfigurationName: str.optional(),
+  LaunchTemplate: launchTemplateSpecification.optional(),
+  MixedInstancesPolicy: obj({
+    LaunchTemplate: obj({
+      LaunchTemplateSpecification: launchTemplateSpecification.optional(),
+      Overrides: z.array(obj({ LaunchTemplateSpecification: launchTemplateSpecification.optional() })).optional(),
+    }).optional(),
+  }).optional(),
+  VPCZoneIdentifier: str.optional(),
+  Instances: z.array(obj({ InstanceId: str.optional(), LifecycleState: str.optional() })).optional(),
+  Tags: z.array(obj({ Key: str.optional(), Value: str.optional(), PropagateAtLaunch: z.boolean().optional(), ResourceId: str.optional(), ResourceType: str.optional() })).optional(),
 });
 
 const lookupEvent = obj({
@@ -275,8 +359,8 @@ const worldSchema = z.object({
     eventSelectors: z.record(eventSelectors).default({}),
   }).default({}),
   kubernetes: z.record(kubernetesState.nullable()).default({}),
-  iam: obj({ roles: list(iamRole) }).default({}),
-  autoscaling: obj({ groups: list(obj({ AutoScalingGroupName: str.optional(), CreatedTime: date.optional() })) }).default({}),
+  iam: obj({ roles: list(iamRole), instanceProfiles: list(instanceProfile), policies: list(managedPolicy) }).default({}),
+  autoscaling: obj({ groups: list(autoScalingGroup), launchConfigurations: list(launchConfiguration) }).default({}),
   cloudtrailEvents: list(lookupEvent),
 });
 

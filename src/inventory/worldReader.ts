@@ -1,9 +1,11 @@
 import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
 import type { Filter, Instance, LaunchTemplateVersion, ManagedPrefixList, NetworkAcl, PrefixListEntry, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
 import type { Event as CloudTrailLookupEvent, Trail } from '@aws-sdk/client-cloudtrail';
-import type { AccessEntryView, AwsReader, KubernetesState, TrailEventSelectors, TrailStatus } from './reader';
-import type { World } from './world';
-import { applyFilters, instanceFilters, networkAclFilters, routeTableFilters, securityGroupFilters, subnetFilters } from './ec2Filters';
+import type { AttachedPolicy, InstanceProfile, Policy, PolicyVersion, Role } from '@aws-sdk/client-iam';
+import type { AutoScalingGroup, Filter as AutoScalingFilter, LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
+import type { AccessEntryView, AwsReader, KubernetesState, RolePolicy, TrailEventSelectors, TrailStatus } from './reader';
+import type { World, WorldRole } from './world';
+import { applyFilters, autoScalingGroupFilters, instanceFilters, networkAclFilters, routeTableFilters, securityGroupFilters, subnetFilters } from './ec2Filters';
 import { eventNamesResource } from './lookupMatch';
 
 function byIds<T>(items: T[], ids: string[] | undefined, idOf: (t: T) => string | undefined): T[] {
@@ -114,6 +116,61 @@ export class WorldReader implements AwsReader {
     return this.world.cloudtrailEvents
       .filter((e) => e.EventName === q.eventName && (q.resourceName === undefined || eventNamesResource(e, q.resourceName)))
       .sort((a, b) => (b.EventTime?.getTime() ?? 0) - (a.EventTime?.getTime() ?? 0));
+  }
+
+  // ---- IAM: a role, profile or policy absent from the world does not exist, like IAM's NoSuchEntity.
+
+  private role(roleName: string): WorldRole | undefined {
+    return this.world.iam.roles.find((r) => (r.RoleName ?? r.Arn?.split('/').pop()) === roleName);
+  }
+
+  async getRole(roleName: string): Promise<Role | undefined> {
+    const r = this.role(roleName);
+    if (!r) return undefined;
+    const { attachedPolicies: _a, inlinePolicyNames: _n, inlinePolicies: _p, ...role } = r;
+    return role;
+  }
+
+  async listAttachedRolePolicies(roleName: string): Promise<AttachedPolicy[]> {
+    return this.role(roleName)?.attachedPolicies ?? [];
+  }
+
+  async listRolePolicies(roleName: string): Promise<string[]> {
+    const r = this.role(roleName);
+    return r?.inlinePolicyNames ?? (r?.inlinePolicies ?? []).map((p) => p.PolicyName ?? '');
+  }
+
+  async getRolePolicy(roleName: string, policyName: string): Promise<RolePolicy | undefined> {
+    const p = this.role(roleName)?.inlinePolicies?.find((x) => x.PolicyName === policyName);
+    return p && { ...p, RoleName: roleName };
+  }
+
+  async getPolicy(policyArn: string): Promise<Policy | undefined> {
+    const p = this.world.iam.policies.find((x) => x.Arn === policyArn);
+    if (!p) return undefined;
+    const { PolicyVersionList: _v, ...policy } = p;
+    return policy;
+  }
+
+  async getPolicyVersion(policyArn: string, versionId: string): Promise<PolicyVersion | undefined> {
+    return this.world.iam.policies.find((x) => x.Arn === policyArn)?.PolicyVersionList?.find((v) => v.VersionId === versionId);
+  }
+
+  async getInstanceProfile(name: string): Promise<InstanceProfile | undefined> {
+    return this.world.iam.instanceProfiles.find((p) => p.InstanceProfileName === name);
+  }
+
+  async listInstanceProfilesForRole(roleName: string): Promise<InstanceProfile[]> {
+    return this.world.iam.instanceProfiles.filter((p) => (p.Roles ?? []).some((r) => (r.RoleName ?? r.Arn?.split('/').pop()) === roleName));
+  }
+
+  async describeAutoScalingGroups(q: { names?: string[]; filters?: AutoScalingFilter[] }): Promise<AutoScalingGroup[]> {
+    const items = byIds(this.world.autoscaling.groups, q.names, (g) => g.AutoScalingGroupName);
+    return applyFilters(items, q.filters, autoScalingGroupFilters, 'Auto Scaling group');
+  }
+
+  async describeLaunchConfigurations(names: string[]): Promise<LaunchConfiguration[]> {
+    return byIds(this.world.autoscaling.launchConfigurations, names, (c) => c.LaunchConfigurationName);
   }
 
   /** A cluster absent from the `kubernetes` section has nothing recorded there (no aws-auth); `null` means unreadable. */

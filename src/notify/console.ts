@@ -28,6 +28,8 @@ export function consoleUrl(f: Pick<Finding, 'resourceType' | 'resourceId' | 'reg
       return `${base}/ec2/home?region=${r}#LaunchTemplateDetails:launchTemplateId=${enc(id)}`;
     case 'AWS::EC2::Instance':
       return `${base}/ec2/home?region=${r}#InstanceDetails:instanceId=${enc(id)}`;
+    case 'AWS::AutoScaling::AutoScalingGroup':
+      return `${base}/ec2/home?region=${r}#AutoScalingGroupDetails:id=${enc(id)};view=details`;
     case 'AWS::EKS::Cluster':
       return `${base}/eks/home?region=${r}#/clusters/${enc(f.cluster ?? id)}`;
     case 'AWS::EKS::Nodegroup':

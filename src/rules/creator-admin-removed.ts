@@ -1,12 +1,10 @@
 import type { ClusterView } from '../inventory/view';
 import type { AccessEntryView } from '../inventory/reader';
 import type { ClusterRule } from './engine/rule';
-import { authenticationMode, hasClusterAdminPolicy, principalKey, recordPrincipal, toTime, CLUSTER_ADMIN_POLICY } from './semantics/iam';
+import { authenticationMode, hasClusterAdminPolicy, principalKey, recordPrincipal, CLUSTER_ADMIN_POLICY } from './semantics/iam';
+import { bootstrapAdminEntries } from './semantics/creator';
 import { hasPart, requirePart } from './engine/parts';
 import { RESOURCE } from './semantics/resources';
-
-/** How close to the cluster's creation an admin access entry must be created to count as the creator's bootstrap entry. */
-const BOOTSTRAP_WINDOW_MS = 10 * 60 * 1000;
 
 function creatorOf(view: ClusterView): { arn: string; type?: string; eventID?: string } | undefined {
   if (!hasPart(view, 'creator') || !view.creatorEvent) return undefined;
@@ -74,19 +72,14 @@ export const creatorAdminRemoved: ClusterRule = {
       ];
     }
 
-    const admins = view.accessEntries.filter(hasClusterAdminPolicy);
     let bootstrap: AccessEntryView[];
     let how: string;
     if (creator) {
       const key = principalKey(creator.arn);
-      bootstrap = admins.filter((e) => e.principalArn && principalKey(e.principalArn) === key);
+      bootstrap = view.accessEntries.filter(hasClusterAdminPolicy).filter((e) => e.principalArn && principalKey(e.principalArn) === key);
       how = 'creator from the CreateCluster record';
     } else {
-      const created = toTime(view.cluster.createdAt);
-      bootstrap = created === undefined ? [] : admins.filter((e) => {
-        const t = toTime(e.createdAt);
-        return t !== undefined && Math.abs(t - created) <= BOOTSTRAP_WINDOW_MS;
-      });
+      bootstrap = bootstrapAdminEntries(view);
       how = `no CreateCluster record; admin entry created within 10 minutes of the cluster`;
     }
     if (bootstrap.length === 0) return [];

@@ -1,12 +1,53 @@
+import type { ClusterView } from '../inventory/view';
 import type { ClusterRule, Violation } from './engine/rule';
-import { RESOURCE } from './semantics/resources';
+import { RESOURCE, list } from './semantics/resources';
 import { requireLaunchTemplate } from './engine/parts';
+import { groupOf } from '../inventory/nodes';
+
+/**
+ * Self-managed nodes: an Auto Scaling group carries a key through its launch templates, its launch configuration, or
+ * the key its running members were launched with (resourceId = group name); a lone instance through its KeyName
+ * (resourceId = instance id). Who can reach port 22 then depends on their security groups (`no-internet-ssh`).
+ */
+function selfManagedKeys(view: ClusterView): Violation[] {
+  const out: Violation[] = [];
+  for (const g of view.selfManagedGroups) {
+    const name = String(g.group.AutoScalingGroupName);
+    const fromTemplates = g.launchTemplates
+      .filter((lt) => lt.LaunchTemplateData?.KeyName)
+      .map((lt) => ({ field: 'LaunchTemplateData.KeyName', KeyName: lt.LaunchTemplateData?.KeyName, launchTemplateId: lt.LaunchTemplateId, versionNumber: lt.VersionNumber }));
+    const fromConfig = g.launchConfiguration?.KeyName ? [{ field: 'LaunchConfiguration.KeyName', KeyName: g.launchConfiguration.KeyName, launchConfigurationName: g.launchConfiguration.LaunchConfigurationName }] : [];
+    const members = g.instances.filter((i) => i.KeyName).map((i) => ({ InstanceId: i.InstanceId, KeyName: i.KeyName }));
+    const keys = [...new Set([...fromTemplates, ...fromConfig, ...members].map((k) => k.KeyName))];
+    if (!keys.length) {
+      requireLaunchTemplate(g);
+      continue;
+    }
+    out.push({
+      resourceType: RESOURCE.autoScalingGroup,
+      resourceId: name,
+      message: `self-managed node group ${name} launches nodes with SSH key ${list(keys as string[])}${fromTemplates.length ? ` from launch template ${fromTemplates[0].launchTemplateId} version ${fromTemplates[0].versionNumber}` : fromConfig.length ? ` from launch configuration ${fromConfig[0].launchConfigurationName}` : ` (running members ${list(members.map((m) => String(m.InstanceId)))})`}`,
+      evidence: { autoScalingGroup: name, keys: [...fromTemplates, ...fromConfig], ...(members.length ? { instancesWithKey: members } : {}) },
+    });
+  }
+  for (const i of view.selfManagedInstances) {
+    if (!i.KeyName || groupOf(view, i)) continue;
+    out.push({
+      resourceType: RESOURCE.instance,
+      resourceId: String(i.InstanceId),
+      message: `self-managed node ${i.InstanceId} was launched with SSH key ${i.KeyName}`,
+      evidence: { instanceId: i.InstanceId, field: 'KeyName', KeyName: i.KeyName },
+    });
+  }
+  return out;
+}
 
 /**
  * A node group must not carry an SSH key: remoteAccess.ec2SshKey (managed remote access) or the launch template's
  * KeyName. With remoteAccess and no sourceSecurityGroups, EKS opens port 22 of its remote-access security group to
  * 0.0.0.0/0, so that case is critical. A key set through the launch template is high: who can reach port 22 then
- * depends on the template's security groups, which `no-internet-ssh` judges on its own.
+ * depends on the template's security groups, which `no-internet-ssh` judges on its own. Self-managed nodes the same
+ * way (see selfManagedKeys).
  */
 export const nodegroupNoSshKey: ClusterRule = {
   id: 'nodegroup-no-ssh-key',
@@ -60,6 +101,6 @@ export const nodegroupNoSshKey: ClusterRule = {
         });
       }
     }
-    return out;
+    return [...out, ...selfManagedKeys(view)];
   },
 };

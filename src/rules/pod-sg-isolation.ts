@@ -1,21 +1,13 @@
-import { load as parse } from 'js-yaml';
+import type { Addon } from '@aws-sdk/client-eks';
 import type { ClusterRule } from './engine/rule';
 import { RESOURCE } from './semantics/resources';
+import { isTrue, vpcCniAddon, vpcCniConfiguration } from './semantics/vpcCni';
 
 const SETTING = 'AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG';
 
-/** The env value the add-on's configurationValues (JSON or YAML: the `yaml` parser reads both) give the setting. */
-function customNetworkSetting(configurationValues: string | undefined): unknown {
-  if (!configurationValues || configurationValues.trim() === '') return undefined;
-  let doc: unknown;
-  try {
-    doc = parse(configurationValues);
-  } catch (e) {
-    // A value we cannot read must not pass: the engine reports the rule as not evaluated.
-    throw new Error(`vpc-cni configurationValues is neither JSON nor YAML: ${(e as Error).message}`, { cause: e });
-  }
-  if (!doc || typeof doc !== 'object') return undefined;
-  const env = (doc as { env?: unknown }).env;
+/** The env value the add-on's configurationValues give the setting. */
+function customNetworkSetting(addon: Addon): unknown {
+  const env = vpcCniConfiguration(addon).env;
   return env && typeof env === 'object' ? (env as Record<string, unknown>)[SETTING] : undefined;
 }
 
@@ -39,7 +31,7 @@ export const podSgIsolation: ClusterRule = {
   needs: ['addons'],
   evaluate(view) {
     const name = view.name;
-    const addon = view.addons.find((a) => a.addonName === 'vpc-cni');
+    const addon = vpcCniAddon(view.addons);
     if (!addon) {
       return [
         {
@@ -50,8 +42,8 @@ export const podSgIsolation: ClusterRule = {
         },
       ];
     }
-    const value = customNetworkSetting(addon.configurationValues);
-    if (value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true')) return [];
+    const value = customNetworkSetting(addon);
+    if (isTrue(value)) return [];
     return [
       {
         resourceType: RESOURCE.cluster,

@@ -1,5 +1,4 @@
 import { processAuditDelivery } from '../../src/audit/pipeline';
-import { getRule } from '../../src/rules/engine/catalog';
 import { parseNotificationMessage } from '../../src/notify/message';
 import { MemoryFindingStore } from '../../src/findings/memoryStore';
 import { sweep } from '../../src/pipeline';
@@ -209,17 +208,11 @@ describe('processAuditDelivery: done when', () => {
   });
 });
 
-/*
- * ssh-egress-blocked is being added to the catalog in parallel. Until it lands, a NetworkPolicy write is mapped to it
- * and ignored with that reason; once it is in the catalog, the same delivery must open the finding.
- */
 describe('processAuditDelivery: a deleted egress NetworkPolicy (ssh-egress-blocked)', () => {
-  const rulePresent = getRule('ssh-egress-blocked') !== undefined;
-
   /** team-a isolated by a default-deny egress policy, enforced by the vpc-cni network policy agent. */
   function egressWorld(withPolicy: boolean): World {
     const w = demoWorld();
-    w.eks.addons.push({ clusterName: 'prod', addonName: 'vpc-cni', configurationValues: '{"enableNetworkPolicy":"true"}' });
+    w.eks.addons = w.eks.addons.map((a) => (a.clusterName === 'prod' && a.addonName === 'vpc-cni' ? { ...a, configurationValues: '{"enableNetworkPolicy":"true"}' } : a));
     w.kubernetes.prod!.namespaces = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } }];
     w.kubernetes.prod!.networkPolicies = withPolicy
       ? [{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny-ssh-egress', namespace: 'team-a' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [] } }]
@@ -227,15 +220,7 @@ describe('processAuditDelivery: a deleted egress NetworkPolicy (ssh-egress-block
     return w;
   }
 
-  (rulePresent ? it.skip : it)('maps the write to ssh-egress-blocked and, while the catalog lacks it, ignores it with that reason', async () => {
-    const out = await processAuditDelivery(loadAuditSample('networkpolicy-delete-egress-deny.json'), deps(worldReader(egressWorld(false))));
-    expect(out).toMatchObject({
-      status: 'ignored',
-      reason: "delete networkpolicies team-a/deny-ssh-egress: a NetworkPolicy is read by ssh-egress-blocked, which this version's catalog does not have",
-    });
-  });
-
-  (rulePresent ? it : it.skip)('opens ssh-egress-blocked, attributed to the user who deleted the policy', async () => {
+  it('opens ssh-egress-blocked, attributed to the user who deleted the policy', async () => {
     const d = await knownThenChanged(egressWorld(true), egressWorld(false));
     const out = await processAuditDelivery(loadAuditSample('networkpolicy-delete-egress-deny.json'), d);
     expect(out.status).toBe('processed');

@@ -74,7 +74,9 @@ describe('serverless package (CloudFormation template)', () => {
   it('runs every function on nodejs22.x from its own bundle', () => {
     const fns = ofType('AWS::Lambda::Function');
     expect(fns.map(([id]) => id).sort()).toEqual(
-      ['AuditLog', 'AuditSubscriber', 'ClusterChanged', 'DeployBaseline', 'Guard', 'NetworkChanged', 'OrgBusSink', 'SecurityGroupChanged', 'SecurityHubSink', 'SlackNotifier', 'Sweep', 'TrailChanged'].map((n) => `${n}LambdaFunction`),
+      ['AuditLog', 'AuditSubscriber', 'ClusterChanged', 'DeployBaseline', 'Guard', 'IamChanged', 'NetworkChanged', 'NodesChanged', 'OrgBusSink', 'SecurityGroupChanged', 'SecurityHubSink', 'SlackNotifier', 'Sweep', 'TrailChanged'].map(
+        (n) => `${n}LambdaFunction`,
+      ),
     );
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
@@ -112,7 +114,7 @@ describe('serverless package (CloudFormation template)', () => {
     const statements = statementsOf('DetectorRole');
     const actions = statements.flatMap(actionsOf);
     for (const a of actions) expect(a).not.toMatch(/\*/);
-    const writes = actions.filter((a) => !/^(ec2|eks|cloudtrail):(Describe|List|Get|Lookup)/.test(a));
+    const writes = actions.filter((a) => !/^(ec2|eks|cloudtrail|iam|autoscaling):(Describe|List|Get|Lookup)/.test(a));
     expect(writes.sort()).toEqual(
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage'].sort(),
     );
@@ -120,6 +122,19 @@ describe('serverless package (CloudFormation template)', () => {
       const a = Array.isArray(s.Action) ? s.Action : [s.Action];
       if (a.some((x) => /^(sns|dynamodb|sqs):/.test(x))) expect(s.Resource).not.toBe('*');
     }
+  });
+
+  it('reads IAM only for this account\'s roles, instance profiles and policies (and AWS managed policies)', () => {
+    const iam = statementsOf('DetectorRole').filter((s) => actionsOf(s).some((a) => a.startsWith('iam:')));
+    expect(iam.flatMap(actionsOf).sort()).toEqual(
+      ['iam:GetInstanceProfile', 'iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListInstanceProfilesForRole', 'iam:ListRolePolicies'].sort(),
+    );
+    const resourcesOf = (sid: string) => JSON.stringify(iam.find((s) => s.Sid === sid)?.Resource);
+    expect(resourcesOf('ReadIamRoles')).toContain(':role/*');
+    expect(resourcesOf('ReadIamInstanceProfiles')).toContain(':instance-profile/*');
+    expect(resourcesOf('ReadIamPolicies')).toContain('${AWS::AccountId}:policy/*');
+    expect(resourcesOf('ReadIamPolicies')).toContain('iam::aws:policy/*');
+    for (const s of iam) expect(s.Resource).not.toBe('*');
   });
 
   it('lets the detector expand prefix lists (security group sources, route destinations), and read nothing it does not use', () => {
@@ -153,6 +168,8 @@ describe('serverless package (CloudFormation template)', () => {
       NetworkChangedLambdaFunction: [2, 21600],
       ClusterChangedLambdaFunction: [2, 21600],
       TrailChangedLambdaFunction: [2, 21600],
+      NodesChangedLambdaFunction: [2, 21600],
+      IamChangedLambdaFunction: [2, 21600],
       SweepLambdaFunction: [1, 3600],
       SlackNotifierLambdaFunction: [2, 3600],
       DeployBaselineLambdaFunction: [2, 3600],

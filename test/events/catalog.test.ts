@@ -27,6 +27,18 @@ const WATCHED: Record<string, [string, Family][]> = {
     ['ModifySubnetAttribute', 'network'],
     ['CreateLaunchTemplateVersion', 'network'],
     ['ModifyLaunchTemplate', 'network'],
+    ['RunInstances', 'selfManagedNodes'],
+  ],
+  'autoscaling.amazonaws.com': [
+    ['CreateAutoScalingGroup', 'selfManagedNodes'],
+    ['UpdateAutoScalingGroup', 'selfManagedNodes'],
+  ],
+  'iam.amazonaws.com': [
+    ['AttachRolePolicy', 'iamRole'],
+    ['DetachRolePolicy', 'iamRole'],
+    ['PutRolePolicy', 'iamRole'],
+    ['DeleteRolePolicy', 'iamRole'],
+    ['UpdateAssumeRolePolicy', 'iamRole'],
   ],
   'eks.amazonaws.com': [
     ['CreateCluster', 'clusterConfig'],
@@ -238,7 +250,7 @@ describe('eventBridgePatterns', () => {
   const patterns = eventBridgePatterns();
 
   it('has one pattern per handler, each excluding failed calls', () => {
-    expect(Object.keys(patterns).sort()).toEqual(['clusterChanged', 'networkChanged', 'securityGroupChanged', 'trailChanged']);
+    expect(Object.keys(patterns).sort()).toEqual(['clusterChanged', 'iamChanged', 'networkChanged', 'nodesChanged', 'securityGroupChanged', 'trailChanged']);
     for (const p of Object.values(patterns)) {
       expect(p['detail-type']).toEqual(['AWS API Call via CloudTrail']);
       expect((p.detail as Record<string, unknown>).errorCode).toEqual([{ exists: false }]);
@@ -259,6 +271,12 @@ describe('eventBridgePatterns', () => {
         ],
         errorCode: [{ exists: false }],
       },
+    });
+    // IAM records come from us-east-1 (directly, or forwarded there by serverless.iam-forwarder.yml) with source aws.iam.
+    expect(patterns.iamChanged).toEqual({
+      source: ['aws.iam'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: { eventSource: ['iam.amazonaws.com'], eventName: ['AttachRolePolicy', 'DetachRolePolicy', 'PutRolePolicy', 'DeleteRolePolicy', 'UpdateAssumeRolePolicy'], errorCode: [{ exists: false }] },
     });
   });
 

@@ -29,9 +29,35 @@ const WORLD = {
     ],
     nodegroups: [
       { clusterName: 'alpha', nodegroupName: 'alpha-ng', subnets: ['subnet-alpha-2'], launchTemplate: { id: 'lt-alpha', name: 'alpha-nodes', version: '1' } },
-      { clusterName: 'beta', nodegroupName: 'beta-ng', subnets: ['subnet-beta-1'], resources: { remoteAccessSecurityGroup: 'sg-beta-remote' } },
+      { clusterName: 'beta', nodegroupName: 'beta-ng', subnets: ['subnet-beta-1'], nodeRole: 'arn:aws:iam::111122223333:role/beta-node', resources: { remoteAccessSecurityGroup: 'sg-beta-remote' } },
     ],
   },
+  autoscaling: {
+    groups: [
+      // a self-managed group with no instance yet, launching from a template nothing else uses
+      { AutoScalingGroupName: 'asg-alpha-self', LaunchTemplate: { LaunchTemplateId: 'lt-asg-only', Version: '$Default' }, VPCZoneIdentifier: 'subnet-alpha-self', Tags: [tag('kubernetes.io/cluster/alpha', 'owned')] },
+      // a group without cluster tags whose instances carry them (tagged through the launch template)
+      { AutoScalingGroupName: 'asg-beta-untagged', VPCZoneIdentifier: 'subnet-beta-1' },
+      { AutoScalingGroupName: 'asg-web', VPCZoneIdentifier: 'subnet-other', Tags: [tag('app', 'web')] },
+    ],
+  },
+  iam: {
+    instanceProfiles: [{ InstanceProfileName: 'alpha-self', Arn: 'arn:aws:iam::111122223333:instance-profile/alpha-self', Roles: [{ RoleName: 'alpha-self-role', Arn: 'arn:aws:iam::111122223333:role/alpha-self-role' }] }],
+  },
+  cloudtrailEvents: [
+    {
+      EventId: 'ev-alpha',
+      EventName: 'CreateCluster',
+      EventSource: 'eks.amazonaws.com',
+      EventTime: '2026-01-01T00:00:00Z',
+      CloudTrailEvent: JSON.stringify({
+        eventSource: 'eks.amazonaws.com',
+        eventName: 'CreateCluster',
+        requestParameters: { name: 'alpha' },
+        userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/alpha-creator/ci', sessionContext: { sessionIssuer: { arn: 'arn:aws:iam::111122223333:role/alpha-creator' } } },
+      }),
+    },
+  ],
   ec2: {
     securityGroups: [
       { GroupId: 'sg-alpha-cluster', VpcId: 'vpc-alpha', Tags: [tag('aws:eks:cluster-name', 'alpha')] },
@@ -72,8 +98,18 @@ const WORLD = {
         SubnetId: 'subnet-alpha-self',
         VpcId: 'vpc-alpha',
         SecurityGroups: [{ GroupId: 'sg-alpha-self' }],
+        IamInstanceProfile: { Arn: 'arn:aws:iam::111122223333:instance-profile/alpha-self' },
         Tags: [tag('kubernetes.io/cluster/alpha', 'owned'), tag('aws:ec2launchtemplate:id', 'lt-self')],
       },
+      {
+        InstanceId: 'i-beta-member',
+        State: { Name: 'running' },
+        SubnetId: 'subnet-beta-1',
+        VpcId: 'vpc-beta',
+        Tags: [tag('eks:cluster-name', 'beta'), tag('aws:autoscaling:groupName', 'asg-beta-untagged')],
+      },
+      // a member of alpha's self-managed group launched without its tags (PropagateAtLaunch off)
+      { InstanceId: 'i-alpha-untagged', State: { Name: 'running' }, SubnetId: 'subnet-alpha-self', VpcId: 'vpc-alpha', Tags: [tag('aws:autoscaling:groupName', 'asg-alpha-self')] },
     ],
   },
 };
@@ -169,8 +205,54 @@ describe('resolveAffectedClusters', () => {
       expect((await resolveAffectedClusters(setup().reader, refs({ launchTemplateIds: ['lt-self'] }))).clusters).toEqual(['alpha']);
     });
 
+    it('reaches a self-managed Auto Scaling group launching from it, even with no instance running', async () => {
+      expect((await resolveAffectedClusters(setup().reader, refs({ launchTemplateIds: ['lt-asg-only'] }))).clusters).toEqual(['alpha']);
+    });
+
     it('an unused template reaches no cluster', async () => {
       expect(await resolveAffectedClusters(setup().reader, refs({ launchTemplateIds: ['lt-unused'] }))).toEqual({ clusters: [], reason: 'lt-unused is not used by any EKS cluster' });
+    });
+  });
+
+  describe('self-managed nodes', () => {
+    it('an Auto Scaling group by its cluster tags in one call once the index is warm, else by its instances\' tags', async () => {
+      const c = setup();
+      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      await cache.get(c.reader);
+      c.reset();
+      expect((await resolveAffectedClusters(c.reader, refs({ autoScalingGroupNames: ['asg-alpha-self'] }), cache)).clusters).toEqual(['alpha']);
+      expect(c.calls).toEqual({ describeAutoScalingGroups: 1 });
+      expect((await resolveAffectedClusters(c.reader, refs({ autoScalingGroupNames: ['asg-beta-untagged'] }), cache)).clusters).toEqual(['beta']);
+    });
+
+    it('a group no cluster uses, or one that is gone, reaches no cluster, with the reason', async () => {
+      expect(await resolveAffectedClusters(setup().reader, refs({ autoScalingGroupNames: ['asg-web'] }))).toEqual({ clusters: [], reason: 'Auto Scaling group asg-web is not used by any EKS cluster' });
+      expect((await resolveAffectedClusters(setup().reader, refs({ autoScalingGroupNames: ['asg-gone'] }))).reason).toBe('Auto Scaling group asg-gone no longer exists');
+    });
+
+    it('instances by their node: Auto Scaling group, else cluster tags', async () => {
+      expect((await resolveAffectedClusters(setup().reader, refs({ instanceIds: ['i-alpha-self', 'i-beta-member'] }))).clusters).toEqual(['alpha', 'beta']);
+      expect((await resolveAffectedClusters(setup().reader, refs({ instanceIds: ['i-unknown'] }))).reason).toBe('i-unknown is not a node of any EKS cluster');
+    });
+
+    it("an untagged member of a self-managed group reaches the group's cluster", async () => {
+      expect((await resolveAffectedClusters(setup().reader, refs({ instanceIds: ['i-alpha-untagged'] }))).clusters).toEqual(['alpha']);
+    });
+  });
+
+  describe('IAM roles', () => {
+    it('the role that created a cluster (CloudTrail), runs its node groups (index), or its self-managed nodes (instance profile)', async () => {
+      const reader = setup().reader;
+      expect((await resolveAffectedClusters(reader, refs({ roleNames: ['alpha-creator'] }))).clusters).toEqual(['alpha']);
+      expect((await resolveAffectedClusters(reader, refs({ roleNames: ['beta-node'] }))).clusters).toEqual(['beta']);
+      expect((await resolveAffectedClusters(reader, refs({ roleNames: ['alpha-self-role'] }))).clusters).toEqual(['alpha']);
+    });
+
+    it('any other role is ignored with the reason', async () => {
+      expect(await resolveAffectedClusters(setup().reader, refs({ roleNames: ['lambda-exec'] }))).toEqual({
+        clusters: [],
+        reason: 'IAM role lambda-exec neither created an EKS cluster (CloudTrail, last 90 days) nor runs the nodes of one',
+      });
     });
   });
 
@@ -292,7 +374,10 @@ describe('resolveAffectedClusters', () => {
     });
   });
 
-  it('the headline demo event costs at most 12 calls in a warm container, resolution and re-reading the cluster included', async () => {
+  // Resolution (1 DescribeInstances), then prod re-read: the cluster, its nodes (ListNodegroups, DescribeInstances and
+  // DescribeAutoScalingGroups by each cluster tag, 2 node groups, the node group's and the self-managed group's launch
+  // templates), its security groups and the partners' prefix list (name and entries).
+  it('the headline demo event costs at most 14 calls in a warm container, resolution and re-reading the cluster included', async () => {
     const c = counting(demoReader());
     const ev = classifyEvent(loadSample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'));
     if (ev.status !== 'watched') throw new Error(ev.reason);
@@ -303,6 +388,6 @@ describe('resolveAffectedClusters', () => {
     const { clusters } = await resolveAffectedClusters(c.reader, ev.refs, cache);
     expect(clusters).toEqual(['prod']);
     for (const name of clusters) await buildClusterView(c.reader, name, neededParts(ev.entry.rules), { account: '111122223333', region: 'us-east-1' });
-    expect(c.total()).toBeLessThanOrEqual(12);
+    expect(c.total()).toBeLessThanOrEqual(14);
   });
 });

@@ -1,6 +1,7 @@
 import { emptyRefs, type ResourceRefs } from '../../src/events/catalog';
 import { createClusterIndexCache, resolveAffectedClusters } from '../../src/events/resolve';
-import { counting, worldReader } from './support';
+import { classifyEvent } from '../../src/events/classify';
+import { counting, loadSample, worldReader } from './support';
 
 /**
  * What uses a resource decides which clusters an event re-checks; tags are hints. An attacker who tags a group, a
@@ -115,6 +116,36 @@ describe('instances and network interfaces (ModifyInstanceAttribute, ModifyNetwo
       reason: 'ModifyInstanceAttribute changed instanceType, not the security groups',
     });
     expect(w.total()).toBe(0);
+  });
+});
+
+describe('Auto Scaling groups and launched nodes (nodesChanged)', () => {
+  // alpha's managed node group's Auto Scaling group, tagged for beta; a node it launched, tagged for beta only.
+  const world = structuredClone(WORLD) as typeof WORLD & { autoscaling?: unknown };
+  world.autoscaling = { groups: [{ AutoScalingGroupName: 'eks-alpha-ng', Tags: [tag('kubernetes.io/cluster/beta', 'owned')] }] };
+  world.ec2.instances.push({
+    InstanceId: 'i-alpha-new',
+    ...running,
+    SubnetId: 'subnet-alpha',
+    Tags: [tag('aws:autoscaling:groupName', 'eks-alpha-ng'), tag('kubernetes.io/cluster/beta', 'owned')],
+    NetworkInterfaces: [{ NetworkInterfaceId: 'eni-alpha-new', SubnetId: 'subnet-alpha', Groups: [{ GroupId: 'sg-steer' }] }],
+  });
+
+  it('an Auto Scaling group reaches the cluster whose node group owns it, whatever cluster its tags name', async () => {
+    const w = await warm(world);
+    expect((await w.resolve({ autoScalingGroupNames: ['eks-alpha-ng'] })).clusters).toEqual(['alpha', 'beta']);
+  });
+
+  it("a launched node (RunInstances) reaches its Auto Scaling group's cluster: the record's tags steer nothing", async () => {
+    const event = loadSample('ec2-RunInstances-self-managed-node.json') as { detail: { requestParameters: Record<string, unknown>; responseElements: { instancesSet: { items: Record<string, unknown>[] } } } };
+    const beta = { items: [{ key: 'kubernetes.io/cluster/beta', value: 'owned' }] };
+    event.detail.requestParameters.tagSpecificationSet = { items: [{ resourceType: 'instance', tags: beta.items }] };
+    Object.assign(event.detail.responseElements.instancesSet.items[0], { instanceId: 'i-alpha-new', tagSet: beta });
+    const c = classifyEvent(event);
+    if (c.status !== 'watched') throw new Error(c.status);
+    expect(c.refs).toMatchObject({ clusterNames: [], instanceIds: ['i-alpha-new'] });
+    const w = await warm(world);
+    expect((await w.resolve(c.refs)).clusters).toEqual(['alpha', 'beta']);
   });
 });
 

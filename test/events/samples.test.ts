@@ -73,6 +73,17 @@ const EXPECTED: Record<string, Expect> = {
   'eks-UpdateAddon-vpc-cni.json': w('clusterConfig', { clusterNames: ['payments'] }, ['payments']),
   'eks-DeleteAddon-vpc-cni.json': w('clusterConfig', { clusterNames: ['payments'] }, ['payments']),
   'eks-AssociateEncryptionConfig.json': w('clusterConfig', { clusterNames: ['prod'] }, ['prod']),
+  // self-managed nodes: Auto Scaling groups and instances, by their cluster tags
+  'autoscaling-CreateAutoScalingGroup-self-managed-nodes.json': w('selfManagedNodes', { autoScalingGroupNames: ['prod-self-managed'], clusterNames: [] }, ['prod']),
+  'autoscaling-UpdateAutoScalingGroup-launch-template.json': w('selfManagedNodes', { autoScalingGroupNames: ['prod-self-managed'], clusterNames: [] }, ['prod']),
+  'ec2-RunInstances-self-managed-node.json': w('selfManagedNodes', { clusterNames: [], instanceIds: ['i-0aa3333333333333a'] }, ['prod']),
+  'ec2-RunInstances-unrelated-instance.json': w('selfManagedNodes', { clusterNames: [], instanceIds: ['i-0cc2222222222222c'] }, [], { reason: /^i-0cc2222222222222c is not a node of any EKS cluster$/ }),
+  // IAM: creator roles and node roles
+  'iam-AttachRolePolicy-creator-role.json': w('iamRole', { roleNames: ['eks-creator'] }, ['prod']),
+  'iam-PutRolePolicy-node-role.json': w('iamRole', { roleNames: ['eks-node-role'] }, ['payments']),
+  'iam-DeleteRolePolicy-node-role.json': w('iamRole', { roleNames: ['prod-node-role'] }, ['prod']),
+  'iam-UpdateAssumeRolePolicy-any-principal.json': w('iamRole', { roleNames: ['eks-creator-payments'] }, ['payments']),
+  'iam-DetachRolePolicy-unrelated-role.json': w('iamRole', { roleNames: ['lambda-exec'] }, [], { reason: /^IAM role lambda-exec neither created an EKS cluster/ }),
   // CloudTrail: account level
   'cloudtrail-StopLogging-by-arn.json': w('trail', { trails: [TRAIL_ARN], accountLevel: true, clusterNames: [] }, [], { reason: ACCOUNT_ONLY }),
   'cloudtrail-DeleteTrail-by-name.json': w('trail', { trails: ['org-audit'], accountLevel: true }, [], { reason: ACCOUNT_ONLY }),

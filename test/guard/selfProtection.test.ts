@@ -16,7 +16,13 @@ import { packageTemplate, resolveIntrinsics, type Deployment, type PackagedTempl
 import { transformInput, type InputTransformer } from '../support/eventBridgeInput';
 import { describeWithMoto, motoClientConfig, startMoto, type Moto } from '../support/moto';
 import { lambdaContext } from '../support/lambdaContext';
-import { sampleFiles as detectorSamples, loadSample as loadDetectorSample } from '../events/support';
+import { sampleFiles as detectorSamples, loadSample as loadDetectorSample, demoReader } from '../events/support';
+import { classifyEvent } from '../../src/events/classify';
+import { resolveAffectedClusters } from '../../src/events/resolve';
+import { CATALOG } from '../../src/events/catalog';
+
+/** The IAM calls the detector itself watches (iamChanged): a tampering call among them reaches it too. */
+const IAM_ROLE_CALLS = new Set(CATALOG.filter((e) => e.handler === 'iamChanged').map((e) => e.eventName));
 
 /**
  * Self-protection, from the attacker's side: every call in events/self-protection/ that would silence the detector
@@ -147,10 +153,18 @@ describe('the guard rules in the packaged template', () => {
     for (const { alert, direct } of Object.values(GUARD_RULES)) expect(patterns[direct]).toEqual(patterns[alert]);
   });
 
-  it.each(Object.entries(TAMPERING))('%s reaches both paths (Lambda and direct) and no detector rule', (file, t) => {
+  it.each(Object.entries(TAMPERING))('%s reaches both paths (Lambda and direct) and no detector rule but iamChanged', (file, t) => {
     const event = load(file);
     expect(matchingRules(event)).toEqual([GUARD_RULES[t.pattern].alert, GUARD_RULES[t.pattern].direct].sort());
-    expect(Object.values(eventBridgePatterns()).filter((p) => matchesPattern(p, event))).toEqual([]);
+    const detector = Object.entries(eventBridgePatterns()).filter(([, p]) => matchesPattern(p, event)).map(([handler]) => handler);
+    expect(detector).toEqual(IAM_ROLE_CALLS.has(callOf(file).eventName) ? ['iamChanged'] : []);
+  });
+
+  // iamChanged watches role policy changes for creator and node roles; the stack's own roles are neither.
+  it.each(Object.keys(TAMPERING).filter((f) => IAM_ROLE_CALLS.has(callOf(f).eventName)))("%s leaves the detector's iamChanged with nothing to re-check", async (file) => {
+    const c = classifyEvent(load(file));
+    if (c.status !== 'watched') throw new Error(c.status);
+    expect(await resolveAffectedClusters(demoReader(), c.refs)).toEqual({ clusters: [], reason: expect.stringMatching(/^IAM role eks-drift-prod-\S+ neither created an EKS cluster .* nor runs the nodes of one$/) });
   });
 
   it.each(Object.entries(NOT_TAMPERING))('%s reaches no guard rule (%s)', (file) => {

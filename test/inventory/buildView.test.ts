@@ -1,9 +1,11 @@
 import { buildAccountView, buildClusterView } from '../../src/inventory/buildView';
 import type { ClusterView, ViewPart } from '../../src/inventory/view';
 import { WorldReader } from '../../src/inventory/worldReader';
-import { IDS, createClusterEvent, instrument, prodWorld, world } from './worlds';
+import { liveRecordSource, LOOKUP_SOURCE, LIVE_SOURCE, cloudTrailCreatorSource } from '../../src/inventory/creator';
+import { ReadError } from '../../src/inventory/reader';
+import { IDS, createClusterEvent, instrument, prodWorld, selfManagedWorld, world } from './worlds';
 
-const ALL: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator'];
+const ALL: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles'];
 
 async function view(parts: ViewPart[] = ALL, raw = prodWorld(), faults = {}) {
   const r = instrument(new WorldReader(world(raw)), faults);
@@ -137,12 +139,101 @@ describe('buildClusterView', () => {
     });
   });
 
+  describe('self-managed nodes', () => {
+    it('Auto Scaling groups tagged for the cluster (not a managed node group\'s), and the groups tagged instances belong to', async () => {
+      const { v, calls } = await view(['nodegroups'], selfManagedWorld());
+      expect(v.selfManagedGroups.map((g) => g.group.AutoScalingGroupName).sort()).toEqual(['asg-lc', 'asg-lt', 'asg-untagged']);
+      const asg = v.selfManagedGroups.find((g) => g.group.AutoScalingGroupName === 'asg-lt')!;
+      expect(asg).toMatchObject({ subnetIds: ['subnet-a', 'subnet-c'], securityGroupIds: ['sg-lt1'], launchTemplates: [{ LaunchTemplateId: 'lt-self', VersionNumber: 2 }] });
+      expect(asg.instances.map((i) => i.InstanceId)).toEqual(['i-asg']);
+      expect(v.selfManagedGroups.find((g) => g.group.AutoScalingGroupName === 'asg-lc')?.launchConfiguration?.KeyName).toBe('lc-key');
+      // by tag-key, by eks:cluster-name, then the one named by an instance
+      expect(calls.filter((c) => c.method === 'describeAutoScalingGroups').map((c) => c.args[0])).toEqual([
+        { filters: [{ Name: 'tag-key', Values: ['kubernetes.io/cluster/prod'] }] },
+        { filters: [{ Name: 'tag:eks:cluster-name', Values: ['prod'] }] },
+        { names: ['asg-untagged'] },
+      ]);
+    });
+
+    it('their security groups and subnets join the node ones', async () => {
+      const { v } = await view(['securityGroups', 'network'], selfManagedWorld());
+      expect(sg(v, 'sg-lt1')).toMatchObject({ roles: ['node'], usedBy: ['asg-lt', 'asg-untagged'] });
+      expect(subnet(v, 'subnet-c').usedBy).toEqual(expect.arrayContaining(['asg-lt', 'i-self']));
+    });
+
+    it('node roles: managed node groups\' nodeRole, self-managed nodes\' instance profile role, with their policy documents', async () => {
+      const { v, count } = await view(['nodeRoles'], selfManagedWorld());
+      expect(v.nodeRoles.map((r) => [r.roleArn, r.usedBy.sort(), r.via])).toEqual([
+        ['arn:aws:iam::111122223333:role/ng-role', ['ng-plain'], ['nodegroup.nodeRole']],
+        ['arn:aws:iam::111122223333:role/self-role', ['asg-lt', 'asg-untagged'], ['instance profile arn:aws:iam::111122223333:instance-profile/self-profile']],
+      ]);
+      const self = v.nodeRoles[1].details;
+      expect(self.inlinePolicies.map((p) => p.PolicyName)).toEqual(['ssm']);
+      expect(self.managedPolicies['arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy'].version?.VersionId).toBe('v1');
+      expect(v.nodesWithoutRole).toEqual([
+        { node: 'asg-lc', resourceType: 'group', reason: 'launches nodes without an instance profile (no IAM role)' },
+        { node: 'i-self', resourceType: 'instance', reason: 'launches nodes without an instance profile (no IAM role)' },
+        { node: 'i-eks', resourceType: 'instance', reason: 'launches nodes without an instance profile (no IAM role)' },
+      ]);
+      expect(count('getInstanceProfile')).toBe(1);
+    });
+  });
+
+  describe('creator role and sources', () => {
+    it('reads the creator\'s role (no documents needed) after finding who the creator is', async () => {
+      const raw = prodWorld();
+      raw.iam = { roles: [{ RoleName: 'creator', Arn: 'arn:aws:iam::111122223333:role/creator', attachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }] }] };
+      const { v, count } = await view(['creator', 'accessEntries', 'creatorRole'], raw);
+      expect(v.creatorRole).toMatchObject({ arn: 'arn:aws:iam::111122223333:role/creator', attachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }] });
+      expect(count('getPolicy') + count('getRolePolicy')).toBe(0);
+      expect(v.loaded.has('creatorRole')).toBe(true);
+    });
+
+    it('reads no role for a creator that is not a role, and never another account\'s role', async () => {
+      const raw = prodWorld();
+      raw.cloudtrailEvents = [createClusterEvent('ev-user', 'prod', '2026-03-01T09:59:00Z', 'arn:aws:iam::111122223333:user/alice')];
+      const { v, count } = await view(['creator', 'accessEntries', 'creatorRole'], raw);
+      expect(v.creatorRole).toBeUndefined();
+      expect(count('getRole')).toBe(0);
+      raw.cloudtrailEvents = [createClusterEvent('ev-x', 'prod', '2026-03-01T09:59:00Z', 'arn:aws:sts::999988887777:assumed-role/ci/s')];
+      const foreign = await view(['creator', 'accessEntries', 'creatorRole'], raw);
+      expect(foreign.v.creatorRole).toMatchObject({ foreignAccount: '999988887777' });
+      expect(foreign.count('getRole')).toBe(0);
+    });
+
+    it('asks the sources in order: the live CreateCluster record first, then LookupEvents for every cluster\'s creator', async () => {
+      const reader = new WorldReader(world());
+      const live = liveRecordSource({ eventID: 'live-1', eventName: 'CreateCluster', eventSource: 'eks.amazonaws.com', eventTime: '2026-03-01T09:59:50Z', requestParameters: { name: 'prod' }, userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/bob' } } as never);
+      const v = (await buildClusterView(reader, 'prod', new Set(['creator']), IDS, { creatorSources: [live, cloudTrailCreatorSource(reader)] }))!;
+      expect(v.creatorEvent).toMatchObject({ EventId: 'live-1', source: LIVE_SOURCE });
+      expect(v.creations.map((e) => e.EventId).sort()).toEqual(['ev-new', 'ev-old', 'ev-other', 'live-1']);
+      expect(v.creatorSources).toEqual([{ name: LIVE_SOURCE }, { name: LOOKUP_SOURCE }]);
+    });
+
+    it('a failing source is noted; when every source fails the part is unreadable', async () => {
+      const reader = new WorldReader(world());
+      const broken = { name: 'broken', records: async () => Promise.reject(new ReadError('cloudtrail:LookupEvents', 'ThrottlingException', 'slow down')) };
+      const v = (await buildClusterView(reader, 'prod', new Set(['creator']), IDS, { creatorSources: [broken, cloudTrailCreatorSource(reader)] }))!;
+      expect(v.creatorSources).toEqual([{ name: 'broken', error: 'cloudtrail:LookupEvents failed: ThrottlingException: slow down' }, { name: LOOKUP_SOURCE }]);
+      expect(v.creatorEvent?.EventId).toBe('ev-new');
+      const none = (await buildClusterView(reader, 'prod', new Set(['creator']), IDS, { creatorSources: [broken] }))!;
+      expect(none.unreadable).toEqual([{ part: 'creator', reason: 'creator failed: Unreadable: broken: cloudtrail:LookupEvents failed: ThrottlingException: slow down' }]);
+    });
+  });
+
   describe('unreadable parts', () => {
     it('a part whose read is denied is unreadable with the reason; the rest is built', async () => {
       const { v } = await view(ALL, prodWorld(), { listAccessEntries: 'AccessDeniedException' });
       expect(v.unreadable).toEqual([{ part: 'accessEntries', reason: expect.stringContaining('AccessDeniedException') }]);
       expect(v.loaded.has('accessEntries')).toBe(false);
-      expect([...v.loaded].sort()).toEqual(['addons', 'creator', 'kubernetes', 'network', 'nodegroups', 'securityGroups']);
+      expect([...v.loaded].sort()).toEqual(['addons', 'creator', 'creatorRole', 'kubernetes', 'network', 'nodeRoles', 'nodegroups', 'securityGroups']);
+    });
+
+    it('IAM reads denied make the node roles and the creator role unreadable, and leave the rest', async () => {
+      const { v } = await view(['nodegroups', 'nodeRoles', 'creator', 'accessEntries', 'creatorRole'], selfManagedWorld(), { getRole: 'AccessDenied' });
+      expect(v.unreadable.map((u) => u.part).sort()).toEqual(['creatorRole', 'nodeRoles']);
+      expect(v.unreadable[0].reason).toContain('AccessDenied');
+      expect([...v.loaded].sort()).toEqual(['accessEntries', 'creator', 'nodegroups']);
     });
 
     it('failing to read the nodes makes every part that needs them unreadable', async () => {

@@ -107,6 +107,8 @@ describe('reading the Kubernetes API', () => {
     let ca: string;
     const seen: { path: string; auth?: string }[] = [];
     let mode: Mode = 'ok';
+    /** Whether the server serves Calico's CRDs. */
+    let calico = false;
 
     /** The misbehaviour, on the cluster role bindings list (the other lists answer normally). */
     function misbehave(res: ServerResponse, url: URL): void {
@@ -162,6 +164,10 @@ describe('reading the Kubernetes API', () => {
             return json(200, { items: [{ metadata: { name: 'default' } }] });
           case '/apis/networking.k8s.io/v1/networkpolicies':
             return json(200, { items: [] });
+          case '/apis/crd.projectcalico.org/v1/globalnetworkpolicies':
+            return calico ? json(200, { items: [{ metadata: { name: 'deny-ssh' }, spec: { selector: 'all()' } }] }) : json(404, { kind: 'Status', code: 404 });
+          case '/apis/crd.projectcalico.org/v1/networkpolicies':
+            return calico ? json(200, { items: [] }) : json(404, { kind: 'Status', code: 404 });
           default:
             return json(404, { kind: 'Status', code: 404 }); // no Calico CRD
         }
@@ -177,19 +183,29 @@ describe('reading the Kubernetes API', () => {
     beforeEach(() => {
       seen.length = 0;
       mode = 'ok';
+      calico = false;
     });
 
     const cluster = () => ({ name: 'prod', endpoint, certificateAuthority: { data: ca } });
     const live = (kubernetesLimits: Partial<KubeReadLimits> = {}) => new SdkReader({ region: 'us-east-1', clientConfig: { credentials }, kubernetesLimits });
 
-    it('reads aws-auth, every page of cluster role bindings, namespaces, network policies; a missing Calico CRD is none', async () => {
+    it('reads aws-auth, every page of cluster role bindings, namespaces, network policies; a missing Calico CRD is "no Calico"', async () => {
       const k = await live().readKubernetes(cluster());
       expect(k?.awsAuth?.data?.mapRoles).toContain('system:masters');
       expect(k?.clusterRoleBindings?.map((b) => b.metadata?.name)).toEqual(['cluster-admin', 'b']);
       expect(k?.namespaces).toHaveLength(1);
       expect(k?.networkPolicies).toEqual([]);
-      expect(k?.calicoGlobalNetworkPolicies).toEqual([]);
+      expect(k).not.toHaveProperty('calicoGlobalNetworkPolicies');
+      expect(k).not.toHaveProperty('calicoNetworkPolicies');
       expect(seen.every((s) => s.auth?.startsWith('Bearer k8s-aws-v1.'))).toBe(true);
+    });
+
+    it('reads Calico global and namespaced policies where the CRDs exist (an empty list still says Calico is there)', async () => {
+      calico = true;
+      const k = await live().readKubernetes(cluster());
+      expect(k?.calicoGlobalNetworkPolicies?.map((p) => (p.metadata as { name: string }).name)).toEqual(['deny-ssh']);
+      expect(k?.calicoNetworkPolicies).toEqual([]);
+      expect(seen.map((s) => s.path)).toContain('/apis/crd.projectcalico.org/v1/networkpolicies?limit=500');
     });
 
     it('no access (the detector role is not mapped into the cluster) is a read error that says so', async () => {

@@ -38,4 +38,19 @@ describe('withSharedLookups', () => {
     await expect(shared.lookupEvents({ eventName: 'CreateCluster', resourceName: 'a' })).resolves.toHaveLength(1);
     expect(spy).toHaveBeenCalledTimes(2);
   });
+
+  it('reads each IAM role and policy once per sweep; other reads are not cached', async () => {
+    const w = parseWorld(
+      { account: '111122223333', region: 'us-east-1', iam: { roles: [{ RoleName: 'nodes', Arn: 'arn:aws:iam::111122223333:role/nodes', attachedPolicies: [] }] } },
+      'test',
+    );
+    const inner = new WorldReader(w);
+    const getRole = jest.spyOn(inner, 'getRole');
+    const listClusters = jest.spyOn(inner, 'listClusters');
+    const shared = withSharedLookups(inner);
+    await Promise.all([shared.getRole('nodes'), shared.getRole('nodes'), shared.getRole('other')]);
+    await Promise.all([shared.listClusters(), shared.listClusters()]);
+    expect(getRole.mock.calls).toEqual([['nodes'], ['other']]);
+    expect(listClusters).toHaveBeenCalledTimes(2);
+  });
 });

@@ -24,7 +24,8 @@ describe('snapshotAccount', () => {
     expect(w.ec2.subnets.map((s) => s.SubnetId).sort()).toEqual(['subnet-a', 'subnet-b', 'subnet-c', 'subnet-x']);
     expect(w.ec2.securityGroups.map((g) => g.GroupId)).not.toContain('sg-unrelated');
     expect(w.ec2.instances.map((i) => i.InstanceId).sort()).toEqual(['i-eks', 'i-managed', 'i-self']);
-    expect(w.cloudtrailEvents.map((e) => e.EventId).sort()).toEqual(['ev-new', 'ev-other']);
+    // Every EKS CreateCluster record (who created which cluster, deleted ones included), not ECS's.
+    expect(w.cloudtrailEvents.map((e) => e.EventId).sort()).toEqual(['ev-new', 'ev-old', 'ev-other']);
     expect(w.eks.nodegroups.every((n) => n.clusterName)).toBe(true);
   });
 

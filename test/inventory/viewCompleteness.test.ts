@@ -10,8 +10,12 @@ import { IDS, instrument, prodWorld, world } from './worlds';
  * node's network interface, strips its cluster tags, pins an unreadable launch template version or hides the internet
  * behind a prefix list must not get a silent pass.
  */
-const ALL: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator'];
-type Raw = ReturnType<typeof prodWorld> & { eks: { nodegroups: Record<string, unknown>[] }; ec2: Record<string, Record<string, unknown>[]> };
+const ALL: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles'];
+type Raw = ReturnType<typeof prodWorld> & {
+  eks: { nodegroups: Record<string, unknown>[] };
+  ec2: Record<string, Record<string, unknown>[]>;
+  autoscaling?: { groups: Record<string, unknown>[]; launchConfigurations?: Record<string, unknown>[] };
+};
 const tags = (t: Record<string, string>) => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
 const sshWorld = (GroupId: string, cidr = '0.0.0.0/0') => ({ GroupId, VpcId: 'vpc-1', GroupName: GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: cidr }] }] });
 
@@ -62,16 +66,87 @@ describe('the groups actually on the nodes', () => {
   });
 });
 
+/** prod's self-managed Auto Scaling group asg-self (tagged for prod), with the given members, template and extra tags. */
+function withSelfManagedGroup(raw: Raw, members: string[], extra: Record<string, unknown> = {}): Raw {
+  raw.autoscaling = {
+    groups: [
+      {
+        AutoScalingGroupName: 'asg-self',
+        VPCZoneIdentifier: 'subnet-a',
+        LaunchTemplate: { LaunchTemplateId: 'lt-1', Version: '1' },
+        Instances: members.map((InstanceId) => ({ InstanceId, LifecycleState: 'InService' })),
+        Tags: [{ Key: 'kubernetes.io/cluster/prod', Value: 'owned', PropagateAtLaunch: false }],
+        ...extra,
+      },
+    ],
+  };
+  return raw;
+}
+
+describe('self-managed groups and their members', () => {
+  it('an untagged member of a self-managed group tagged for the cluster is a node: a group swapped onto it is judged', async () => {
+    const raw = withSelfManagedGroup(prodWorld() as Raw, ['i-member']);
+    raw.ec2.securityGroups.push(sshWorld('sg-open'));
+    raw.ec2.instances.push({
+      InstanceId: 'i-member',
+      SubnetId: 'subnet-a',
+      State: { Name: 'running' },
+      Tags: tags({ 'aws:autoscaling:groupName': 'asg-self' }),
+      NetworkInterfaces: [{ NetworkInterfaceId: 'eni-m', SubnetId: 'subnet-a', Groups: [{ GroupId: 'sg-lt1' }, { GroupId: 'sg-open' }] }],
+    });
+    const { v, result } = await evaluate(raw, {}, ['no-internet-ssh']);
+    expect(v.selfManagedGroups.find((g) => g.group.AutoScalingGroupName === 'asg-self')?.instances.map((i) => i.InstanceId)).toEqual(['i-member']);
+    expect(v.attachments).toContainEqual({ on: ['instance i-member (eni-m)'], groupIds: ['sg-lt1', 'sg-open'] });
+    expect(result.findings.map((f) => [f.resourceId, f.evidence.usedBy])).toEqual([['sg-open', ['i-member']]]);
+  });
+
+  it('members a group lists that its tags already found cost no extra read; one stripped of its tags is read by aws:autoscaling:groupName', async () => {
+    const member = { InstanceId: 'i-member', SubnetId: 'subnet-a', State: { Name: 'running' }, SecurityGroups: [{ GroupId: 'sg-lt1' }] };
+    const tagged = withSelfManagedGroup(prodWorld() as Raw, ['i-member']);
+    tagged.ec2.instances.push({ ...member, Tags: tags({ 'kubernetes.io/cluster/prod': 'owned', 'aws:autoscaling:groupName': 'asg-self' }) });
+    const quiet = await evaluate(tagged, {}, ['no-internet-ssh']);
+    expect(quiet.calls.filter((c) => c.method === 'describeInstances').map((c) => JSON.stringify(c.args[0]))).not.toContainEqual(expect.stringContaining('aws:autoscaling:groupName'));
+
+    const stripped = withSelfManagedGroup(prodWorld() as Raw, ['i-member']);
+    stripped.ec2.instances.push({ ...member, Tags: tags({ 'aws:autoscaling:groupName': 'asg-self' }) });
+    const read = await evaluate(stripped, {}, ['no-internet-ssh']);
+    expect(read.calls.filter((c) => c.method === 'describeInstances').map((c) => c.args[0])).toContainEqual({ filters: [{ Name: 'tag:aws:autoscaling:groupName', Values: ['asg-self'] }] });
+    expect(read.v.selfManagedInstances.map((i) => i.InstanceId)).toContain('i-member');
+  });
+
+  it('a group claiming a managed node group by its eks:nodegroup-name tag stays self-managed: its key is reported on it', async () => {
+    const raw = prodWorld() as Raw;
+    raw.eks.nodegroups[0].resources = { remoteAccessSecurityGroup: 'sg-remote', autoScalingGroups: [{ name: 'eks-ng-plain' }] };
+    withSelfManagedGroup(raw, [], { Tags: [{ Key: 'kubernetes.io/cluster/prod', Value: 'owned' }, { Key: 'eks:nodegroup-name', Value: 'ng-plain' }] });
+    raw.ec2.launchTemplateVersions.find((v) => v.LaunchTemplateId === 'lt-1' && v.VersionNumber === 1)!.LaunchTemplateData = { SecurityGroupIds: ['sg-lt1'], KeyName: 'backdoor' };
+    const { v, result } = await evaluate(raw, {}, ['nodegroup-no-ssh-key']);
+    expect(v.selfManagedGroups.map((g) => g.group.AutoScalingGroupName)).toEqual(['asg-self']);
+    expect(result.findings.map((f) => [f.resourceType, f.resourceId])).toContainEqual(['AWS::AutoScaling::AutoScalingGroup', 'asg-self']);
+  });
+});
+
 describe('referenced but unreadable: never a silent pass', () => {
   it('a node group pinning a launch template version that cannot be read leaves the rules that read it not evaluated', async () => {
     const raw = prodWorld() as Raw;
     raw.eks.nodegroups[1].launchTemplate = { id: 'lt-1', name: 'pinned', version: '7' };
     const { result, v } = await evaluate(raw);
     expect(v.nodegroups.find((n) => n.nodegroup.nodegroupName === 'ng-pinned')?.launchTemplateProblem).toBe('launch template lt-1 version 7 of node group ng-pinned was not found');
-    const notEvaluated = Object.fromEntries(result.notEvaluated.map((n) => [n.ruleId, n.reason]));
+    const notEvaluated = Object.fromEntries(result.notEvaluated.filter((n) => n.reason.includes('lt-1 version 7')).map((n) => [n.ruleId, n.reason]));
     expect(Object.keys(notEvaluated).sort()).toEqual(['no-internet-ingress', 'no-internet-ssh', 'nodegroup-no-ssh-key', 'nodes-no-public-ip']);
     expect(notEvaluated['nodegroup-no-ssh-key']).toContain('launch template lt-1 version 7 of node group ng-pinned was not found');
     expect(result.evaluatedRuleIds).toEqual(expect.arrayContaining(['nodes-in-private-subnets', 'nacl-blocks-ssh', 'cluster-sg-restricted', 'cluster-tagged']));
+  });
+
+  it('a self-managed group launching from a template version or a launch configuration that cannot be read: the rules reading it are not evaluated', async () => {
+    const pinned = withSelfManagedGroup(prodWorld() as Raw, [], { LaunchTemplate: { LaunchTemplateId: 'lt-1', Version: '9' } });
+    const { v, result } = await evaluate(pinned, {}, ['nodegroup-no-ssh-key', 'nodes-no-public-ip', 'no-internet-ssh', 'nodes-in-private-subnets']);
+    expect(v.selfManagedGroups[0].launchTemplateProblem).toBe('launch template lt-1 version 9 of Auto Scaling group asg-self was not found');
+    expect(result.notEvaluated.map((n) => n.ruleId).sort()).toEqual(['no-internet-ssh', 'nodegroup-no-ssh-key', 'nodes-no-public-ip']);
+    expect(result.notEvaluated.every((n) => n.reason.includes('lt-1 version 9 of Auto Scaling group asg-self'))).toBe(true);
+
+    const legacy = withSelfManagedGroup(prodWorld() as Raw, [], { LaunchTemplate: undefined, LaunchConfigurationName: 'lc-gone' });
+    const gone = await evaluate(legacy, {}, ['nodegroup-no-ssh-key']);
+    expect(gone.result.notEvaluated).toEqual([expect.objectContaining({ ruleId: 'nodegroup-no-ssh-key', reason: expect.stringContaining('launch configuration lc-gone of Auto Scaling group asg-self was not found') })]);
   });
 
   it('a launch template naming its security groups by name (SecurityGroups) leaves the groups of its nodes unknown, not empty', async () => {

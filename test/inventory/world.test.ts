@@ -74,6 +74,59 @@ describe('world file: validation at the boundary', () => {
   });
 });
 
+describe('world file: IAM and Auto Scaling', () => {
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+  const withRole = (doc: unknown) => ({ account: ACCOUNT, region: REGION, iam: { roles: [{ RoleName: 'nodes', Arn: `arn:aws:iam::${ACCOUNT}:role/nodes`, AssumeRolePolicyDocument: doc }] } });
+
+  it('accepts a policy document as the AWS CLI prints it (an object), the SDK returns it (URL-encoded), or a JSON string', async () => {
+    for (const doc of [trust, encodeURIComponent(JSON.stringify(trust)), JSON.stringify(trust)]) {
+      const role = await reader(withRole(doc)).getRole('nodes');
+      expect(typeof role?.AssumeRolePolicyDocument).toBe('string');
+    }
+  });
+
+  it('names the path of a document that is none of these', () => {
+    expect(() => parseWorld(withRole(42), 'w.json')).toThrow('w.json: at iam.roles[0].AssumeRolePolicyDocument: not a policy document: expected a policy document (object or string), got number');
+    expect(() => parseWorld(withRole('%7Bbroken'), 'w.json')).toThrow(/at iam\.roles\[0\]\.AssumeRolePolicyDocument: not a policy document: not a JSON policy document/);
+    const inline = { account: ACCOUNT, region: REGION, iam: { roles: [{ Arn: `arn:aws:iam::${ACCOUNT}:role/x`, inlinePolicies: [{ PolicyName: 'p', PolicyDocument: '{' }] }] } };
+    expect(() => parseWorld(inline, 'w.json')).toThrow(/at iam\.roles\[0\]\.inlinePolicies\[0\]\.PolicyDocument: not a policy document/);
+  });
+
+  it('reads roles, inline policies, instance profiles, managed policy versions and Auto Scaling groups like IAM and Auto Scaling', async () => {
+    const r = reader({
+      account: ACCOUNT,
+      region: REGION,
+      iam: {
+        roles: [
+          {
+            RoleName: 'nodes',
+            Arn: `arn:aws:iam::${ACCOUNT}:role/nodes`,
+            attachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy', PolicyName: 'AmazonEKSWorkerNodePolicy' }],
+            inlinePolicies: [{ PolicyName: 'ssm', PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'ssm:*', Resource: '*' }] } }],
+          },
+        ],
+        instanceProfiles: [{ InstanceProfileName: 'nodes', Arn: `arn:aws:iam::${ACCOUNT}:instance-profile/nodes`, Roles: [{ RoleName: 'nodes', Arn: `arn:aws:iam::${ACCOUNT}:role/nodes` }] }],
+        policies: [{ Arn: 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy', DefaultVersionId: 'v2', PolicyVersionList: [{ VersionId: 'v2', IsDefaultVersion: true, Document: trust }] }],
+      },
+      autoscaling: { groups: [{ AutoScalingGroupName: 'workers', Tags: [{ Key: 'kubernetes.io/cluster/prod', Value: 'owned' }] }, { AutoScalingGroupName: 'web' }] },
+    });
+    expect(await r.listRolePolicies('nodes')).toEqual(['ssm']);
+    expect(await r.getRolePolicy('nodes', 'ssm')).toMatchObject({ RoleName: 'nodes', PolicyName: 'ssm', PolicyDocument: expect.stringContaining('ssm:*') });
+    expect(await r.getRolePolicy('nodes', 'nope')).toBeUndefined();
+    expect(await r.getRole('gone')).toBeUndefined();
+    expect(await r.listAttachedRolePolicies('gone')).toEqual([]);
+    expect((await r.getInstanceProfile('nodes'))?.Roles?.[0].Arn).toBe(`arn:aws:iam::${ACCOUNT}:role/nodes`);
+    expect((await r.getPolicy('arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy'))?.DefaultVersionId).toBe('v2');
+    expect((await r.getPolicyVersion('arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy', 'v2'))?.IsDefaultVersion).toBe(true);
+    expect((await r.describeAutoScalingGroups({ filters: [{ Name: 'tag-key', Values: ['kubernetes.io/cluster/prod'] }] })).map((g) => g.AutoScalingGroupName)).toEqual(['workers']);
+    expect((await r.describeAutoScalingGroups({ names: ['web', 'nope'] })).map((g) => g.AutoScalingGroupName)).toEqual(['web']);
+  });
+
+  it('refuses an Auto Scaling group without a name', () => {
+    expect(() => parseWorld({ account: ACCOUNT, region: REGION, autoscaling: { groups: [{ MinSize: 1 }] } }, 'w.json')).toThrow('at autoscaling.groups[0].AutoScalingGroupName: Required');
+  });
+});
+
 describe('WorldReader', () => {
   it('attaches node groups, access entries and add-ons to their cluster by clusterName', async () => {
     const r = reader();

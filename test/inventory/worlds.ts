@@ -123,6 +123,51 @@ export function createClusterEvent(id: string, cluster: string, time: string, pr
   };
 }
 
+/**
+ * prodWorld plus self-managed nodes and IAM:
+ * - asg-lt (tagged kubernetes.io/cluster/prod): launch template lt-self $Default (v2: sg-lt1, instance profile
+ *   self-profile → self-role), subnets a and c, member i-asg; asg-lc (eks:cluster-name): a launch configuration with
+ *   a key and no instance profile; asg-managed (a managed node group's, eks:nodegroup-name): not self-managed;
+ *   asg-untagged: no cluster tag, but its instance i-untagged-member is tagged for prod.
+ * - ng-plain runs as ng-role; self-role has an inline `ssm` policy and AmazonEKSWorkerNodePolicy.
+ */
+export function selfManagedWorld(): Record<string, unknown> {
+  const raw = prodWorld() as Record<string, Record<string, unknown[]>> & Record<string, unknown>;
+  const k8s = { Key: 'kubernetes.io/cluster/prod', Value: 'owned', PropagateAtLaunch: true };
+  (raw.eks.nodegroups[0] as Record<string, unknown>).nodeRole = `arn:aws:iam::${ACCOUNT}:role/ng-role`;
+  raw.autoscaling = {
+    groups: [
+      { AutoScalingGroupName: 'asg-lt', LaunchTemplate: { LaunchTemplateId: 'lt-self', Version: '$Default' }, VPCZoneIdentifier: 'subnet-a,subnet-c', Tags: [k8s] },
+      { AutoScalingGroupName: 'asg-lc', LaunchConfigurationName: 'lc-1', VPCZoneIdentifier: 'subnet-c', Tags: [{ Key: 'eks:cluster-name', Value: 'prod' }] },
+      { AutoScalingGroupName: 'asg-managed', VPCZoneIdentifier: 'subnet-a', Tags: [k8s, { Key: 'eks:nodegroup-name', Value: 'ng-plain' }] },
+      { AutoScalingGroupName: 'asg-untagged', LaunchTemplate: { LaunchTemplateId: 'lt-self', Version: '$Default' }, VPCZoneIdentifier: 'subnet-c' },
+    ],
+    launchConfigurations: [{ LaunchConfigurationName: 'lc-1', KeyName: 'lc-key', SecurityGroups: ['sg-self'] }],
+  };
+  raw.ec2.launchTemplateVersions.push(
+    { LaunchTemplateId: 'lt-self', LaunchTemplateName: 'self', VersionNumber: 1, DefaultVersion: false, LaunchTemplateData: {} },
+    { LaunchTemplateId: 'lt-self', LaunchTemplateName: 'self', VersionNumber: 2, DefaultVersion: true, LaunchTemplateData: { SecurityGroupIds: ['sg-lt1'], IamInstanceProfile: { Arn: `arn:aws:iam::${ACCOUNT}:instance-profile/self-profile` } } },
+  );
+  raw.ec2.instances.push(
+    { InstanceId: 'i-asg', SubnetId: 'subnet-a', State: { Name: 'running' }, IamInstanceProfile: { Arn: `arn:aws:iam::${ACCOUNT}:instance-profile/self-profile` }, Tags: tags({ 'kubernetes.io/cluster/prod': 'owned', 'aws:autoscaling:groupName': 'asg-lt' }) },
+    { InstanceId: 'i-untagged-member', SubnetId: 'subnet-c', State: { Name: 'running' }, IamInstanceProfile: { Arn: `arn:aws:iam::${ACCOUNT}:instance-profile/self-profile` }, Tags: tags({ 'kubernetes.io/cluster/prod': 'owned', 'aws:autoscaling:groupName': 'asg-untagged' }) },
+  );
+  raw.iam = {
+    roles: [
+      { RoleName: 'ng-role', Arn: `arn:aws:iam::${ACCOUNT}:role/ng-role`, attachedPolicies: [] },
+      {
+        RoleName: 'self-role',
+        Arn: `arn:aws:iam::${ACCOUNT}:role/self-role`,
+        attachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy' }],
+        inlinePolicies: [{ PolicyName: 'ssm', PolicyDocument: { Statement: [{ Effect: 'Allow', Action: ['ssm:UpdateInstanceInformation', 'ssmmessages:*'], Resource: '*' }] } }],
+      },
+    ],
+    instanceProfiles: [{ InstanceProfileName: 'self-profile', Arn: `arn:aws:iam::${ACCOUNT}:instance-profile/self-profile`, Roles: [{ RoleName: 'self-role', Arn: `arn:aws:iam::${ACCOUNT}:role/self-role` }] }],
+    policies: [{ Arn: 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy', DefaultVersionId: 'v1', PolicyVersionList: [{ VersionId: 'v1', IsDefaultVersion: true, Document: { Statement: [{ Effect: 'Allow', Action: 'ec2:Describe*', Resource: '*' }] } }] }],
+  };
+  return raw;
+}
+
 export const world = (raw: Record<string, unknown> = prodWorld()): World => parseWorld(raw, 'test-world.json');
 
 /** Wraps a reader to count calls per method and to make chosen methods fail as AWS would. */

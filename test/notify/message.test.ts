@@ -135,6 +135,7 @@ describe('consoleUrl', () => {
     ['AWS::EC2::Subnet', 'subnet-1', 'https://eu-west-1.console.aws.amazon.com/vpcconsole/home?region=eu-west-1#SubnetDetails:subnetId=subnet-1'],
     ['AWS::EC2::NetworkAcl', 'acl-1', 'https://eu-west-1.console.aws.amazon.com/vpcconsole/home?region=eu-west-1#NetworkAclDetails:networkAclId=acl-1'],
     ['AWS::IAM::Role', 'arn:aws:iam::111122223333:role/admins', 'https://console.aws.amazon.com/iam/home#/roles/details/admins'],
+    ['AWS::AutoScaling::AutoScalingGroup', 'prod-self-managed', 'https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#AutoScalingGroupDetails:id=prod-self-managed;view=details'],
   ])('%s', (resourceType, resourceId, url) => {
     expect(consoleUrl({ resourceType, resourceId, region: REGION, cluster: 'prod' })).toBe(url);
   });

@@ -27,10 +27,10 @@ describe('creator-admin-removed', () => {
     });
 
     it('without a CreateCluster record, uses the admin entry created within 10 minutes of the cluster', () => {
-      const [f] = run({ accessEntries: [accessEntry(CREATOR, minutesAfterCreation(2))] });
+      const [f] = run({ accessEntries: [accessEntry(CREATOR, minutesAfterCreation(2))], creatorEvent: undefined });
       expect(f.evidence).toMatchObject({ accessEntries: [{ principalArn: CREATOR }] });
       expect(f.evidence.identifiedBy).toMatch(/within 10 minutes/);
-      expect(run({ accessEntries: [accessEntry(OPS, minutesAfterCreation(60 * 24))] })).toEqual([]);
+      expect(run({ accessEntries: [accessEntry(OPS, minutesAfterCreation(60 * 24))], creatorEvent: undefined })).toEqual([]);
     });
 
     it('falls back to the creation-time heuristic when the CreateCluster lookup was unreadable', () => {

@@ -10,9 +10,9 @@ import { evaluateAccount, evaluateCluster, neededParts } from '../../src/rules/e
 const EXAMPLES = join(__dirname, '../../examples');
 const ids = { account: '111122223333', region: 'us-east-1' };
 
-async function scan(cluster: string) {
+async function scan(cluster: string, configFile: string | undefined = join(EXAMPLES, 'eks-drift.config.json')) {
   const reader = new WorldReader(loadWorld(join(EXAMPLES, 'demo-world.json')));
-  const config = loadConfig(join(EXAMPLES, 'eks-drift.config.json'), {});
+  const config = loadConfig(configFile, {});
   const view = await buildClusterView(reader, cluster, neededParts(), ids);
   if (!view) throw new Error(`cluster ${cluster} not in the demo world`);
   return { result: evaluateCluster(view, config), account: evaluateAccount(await buildAccountView(reader, ids), config) };
@@ -43,12 +43,43 @@ describe('examples/demo-world.json through the world reader and view builder', (
         'no-system-masters arn:aws:iam::111122223333:role/ops-admin',
         'cluster-tagged prod',
         'cluster-tagged prod-ng-ssh',
+        'nodegroup-no-ssh-key prod-self-managed',
+        'nodegroup-no-ssh-key i-0aa3333333333333a',
+        'creator-role-dedicated arn:aws:iam::111122223333:role/eks-creator',
+        'ssh-egress-blocked prod',
+        'nodes-ssm-managed arn:aws:iam::111122223333:role/prod-node-role',
       ].sort(),
     );
     const creator = result.findings.find((f) => f.ruleId === 'creator-admin-removed')!;
     expect(creator.evidence).toMatchObject({ authenticationMode: 'CONFIG_MAP', creator: 'arn:aws:iam::111122223333:role/eks-creator' });
     const cluster = RULES.filter((r) => r.scope === 'cluster').map((r) => r.id);
     expect(new Set(result.findings.map((f) => f.ruleId))).toEqual(new Set(cluster));
+  });
+
+  it('explains the guidelines a newcomer meets for the first time', async () => {
+    const { result } = await scan('prod');
+    const of = (ruleId: string) => result.findings.find((f) => f.ruleId === ruleId)!;
+    expect(of('creator-role-dedicated').message).toBe(
+      'cluster prod was created by arn:aws:iam::111122223333:role/eks-creator: its creator role still holds attached arn:aws:iam::aws:policy/AdministratorAccess',
+    );
+    expect(of('creator-role-dedicated').evidence).toMatchObject({ identifiedBy: expect.stringContaining('from CloudTrail LookupEvents (last 90 days)') });
+    expect(of('ssh-egress-blocked').evidence).toMatchObject({ enforcedBy: null, why: 'vpc-cni configuration enableNetworkPolicy is unset and no Calico CRDs are served' });
+    expect(of('nodes-ssm-managed').evidence).toMatchObject({ usedBy: ['prod-ng-ssh', 'prod-ng-lt', 'prod-self-managed', 'i-0aa3333333333333a'], decided: true });
+    expect(result.findings.find((f) => f.resourceId === 'prod-self-managed')?.evidence).toMatchObject({ autoScalingGroup: 'prod-self-managed', keys: [{ KeyName: 'legacy-key' }] });
+  });
+
+  it('reads IAM documents in all three forms: an object (the AWS CLI), URL-encoded (the SDK), a JSON string', () => {
+    const roles = loadWorld(join(EXAMPLES, 'demo-world.json')).iam.roles;
+    const trust = (name: string) => roles.find((r) => r.RoleName === name)!.AssumeRolePolicyDocument!;
+    expect(trust('eks-creator')).toMatch(/^\{"Version"/);
+    expect(trust('eks-creator-payments')).toMatch(/^%7B%22Version/);
+    expect(trust('prod-node-role')).toMatch(/^\{"Version"/);
+  });
+
+  it('cluster payments needs no configuration for its bastion: the guide\'s own NACL pattern passes', async () => {
+    const { result } = await scan('payments', undefined);
+    expect(result.findings).toEqual([]);
+    expect(result.notEvaluated).toEqual([]);
   });
 
   it('cluster payments is fully compliant, with every cluster rule evaluated', async () => {

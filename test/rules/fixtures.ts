@@ -3,17 +3,18 @@
  * exactly the thing it is about.
  */
 import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
-import type { IpPermission, LaunchTemplateVersion, NetworkAcl, NetworkAclEntry, Route, RouteTable, SecurityGroup } from '@aws-sdk/client-ec2';
+import type { Instance, IpPermission, LaunchTemplateVersion, NetworkAcl, NetworkAclEntry, Route, RouteTable, SecurityGroup } from '@aws-sdk/client-ec2';
 import { dump as stringify } from 'js-yaml';
 import { parseConfig, type Config } from '../../src/config';
 import type { Finding } from '../../src/findings/finding';
 import type { AccessEntryView, KubernetesState } from '../../src/inventory/reader';
-import type { AccountView, ClusterView, NodegroupView, PrefixListView, SecurityGroupRole, SubnetView, TrailView, ViewPart } from '../../src/inventory/view';
+import type { AccountView, ClusterView, NodegroupView, NodeRoleView, PrefixListView, RoleDetails, SecurityGroupRole, SelfManagedGroupView, SubnetView, TrailView, ViewPart } from '../../src/inventory/view';
+import { LOOKUP_SOURCE } from '../../src/inventory/creator';
 import { evaluateAccount, evaluateCluster } from '../../src/rules/engine/evaluate';
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
-export const ALL_PARTS: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator'];
+export const ALL_PARTS: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles'];
 
 export function config(raw: Record<string, unknown> = {}): Config {
   return parseConfig(raw);
@@ -136,6 +137,46 @@ export function nodegroup(name: string, p: Partial<Nodegroup> = {}, lt?: LaunchT
   };
 }
 
+/** A self-managed node group: an Auto Scaling group tagged for the cluster, launching from `templates`. */
+export function selfManagedGroup(
+  name: string,
+  o: { templates?: LaunchTemplateVersion[]; config?: SelfManagedGroupView['launchConfiguration']; instances?: Instance[]; subnets?: string[]; securityGroupIds?: string[] } = {},
+): SelfManagedGroupView {
+  return {
+    group: {
+      AutoScalingGroupName: name,
+      MinSize: 1,
+      MaxSize: 3,
+      DesiredCapacity: 2,
+      DefaultCooldown: 300,
+      HealthCheckType: 'EC2',
+      CreatedTime: new Date('2026-01-10T10:00:00Z'),
+      AvailabilityZones: ['us-east-1a'],
+      VPCZoneIdentifier: (o.subnets ?? ['subnet-private']).join(','),
+      ...(o.templates?.[0] ? { LaunchTemplate: { LaunchTemplateId: o.templates[0].LaunchTemplateId, Version: String(o.templates[0].VersionNumber) } } : {}),
+      ...(o.config ? { LaunchConfigurationName: o.config.LaunchConfigurationName } : {}),
+      Tags: [{ Key: 'kubernetes.io/cluster/demo', Value: 'owned', PropagateAtLaunch: true, ResourceId: name, ResourceType: 'auto-scaling-group' }],
+    },
+    launchTemplates: o.templates ?? [],
+    ...(o.config ? { launchConfiguration: o.config } : {}),
+    instances: o.instances ?? [],
+    subnetIds: o.subnets ?? ['subnet-private'],
+    securityGroupIds: o.securityGroupIds ?? [],
+  };
+}
+
+/** A running self-managed node, member of `group` when given. */
+export function selfManagedInstance(id: string, o: Partial<Instance> & { group?: string } = {}): Instance {
+  const { group, ...rest } = o;
+  return {
+    InstanceId: id,
+    SubnetId: 'subnet-private',
+    State: { Name: 'running', Code: 16 },
+    Tags: [{ Key: 'kubernetes.io/cluster/demo', Value: 'owned' }, ...(group ? [{ Key: 'aws:autoscaling:groupName', Value: group }] : [])],
+    ...rest,
+  };
+}
+
 // ---- access ---------------------------------------------------------------------------------------------------
 
 export const ADMIN_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
@@ -158,23 +199,79 @@ export function awsAuth(data: { mapRoles?: unknown[]; mapUsers?: unknown[] }): K
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'aws-auth', namespace: 'kube-system' }, data: d };
 }
 
-/** A CreateCluster LookupEvents event made by `roleArn` through an assumed-role session. */
-export function createClusterEvent(roleArn: string, eventId = 'evt-create-1'): ClusterView['creatorEvent'] {
+/** A CreateCluster LookupEvents event made by `roleArn` through an assumed-role session (or by any userIdentity). */
+export function createClusterEvent(
+  roleArn: string,
+  eventId = 'evt-create-1',
+  o: { cluster?: string; userIdentity?: Record<string, unknown>; source?: string } = {},
+): NonNullable<ClusterView['creatorEvent']> {
   const roleName = roleArn.split('/').pop();
   const record = {
     eventName: 'CreateCluster',
     eventSource: 'eks.amazonaws.com',
     eventID: eventId,
-    userIdentity: {
+    userIdentity: o.userIdentity ?? {
       type: 'AssumedRole',
       arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/session`,
       sessionContext: { sessionIssuer: { type: 'Role', arn: roleArn, userName: roleName } },
     },
+    requestParameters: { name: o.cluster ?? 'demo' },
   };
-  return { EventId: eventId, EventName: 'CreateCluster', CloudTrailEvent: JSON.stringify(record), record };
+  return { EventId: eventId, EventName: 'CreateCluster', CloudTrailEvent: JSON.stringify(record), record, source: o.source ?? LOOKUP_SOURCE };
 }
 
+// ---- IAM ------------------------------------------------------------------------------------------------------
+
+export const policyDoc = (...Statement: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement });
+export const SSM_CORE = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
+export const WORKER_NODE = 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy';
+export const DEDICATED_CREATOR = `arn:aws:iam::${ACCOUNT}:role/eks-cluster-creator`;
+export const NODE_ROLE = `arn:aws:iam::${ACCOUNT}:role/eks-node`;
+/** Only the platform team's pipeline role may assume the creator role. */
+export const TRUST_PIPELINE = policyDoc({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/platform-pipeline` }, Action: 'sts:AssumeRole' });
+
+/** An IAM role as the view holds it: URL-encoded documents, like the SDK returns them. */
+export function roleDetails(
+  arn: string,
+  o: { trust?: string; attached?: string[]; inline?: Record<string, string>; managed?: Record<string, string | undefined>; boundary?: string; exists?: boolean } = {},
+): RoleDetails {
+  const name = arn.split('/').pop() ?? '';
+  if (o.exists === false) return { arn, attachedPolicies: [], inlinePolicyNames: [], inlinePolicies: [], managedPolicies: {} };
+  const managed = Object.fromEntries(
+    Object.entries(o.managed ?? {}).map(([a, doc]) => [a, doc === undefined ? {} : { policy: { Arn: a, DefaultVersionId: 'v1' }, version: { VersionId: 'v1', IsDefaultVersion: true, Document: encodeURIComponent(doc) } }]),
+  );
+  return {
+    arn,
+    role: {
+      RoleName: name,
+      Arn: arn,
+      RoleId: `AROA${name.toUpperCase().replace(/[^A-Z]/g, '')}`,
+      Path: '/',
+      CreateDate: new Date('2026-01-01T00:00:00Z'),
+      AssumeRolePolicyDocument: encodeURIComponent(o.trust ?? TRUST_PIPELINE),
+      ...(o.boundary ? { PermissionsBoundary: { PermissionsBoundaryArn: o.boundary, PermissionsBoundaryType: 'PermissionsBoundaryPolicy' as const } } : {}),
+    },
+    attachedPolicies: (o.attached ?? []).map((PolicyArn) => ({ PolicyArn, PolicyName: PolicyArn.split('/').pop() })),
+    inlinePolicyNames: Object.keys(o.inline ?? {}),
+    inlinePolicies: Object.entries(o.inline ?? {}).map(([PolicyName, doc]) => ({ RoleName: name, PolicyName, PolicyDocument: encodeURIComponent(doc) })),
+    managedPolicies: managed,
+  };
+}
+
+export function nodeRole(details: RoleDetails, usedBy: string[] = ['ng-1'], via = ['nodegroup.nodeRole']): NodeRoleView {
+  return { roleArn: details.arn, usedBy, via, details };
+}
+
+// ---- Kubernetes -----------------------------------------------------------------------------------------------
+
+export const namespace = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } });
+export const networkPolicy = (ns: string, name: string, spec: Record<string, unknown>) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace: ns, name }, spec });
+export const denyAllEgress = (ns: string) => networkPolicy(ns, 'default-deny-egress', { podSelector: {}, policyTypes: ['Egress'] });
+export const globalNetworkPolicy = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'crd.projectcalico.org/v1', kind: 'GlobalNetworkPolicy', metadata: { name }, spec });
+
 export const vpcCni = (configurationValues?: string): Addon => ({ addonName: 'vpc-cni', clusterName: 'demo', addonVersion: 'v1.18.0-eksbuild.1', configurationValues });
+/** vpc-cni with custom networking and the network policy agent on: what the default (compliant) view runs. */
+export const COMPLIANT_CNI = '{"env":{"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG":"true"},"enableNetworkPolicy":"true"}';
 
 // ---- the view -------------------------------------------------------------------------------------------------
 
@@ -213,15 +310,23 @@ export function clusterView(o: ViewOverrides = {}): ClusterView {
     cluster: { ...baseCluster(), ...cluster },
     nodegroups: [nodegroup('ng-1')],
     selfManagedInstances: [],
+    selfManagedGroups: [],
     securityGroups: [sg('sg-cluster', [allow('-1', 'all', 'sg-cluster')], ['cluster', 'node'], ['demo', 'ng-1'])],
     attachments: [],
     prefixLists: [],
     missing: [],
     subnets: [subnet('subnet-private')],
+    vpcSubnets: [],
     accessEntries: [],
-    addons: [vpcCni('{"env":{"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG":"true"}}')],
-    kubernetes: {},
-    creatorEvent: undefined,
+    addons: [vpcCni(COMPLIANT_CNI)],
+    kubernetes: { namespaces: [namespace('default')], networkPolicies: [denyAllEgress('default')] },
+    creatorEvent: createClusterEvent(DEDICATED_CREATOR),
+    creations: [createClusterEvent(DEDICATED_CREATOR)],
+    creatorSources: [{ name: LOOKUP_SOURCE }],
+    creatorRole: roleDetails(DEDICATED_CREATOR),
+    nodeRoles: [nodeRole(roleDetails(NODE_ROLE, { attached: [SSM_CORE, WORKER_NODE], managed: { [WORKER_NODE]: policyDoc({ Effect: 'Allow', Action: ['ec2:Describe*', 'eks:DescribeCluster'], Resource: '*' }) } }))],
+    nodesWithoutRole: [],
+    instanceProfiles: [],
     unreadable: [],
     ...rest,
     loaded: new Set(loaded ?? ALL_PARTS),

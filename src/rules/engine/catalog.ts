@@ -14,6 +14,9 @@ import { noSystemMasters } from '../no-system-masters';
 import { clusterTagged } from '../cluster-tagged';
 import { rootUserActivity } from '../root-user-activity';
 import { cloudtrailEnabled } from '../cloudtrail-enabled';
+import { creatorRoleDedicated } from '../creator-role-dedicated';
+import { sshEgressBlocked } from '../ssh-egress-blocked';
+import { nodesSsmManaged } from '../nodes-ssm-managed';
 
 /** The guideline catalog, in DESIGN order. Rule ids are part of the contract. */
 export const RULES: readonly Rule[] = [
@@ -32,6 +35,9 @@ export const RULES: readonly Rule[] = [
   clusterTagged,
   rootUserActivity,
   cloudtrailEnabled,
+  creatorRoleDedicated,
+  sshEgressBlocked,
+  nodesSsmManaged,
 ];
 
 const BY_ID = new Map(RULES.map((r) => [r.id, r]));

@@ -1,4 +1,4 @@
-import type { ClusterView, NodegroupView, ViewPart } from '../../inventory/view';
+import type { ClusterView, ViewPart } from '../../inventory/view';
 
 /**
  * Thrown when a rule needs a view part that was not read (or could not be read). The engine reports the rule as
@@ -37,9 +37,10 @@ export function hasPart(view: ClusterView, part: ViewPart): boolean {
 }
 
 /**
- * For rules that read a node group's launch template: a node group pinning a version that could not be found is not
- * "a node group without a template" (its nodes still run that version), so the rule is not evaluated.
+ * For rules that read how a node group launches its nodes (managed or self-managed): a group pinning a launch
+ * template version or a launch configuration that could not be found is not "a group without one" (its nodes still
+ * run it), so the rule is not evaluated.
  */
-export function requireLaunchTemplate(ng: NodegroupView): void {
+export function requireLaunchTemplate(ng: { launchTemplateProblem?: string }): void {
   if (ng.launchTemplateProblem) throw new Error(ng.launchTemplateProblem);
 }

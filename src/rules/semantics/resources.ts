@@ -7,6 +7,8 @@ export const RESOURCE = {
   securityGroup: 'AWS::EC2::SecurityGroup',
   networkAcl: 'AWS::EC2::NetworkAcl',
   instance: 'AWS::EC2::Instance',
+  autoScalingGroup: 'AWS::AutoScaling::AutoScalingGroup',
+  launchConfiguration: 'AWS::AutoScaling::LaunchConfiguration',
   cluster: 'AWS::EKS::Cluster',
   nodegroup: 'AWS::EKS::Nodegroup',
   iamRole: 'AWS::IAM::Role',

@@ -20,10 +20,13 @@ const CATALOG = [
   ['cluster-tagged', 'low', 'Cluster Resource Tagging'],
   ['root-user-activity', 'critical', 'Cloud Infrastructure Security'],
   ['cloudtrail-enabled', 'high', 'Cloud Infrastructure Security (CloudTrail)'],
+  ['creator-role-dedicated', 'medium', 'Dedicated IAM Role for EKS Cluster Creation, steps 1, 2, 7'],
+  ['ssh-egress-blocked', 'low', 'Control SSH Access to Nodes (network policies)'],
+  ['nodes-ssm-managed', 'info', 'Control SSH Access to Nodes (Session Manager)'],
 ] as const;
 
 describe('catalog', () => {
-  it('holds the 15 contract rule ids with their default severity and guideline, in DESIGN order', () => {
+  it('holds the 18 contract rule ids with their default severity and guideline, in DESIGN order', () => {
     expect(ruleIds()).toEqual(CATALOG.map(([id]) => id));
     for (const [id, severity, guideline] of CATALOG) expect(getRule(id)).toMatchObject({ id, severity, guideline });
     expect(getRule('nope')).toBeUndefined();
@@ -117,7 +120,7 @@ describe('neededParts', () => {
     expect(neededParts(['no-internet-ssh'])).toEqual(new Set(['nodegroups', 'securityGroups']));
     expect(neededParts(['creator-admin-removed'])).toEqual(new Set(['accessEntries', 'kubernetes', 'creator']));
     expect(neededParts(['no-system-masters'])).toEqual(new Set(['kubernetes']));
-    expect(neededParts()).toEqual(new Set(['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator']));
+    expect(neededParts()).toEqual(new Set(['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles']));
   });
 });
 

@@ -1,0 +1,3 @@
+import { eventHandler } from '../src/runtime';
+
+export const handler = eventHandler('iamChanged');
