@@ -316,12 +316,12 @@ export class CountingReader implements AwsReader {
   }
 
   /**
-   * What src/inventory/kubernetes.ts requests: a GET of aws-auth and five lists in parallel (ClusterRoleBindings,
-   * Namespaces, NetworkPolicies, Calico GlobalNetworkPolicies and NetworkPolicies), each paged 500 objects at a time.
+   * What src/inventory/kubernetes.ts requests: a GET of aws-auth and four lists in parallel (Namespaces,
+   * NetworkPolicies, Calico GlobalNetworkPolicies and NetworkPolicies), each paged 500 objects at a time.
    */
   async readKubernetes(cluster: Cluster): Promise<KubernetesState | undefined> {
     const r = await this.timed(() => this.inner.readKubernetes(cluster));
-    const lists = [r?.clusterRoleBindings, r?.namespaces, r?.networkPolicies, r?.calicoGlobalNetworkPolicies, r?.calicoNetworkPolicies].map((l) => pages(l?.length ?? 0, PAGE.kubernetesList));
+    const lists = [r?.namespaces, r?.networkPolicies, r?.calicoGlobalNetworkPolicies, r?.calicoNetworkPolicies].map((l) => pages(l?.length ?? 0, PAGE.kubernetesList));
     this.stats.kubernetesCalls += 1 + lists.reduce((a, b) => a + b, 0);
     const sequence = async (n: number) => {
       for (let i = 0; i < n; i++) await this.opts.clock.sleep(this.opts.latencyMs);

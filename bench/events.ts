@@ -332,21 +332,21 @@ function auditLine(acct: SyntheticAccount, n: number, k: number, verb: string, o
 }
 
 /**
- * A subscription delivery from the cluster's audit log group: one aws-auth edit, a ClusterRoleBinding created, or a
+ * A subscription delivery from the cluster's audit log group: one aws-auth edit, a NetworkPolicy deleted, or a
  * burst (CloudWatch Logs batches what arrives together) of reads and writes by several lines in one delivery.
  */
 function auditLogEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number): BenchEvent {
   const awsAuth = { resource: 'configmaps', namespace: 'kube-system', name: 'aws-auth' };
-  const crb = { resource: 'clusterrolebindings', apiGroup: 'rbac.authorization.k8s.io', name: `bench-${n}` };
+  const policy = { resource: 'networkpolicies', apiGroup: 'networking.k8s.io', namespace: 'default', name: `bench-${n}` };
   const lines =
     n % 3 === 0
       ? [auditLine(acct, n, 0, 'patch', awsAuth)]
       : n % 3 === 1
-        ? [auditLine(acct, n, 0, 'create', crb, 201)]
+        ? [auditLine(acct, n, 0, 'delete', policy)]
         : [
             ...Array.from({ length: 8 }, (_, k) => auditLine(acct, n, k, 'get', awsAuth)),
             auditLine(acct, n, 8, 'patch', awsAuth),
-            auditLine(acct, n, 9, 'update', { ...crb, name: 'cluster-admin' }),
+            auditLine(acct, n, 9, 'update', policy),
             auditLine(acct, n, 10, 'patch', awsAuth, 409),
           ];
   const delivery = encodeDelivery({
@@ -357,7 +357,7 @@ function auditLogEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number): 
     subscriptionFilters: ['eks-drift-bench-audit'],
     logEvents: lines,
   });
-  const eventName = n % 3 === 0 ? 'patch aws-auth' : n % 3 === 1 ? 'create clusterrolebinding' : 'burst of 11 lines';
+  const eventName = n % 3 === 0 ? 'patch aws-auth' : n % 3 === 1 ? 'delete networkpolicy' : 'burst of 11 lines';
   return { family: 'auditLog', eventName, cluster: c.name, event: delivery as unknown as Record<string, unknown> };
 }
 

@@ -4,9 +4,9 @@ import { getRule } from '../rules/engine/catalog';
  * The Kubernetes objects whose writes can change a verdict, and the rules that read them. This table is the one
  * source of both the handler's decision and the subscription filter pattern (src/audit/subscriptionFilter.ts).
  *
- * Not here, on purpose: ClusterRoles. The rules match bindings by `roleRef.name` (`cluster-admin`), never a role's
- * content, and a binding's `roleRef` is immutable (changing it is a delete and a create of the binding, both watched).
- * RoleBindings grant nothing cluster-wide the rules look at.
+ * Not here, on purpose: ClusterRoleBindings, ClusterRoles and RoleBindings. No rule's verdict depends on them: the
+ * creator's `system:masters` grant (CONFIG_MAP mode) is authorized by the API server before RBAC, so no binding grants
+ * or revokes it, and `no-system-masters` reads aws-auth only. A write to them is ignored with that reason.
  */
 export interface WatchedObject {
   /** `objectRef.resource` (plural, lower case, as the audit log writes it). */
@@ -32,8 +32,6 @@ const CALICO = ['crd.projectcalico.org', 'projectcalico.org'] as const;
  */
 export const WATCHED: readonly WatchedObject[] = [
   { resource: 'configmaps', apiGroups: [''], namespace: 'kube-system', name: 'aws-auth', what: 'the aws-auth ConfigMap', rules: ['no-system-masters'] },
-  // CONFIG_MAP mode: the creator's system:masters grant holds while a cluster-admin binding names the group.
-  { resource: 'clusterrolebindings', apiGroups: ['rbac.authorization.k8s.io'], what: 'a ClusterRoleBinding', rules: ['creator-admin-removed'] },
   { resource: 'networkpolicies', apiGroups: ['networking.k8s.io', 'extensions'], what: 'a NetworkPolicy', rules: SSH_EGRESS_RULES },
   { resource: 'networkpolicies', apiGroups: CALICO, what: 'a Calico NetworkPolicy', rules: SSH_EGRESS_RULES },
   { resource: 'globalnetworkpolicies', apiGroups: CALICO, what: 'a Calico GlobalNetworkPolicy', rules: SSH_EGRESS_RULES },

@@ -4,7 +4,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Checksum, SourceData } from '@smithy/types';
 import type { Cluster } from '@aws-sdk/client-eks';
-import { ReadError, type KubeClusterRoleBinding, type KubeConfigMap, type KubernetesState } from './reader';
+import { ReadError, type KubeConfigMap, type KubernetesState } from './reader';
 
 /** aws-iam-authenticator accepts tokens whose presigned URL is at most 15 minutes old; 60 s is what `aws eks get-token` signs. */
 const TOKEN_EXPIRES_SECONDS = 60;
@@ -221,9 +221,8 @@ export async function readKubernetesApi(cluster: Cluster, token: string, limits:
   const get = kubeGetter(cluster.endpoint, ca, token, bounds, controller.signal);
   const calico = (kind: string) => list(get, `/apis/crd.projectcalico.org/v1/${kind}`, bounds.maxPages).catch(notFoundAs<KubeObject[] | undefined>(undefined));
   try {
-    const [awsAuth, clusterRoleBindings, namespaces, networkPolicies, calicoGlobalNetworkPolicies, calicoNetworkPolicies] = await Promise.all([
+    const [awsAuth, namespaces, networkPolicies, calicoGlobalNetworkPolicies, calicoNetworkPolicies] = await Promise.all([
       get('/api/v1/namespaces/kube-system/configmaps/aws-auth').then((c) => c as KubeConfigMap, notFoundAs<KubeConfigMap | undefined>(undefined)),
-      list(get, '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', bounds.maxPages) as Promise<KubeClusterRoleBinding[]>,
       list(get, '/api/v1/namespaces', bounds.maxPages),
       list(get, '/apis/networking.k8s.io/v1/networkpolicies', bounds.maxPages),
       calico('globalnetworkpolicies'),
@@ -231,7 +230,6 @@ export async function readKubernetesApi(cluster: Cluster, token: string, limits:
     ]);
     return {
       ...(awsAuth ? { awsAuth } : {}),
-      clusterRoleBindings,
       namespaces,
       networkPolicies,
       ...(calicoGlobalNetworkPolicies ? { calicoGlobalNetworkPolicies } : {}),

@@ -46,6 +46,10 @@ export interface KubeClusterRoleBinding {
 export interface KubernetesState {
   /** kube-system/aws-auth; absent when the cluster has none. */
   awsAuth?: KubeConfigMap;
+  /**
+   * Accepted in world files (DESIGN's contract) but read by no rule, so never read live: `system:masters` is authorized
+   * by the API server before RBAC, and no rule's verdict depends on a binding.
+   */
   clusterRoleBindings?: KubeClusterRoleBinding[];
   namespaces?: Record<string, unknown>[];
   networkPolicies?: Record<string, unknown>[];

@@ -3,7 +3,7 @@ import type { AccessEntryView } from '../inventory/reader';
 import type { ClusterRule } from './engine/rule';
 import { authenticationMode, hasClusterAdminPolicy, principalKey, recordPrincipal, CLUSTER_ADMIN_POLICY } from './semantics/iam';
 import { bootstrapAdminEntries } from './semantics/creator';
-import { hasPart, requirePart } from './engine/parts';
+import { hasPart } from './engine/parts';
 import { RESOURCE } from './semantics/resources';
 
 function creatorOf(view: ClusterView): { arn: string; type?: string; eventID?: string } | undefined {
@@ -23,10 +23,10 @@ function entryEvidence(e: AccessEntryView): Record<string, unknown> {
 
 /**
  * The cluster creator must not keep permanent cluster admin.
- * - CONFIG_MAP mode (or no accessConfig): the creator holds an invisible system:masters grant, so the rule is violated
- *   unless the recorded ClusterRoleBindings show that no `cluster-admin` binding names the group `system:masters`
- *   (the DESIGN's escape hatch). Kubernetes objects are required in this mode; when they were read but
- *   clusterRoleBindings were not recorded, the EKS default binding cluster-admin → system:masters is assumed.
+ * - CONFIG_MAP mode (or no accessConfig): violated, always. EKS authenticates the creator into `system:masters`
+ *   without any aws-auth entry, and kube-apiserver authorizes that group with its privileged-group authorizer,
+ *   ahead of RBAC (`authorizerfactory.NewPrivilegedGroups(user.SystemPrivilegedGroup)` in the API server's
+ *   authorizer chain): no ClusterRoleBinding grants it and none can take it away, so no Kubernetes object is read.
  * - API / API_AND_CONFIG_MAP: violated while the creator's bootstrap access entry exists: an entry with
  *   AmazonEKSClusterAdminPolicy for the creator — the CreateCluster record's principal (for AssumedRole the session
  *   issuer role) when that record was found — else any entry with that policy created within 10 minutes of the
@@ -43,19 +43,13 @@ export const creatorAdminRemoved: ClusterRule = {
   remediation:
     'Switch the cluster to API authentication mode (aws eks update-cluster-config --access-config authenticationMode=API_AND_CONFIG_MAP, then API), grant admins their own access entries, and delete the creator\'s bootstrap entry (aws eks delete-access-entry --cluster-name <cluster> --principal-arn <creator ARN>).',
   needs: ['accessEntries'],
-  mayNeed: ['kubernetes', 'creator'],
+  mayNeed: ['creator'],
   evaluate(view) {
     const mode = authenticationMode(view.cluster);
     const creator = creatorOf(view);
     const creatorEvidence = creator ? { creator: creator.arn, creatorSource: `CreateCluster record ${creator.eventID ?? ''}`.trim() } : {};
 
     if (mode === 'CONFIG_MAP') {
-      requirePart(view, 'kubernetes');
-      const bindings = view.kubernetes?.clusterRoleBindings;
-      const granting = bindings?.filter(
-        (b) => b.roleRef?.kind === 'ClusterRole' && b.roleRef.name === 'cluster-admin' && (b.subjects ?? []).some((s) => s.kind === 'Group' && s.name === 'system:masters'),
-      );
-      if (granting && granting.length === 0) return [];
       return [
         {
           resourceType: RESOURCE.cluster,
@@ -65,7 +59,7 @@ export const creatorAdminRemoved: ClusterRule = {
             field: 'accessConfig.authenticationMode',
             authenticationMode: mode,
             grant: 'system:masters (EKS cluster creator)',
-            clusterAdminBinding: granting ? granting.map((b) => b.metadata?.name) : 'not recorded; EKS default cluster-admin → system:masters assumed',
+            authorizedBy: 'the API server authorizes system:masters itself, before RBAC: no ClusterRoleBinding grants or revokes it',
             ...creatorEvidence,
           },
         },

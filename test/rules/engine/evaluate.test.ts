@@ -118,7 +118,7 @@ describe('neededParts', () => {
   it('is the union of needed and conditional parts of the selected rules', () => {
     expect(neededParts(['endpoint-not-public'])).toEqual(new Set());
     expect(neededParts(['no-internet-ssh'])).toEqual(new Set(['nodegroups', 'securityGroups']));
-    expect(neededParts(['creator-admin-removed'])).toEqual(new Set(['accessEntries', 'kubernetes', 'creator']));
+    expect(neededParts(['creator-admin-removed'])).toEqual(new Set(['accessEntries', 'creator']));
     expect(neededParts(['no-system-masters'])).toEqual(new Set(['kubernetes']));
     expect(neededParts()).toEqual(new Set(['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles']));
   });
