@@ -3,7 +3,7 @@ import type { Filter, Instance, LaunchTemplateVersion, ManagedPrefixList, Networ
 import type { Event as CloudTrailLookupEvent, Trail } from '@aws-sdk/client-cloudtrail';
 import type { AttachedPolicy, InstanceProfile, Policy, PolicyVersion, Role } from '@aws-sdk/client-iam';
 import type { AutoScalingGroup, Filter as AutoScalingFilter, LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
-import type { AccessEntryView, AwsReader, KubernetesState, RolePolicy, TrailEventSelectors, TrailStatus } from './reader';
+import { ReadError, type AccessEntryView, type AwsReader, type KubernetesState, type RolePolicy, type TrailEventSelectors, type TrailStatus } from './reader';
 import type { World, WorldRole } from './world';
 import { applyFilters, autoScalingGroupFilters, instanceFilters, networkAclFilters, routeTableFilters, securityGroupFilters, subnetFilters } from './ec2Filters';
 import { eventNamesResource } from './lookupMatch';
@@ -174,9 +174,17 @@ export class WorldReader implements AwsReader {
   }
 
   /** A cluster absent from the `kubernetes` section has nothing recorded there (no aws-auth); `null` means unreadable. */
+  /**
+   * `null` records "could not be read"; a cluster missing from the section was not recorded at all (DESIGN: same
+   * outcome, another reason). Neither is "no objects": the rules reading them are not evaluated, never passed.
+   */
   async readKubernetes(cluster: Cluster): Promise<KubernetesState | undefined> {
-    const k = this.world.kubernetes[cluster.name ?? ''];
+    const name = cluster.name ?? '';
+    const k = this.world.kubernetes[name];
     if (k === null) return undefined;
-    return k ?? {};
+    if (k === undefined) {
+      throw new ReadError('readKubernetes', 'NotRecorded', `the world file records no Kubernetes objects for cluster ${name} (add kubernetes.${name}: the objects, or null when they could not be read)`);
+    }
+    return k;
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { InputError } from '../../src/errors';
 import { loadWorld, parseWorld } from '../../src/inventory/world';
 import { WorldReader } from '../../src/inventory/worldReader';
+import { buildClusterView } from '../../src/inventory/buildView';
 import { ACCOUNT, REGION, prodWorld, world } from './worlds';
 
 const reader = (raw?: Record<string, unknown>) => new WorldReader(world(raw));
@@ -198,14 +199,23 @@ describe('WorldReader', () => {
     expect(events[0].EventTime).toEqual(new Date('2026-03-01T09:59:30Z'));
   });
 
-  it('readKubernetes: the recorded objects, {} when nothing is recorded, undefined when recorded as unreadable', async () => {
+  it('readKubernetes: the recorded objects; undefined when recorded as unreadable; a cluster not recorded at all is a read error, never "no objects"', async () => {
     const raw = prodWorld();
     (raw.kubernetes as Record<string, unknown>).other = null;
+    (raw.kubernetes as Record<string, unknown>).empty = {};
     const r = reader(raw);
     const prod = (await r.describeCluster('prod'))!;
     expect((await r.readKubernetes(prod))?.awsAuth?.data?.mapRoles).toContain('system:masters');
-    expect(await r.readKubernetes({ name: 'elsewhere' })).toEqual({});
+    expect(await r.readKubernetes({ name: 'empty' })).toEqual({});
     expect(await r.readKubernetes({ name: 'other' })).toBeUndefined();
+    await expect(r.readKubernetes({ name: 'elsewhere' })).rejects.toMatchObject({ code: 'NotRecorded', message: expect.stringContaining('records no Kubernetes objects for cluster elsewhere') });
+  });
+
+  it('a cluster the world does not record in "kubernetes" leaves the rules reading aws-auth not evaluated (a snapshot without that section hides nothing)', async () => {
+    const raw = prodWorld();
+    delete (raw.kubernetes as Record<string, unknown>).prod;
+    const view = (await buildClusterView(reader(raw), 'prod', new Set(['kubernetes']), { account: ACCOUNT, region: REGION }))!;
+    expect(view.unreadable).toEqual([{ part: 'kubernetes', reason: expect.stringContaining('records no Kubernetes objects for cluster prod') }]);
   });
 
   it('trail status and event selectors by ARN, with dates', async () => {

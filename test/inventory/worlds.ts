@@ -102,6 +102,8 @@ export function prodWorld(): Record<string, unknown> {
     },
     kubernetes: {
       prod: { awsAuth: { metadata: { name: 'aws-auth', namespace: 'kube-system' }, data: { mapRoles: '- rolearn: arn:aws:iam::111122223333:role/x\n  groups: [system:masters]\n' } } },
+      // Read, and nothing there (no aws-auth, no policies): recorded as {}, which is not "not recorded".
+      other: {},
     },
     cloudtrailEvents: [
       createClusterEvent('ev-old', 'prod', '2025-01-01T00:00:00Z', 'arn:aws:iam::111122223333:user/first-owner'),
