@@ -153,7 +153,7 @@ async function pipelinePhase(o: MeasureOptions) {
     store: new MemoryFindingStore(),
     config: defaultConfig,
     log: quietLogger,
-    indexCache: createClusterIndexCache({ ttlMs: 5 * 60_000 }),
+    indexCache: createClusterIndexCache(),
   };
 
   progress(`${o.clusters} clusters: sweep (concurrency ${o.sweepConcurrency})`);
@@ -209,7 +209,7 @@ async function pipelinePhase(o: MeasureOptions) {
     // the one that needs the index where the family has such events (the untagged control-plane group, a launch
     // template), so this is the family's worst first event.
     const coldAt = Math.min(2, events.length - 1);
-    const cold = await runEvent({ ...deps, indexCache: createClusterIndexCache({ ttlMs: 5 * 60_000 }) }, events[coldAt], s);
+    const cold = await runEvent({ ...deps, indexCache: createClusterIndexCache() }, events[coldAt], s);
     const warm: Sample[] = [];
     const statuses: Record<string, number> = {};
     const clustersTouched: number[] = [];

@@ -25,13 +25,16 @@ export function lambdaDeps(): PipelineDeps {
   if (deps) return deps;
   const topicArn = required('FINDINGS_TOPIC_ARN');
   const sns = new SNSClient({});
+  const store = new DynamoFindingStore(required('FINDINGS_TABLE'), new DynamoDBClient({}));
   deps = {
     reader: new SdkReader({}),
-    store: new DynamoFindingStore(required('FINDINGS_TABLE'), new DynamoDBClient({})),
+    store,
     config: loadConfig(undefined, process.env),
     log,
     publish: (notifications) => publishNotifications(sns, topicArn, notifications),
-    indexCache: createClusterIndexCache({ ttlMs: 5 * 60_000 }),
+    // Read from the table by a new container, then refreshed by what changed (never rebuilt on a timer).
+    indexCache: createClusterIndexCache({ state: store.state }),
+    state: store.state,
   };
   return deps;
 }
