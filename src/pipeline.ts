@@ -9,6 +9,7 @@ import { cloudTrailCreatorSource, creatorRecordsOf, liveCreatorEvent, liveRecord
 import type { StateStore } from './findings/stateStore';
 import { clusterFacts } from './events/clusterIndex';
 import { withSharedLookups } from './inventory/sharedLookups';
+import { withAccountReads } from './inventory/accountReads';
 import { evaluateAccount, evaluateCluster, neededParts, rootUserFinding } from './rules/engine/evaluate';
 import { RULES } from './rules/engine/catalog';
 import { classifyEvent } from './events/classify';
@@ -321,7 +322,7 @@ export async function sweep(sweepDeps: PipelineDeps, opts: SweepOptions = {}): P
   // Every cluster of a sweep shares reads made at any moment after it began (CloudTrail, IAM, account-wide lists):
   // its verdicts are as of that moment, so an event that read later always wins over them.
   const startedAt = (sweepDeps.clock ?? (() => new Date()))();
-  const deps = { ...sweepDeps, reader: withSharedLookups(sweepDeps.reader), clock: () => startedAt };
+  const deps = { ...sweepDeps, reader: withSharedLookups(withAccountReads(sweepDeps.reader)), clock: () => startedAt };
   const ids = await deps.reader.identity();
   const now = opts.now ?? new Date();
   // Lambda retries a failed invocation with the same event id: the same sweep id lets the store hand out what the

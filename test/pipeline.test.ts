@@ -421,6 +421,50 @@ describe('stale verdicts (dynalite)', () => {
   });
 });
 
+describe('a sweep reads the account once', () => {
+  it('its verdicts are as old as its start: a call judged meanwhile is never undone by a cluster swept after it', async () => {
+    // prod-2 shares prod's cluster security group. The sweep reads every group at once, for prod, before alice opens
+    // SSH on it; it is held on payments, and sweeps prod-2 after alice's call was judged.
+    const before = withCopiesOfProd(worldAtDeploy(demo()), 1);
+    const after = withCopiesOfProd(demo(), 1);
+    const store = new MemoryFindingStore();
+    await sweep(deps(new WorldReader(before), store), { sweepId: 'sweep:deploy' });
+    let reached!: () => void;
+    let release!: () => void;
+    const atPayments = new Promise<void>((r) => (reached = r));
+    const go = new Promise<void>((r) => (release = r));
+    const held = new Proxy(new WorldReader(before), {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (prop !== 'describeCluster') return typeof v === 'function' ? v.bind(target) : v;
+        return async (name: string) => {
+          if (name === 'payments') {
+            reached();
+            await go;
+          }
+          return target.describeCluster(name);
+        };
+      },
+    });
+    let minute = 0;
+    const base = Date.now() + 3600_000;
+    const clock = () => new Date(base + minute * 60_000);
+    const s = { ...deps(held, store), clock };
+    const sweeping = sweep(s, { sweepId: 'sweep:slow', concurrency: 1 });
+    await atPayments;
+    minute = 1;
+    const e = { ...deps(new WorldReader(after), store), clock };
+    await processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), e);
+    expect(changesOf(e)).toContain('event opened prod-2 no-internet-ssh sg-0aa1111111111111a');
+    minute = 2;
+    release();
+    await sweeping;
+    expect(changesOf(s).filter((c) => c.includes('prod-2') && c.includes('no-internet-ssh'))).toEqual([]);
+    const ssh = (await store.listFindings()).find((f) => f.finding.cluster === 'prod-2' && f.finding.ruleId === 'no-internet-ssh' && f.finding.resourceId === 'sg-0aa1111111111111a');
+    expect(ssh?.status).toBe('open');
+  });
+});
+
 describe('CreateCluster records kept in the store', () => {
   /** A Lambda container of a deployment: the deployment's store, its own reader (LookupEvents counted) and index. */
   function containerOf(store: MemoryFindingStore, world: World = demo()) {

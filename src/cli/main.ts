@@ -12,6 +12,7 @@ import { loadWorld } from '../inventory/world';
 import { buildAccountView, buildClusterView } from '../inventory/buildView';
 import { snapshotAccount } from '../inventory/snapshot';
 import { withSharedLookups } from '../inventory/sharedLookups';
+import { withAccountReads } from '../inventory/accountReads';
 import { RULES } from '../rules/engine/catalog';
 import { evaluateAccount, evaluateCluster, neededParts } from '../rules/engine/evaluate';
 import { createClusterIndexCache } from '../events/resolve';
@@ -59,7 +60,7 @@ function severityOption(v: string): Severity {
 
 export async function scan(opts: { world?: string; cluster?: string[]; config?: string; state?: string }, io: Io) {
   const config = configFor(opts.config);
-  const reader = withSharedLookups(readerFor(opts.world));
+  const reader = withSharedLookups(withAccountReads(readerFor(opts.world)));
   // With --state, the CreateCluster records kept there come before LookupEvents, and what LookupEvents finds is kept.
   const creatorSources = creatorSourcesFor({ reader, state: opts.state ? new FileFindingStore(opts.state).state : undefined });
   const ids = await reader.identity();
@@ -184,7 +185,7 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .description('record the live account into a world file')
     .requiredOption('--out <file>', 'where to write the world file')
     .action(async (o: { out: string }) => {
-      const world = await snapshotAccount(withSharedLookups(new SdkReader({})));
+      const world = await snapshotAccount(withSharedLookups(withAccountReads(new SdkReader({}))));
       writeFileSync(o.out, JSON.stringify(world, null, 2) + '\n');
       io.err(`wrote ${o.out}\n`);
     });

@@ -73,14 +73,16 @@ export class WorldReader implements AwsReader {
   }
 
   async describeLaunchTemplateVersions(q: { launchTemplateId?: string; launchTemplateName?: string; versions: string[] }): Promise<LaunchTemplateVersion[]> {
+    // Without a template, EC2 describes the latest and/or default version of every template (numbers are refused).
+    const named = q.launchTemplateId !== undefined || q.launchTemplateName !== undefined;
     const all = this.world.ec2.launchTemplateVersions.filter((v) =>
-      q.launchTemplateId !== undefined ? v.LaunchTemplateId === q.launchTemplateId : v.LaunchTemplateName === q.launchTemplateName,
+      !named ? true : q.launchTemplateId !== undefined ? v.LaunchTemplateId === q.launchTemplateId : v.LaunchTemplateName === q.launchTemplateName,
     );
-    if (!all.length) return [];
-    const latest = Math.max(...all.map((v) => v.VersionNumber ?? 0));
+    const latest = new Map<string | undefined, number>();
+    for (const v of all) latest.set(v.LaunchTemplateId, Math.max(latest.get(v.LaunchTemplateId) ?? 0, v.VersionNumber ?? 0));
     const picked = all.filter((v) =>
       q.versions.some((want) =>
-        want === '$Default' ? v.DefaultVersion === true : want === '$Latest' ? v.VersionNumber === latest : String(v.VersionNumber) === want,
+        want === '$Default' ? v.DefaultVersion === true : want === '$Latest' ? v.VersionNumber === latest.get(v.LaunchTemplateId) : named && String(v.VersionNumber) === want,
       ),
     );
     return picked;
