@@ -132,6 +132,11 @@ export class CountingReader implements AwsReader {
     this.lookupPages.clear();
   }
 
+  /** A freshly started container: its SDK reader asks STS for the account once more. */
+  forgetIdentity(): void {
+    this.identityCache = undefined;
+  }
+
   snapshot(): CallStats {
     return { ...this.stats, byOperation: { ...this.stats.byOperation } };
   }
@@ -378,6 +383,13 @@ export class CountingReader implements AwsReader {
   async listInstanceProfilesForRole(roleName: string) {
     const r = await this.timed(() => this.inner.listInstanceProfilesForRole(roleName));
     await this.paged('iam:ListInstanceProfilesForRole', pages(r.length, PAGE.iamList));
+    return r;
+  }
+
+  /** Paged 100 items (roles and policies) at a time, the API's default page. */
+  async getAccountAuthorizationDetails() {
+    const r = await this.timed(() => this.inner.getAccountAuthorizationDetails());
+    await this.paged('iam:GetAccountAuthorizationDetails', pages(r.roles.length + r.policies.length, PAGE.iamList));
     return r;
   }
 

@@ -69,6 +69,11 @@ const ACCOUNT_RULE_IDS = RULES.filter((r) => r.scope === 'account').map((r) => r
  * rule never pages one message per cluster for old debt.
  */
 export const EVENT_DELIVERS: readonly Cause[] = ['event', 'sweep'];
+/**
+ * Clusters swept at once. Their calls share the reader's connections (the bench: 10): past 8, the AWS calls are the
+ * limit, not the clusters waiting for them (docs/PERFORMANCE.md, "by cluster concurrency").
+ */
+export const DEFAULT_SWEEP_CONCURRENCY = 8;
 /** A sweep's deliveries stay its own until its digest is out (the sweep Lambda's timeout). */
 const SWEEP_LEASE_MS = 15 * 60_000;
 
@@ -379,7 +384,7 @@ export async function sweep(sweepDeps: PipelineDeps, opts: SweepOptions = {}): P
       opts.onProgress?.(++done, total, name);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? DEFAULT_SWEEP_CONCURRENCY) }, worker));
   await deps.indexCache?.sweepDone(names, startedAt);
   await priming;
   if (ACCOUNT_RULE_IDS.length) {

@@ -7,8 +7,8 @@ import { DynamoFindingStore } from './findings/dynamoStore';
 import { publishNotifications } from './notify/sns';
 import { createClusterIndexCache } from './events/resolve';
 import { LambdaLogger } from './lambdaLogger';
-import { processEvent, sweep, type PipelineDeps } from './pipeline';
-import { processAuditDelivery } from './audit/pipeline';
+import { DEFAULT_SWEEP_CONCURRENCY, processEvent, sweep, type EventOutcome, type PipelineDeps, type SweepOutcome } from './pipeline';
+import { processAuditDelivery, type AuditDeliveryOutcome } from './audit/pipeline';
 
 function required(name: string): string {
   const v = process.env[name];
@@ -39,23 +39,43 @@ export function lambdaDeps(): PipelineDeps {
   return deps;
 }
 
+/** The log line closing an event's invocation (also written by the bench, which measures log bytes per event). */
+export function eventSummary(family: string, outcome: EventOutcome): Record<string, unknown> {
+  return {
+    family,
+    eventId: outcome.eventId,
+    eventName: outcome.eventName,
+    status: outcome.status,
+    reason: outcome.reason,
+    clusters: outcome.clusters,
+    opened: outcome.scopes.reduce((n, s) => n + s.changes.opened.length, 0),
+    resolved: outcome.scopes.reduce((n, s) => n + s.changes.resolved.length, 0),
+  };
+}
+
 /** The handler of one trigger family: the EventBridge rule in serverless.yml decides which events reach it. */
 export function eventHandler(family: string) {
   return log.handler(async (event: EventBridgeEvent<string, unknown>) => {
     const d = lambdaDeps();
     const outcome = await processEvent(event, d);
-    d.log.log('info', 'event processed', {
-      family,
-      eventId: outcome.eventId,
-      eventName: outcome.eventName,
-      status: outcome.status,
-      reason: outcome.reason,
-      clusters: outcome.clusters,
-      opened: outcome.scopes.reduce((n, s) => n + s.changes.opened.length, 0),
-      resolved: outcome.scopes.reduce((n, s) => n + s.changes.resolved.length, 0),
-    });
+    d.log.log('info', 'event processed', eventSummary(family, outcome));
     return { status: outcome.status, clusters: outcome.clusters };
   });
+}
+
+/** The log line closing an audit-log delivery's invocation. */
+export function auditSummary(outcome: AuditDeliveryOutcome): Record<string, unknown> {
+  return {
+    deliveryId: outcome.eventId,
+    status: outcome.status,
+    reason: outcome.reason,
+    clusters: outcome.clusters,
+    lines: outcome.lines.length,
+    writes: outcome.lines.filter((l) => l.status === 'write').length,
+    invalidLines: outcome.lines.filter((l) => l.status === 'invalid').length,
+    opened: outcome.scopes.reduce((n, s) => n + s.changes.opened.length, 0),
+    resolved: outcome.scopes.reduce((n, s) => n + s.changes.resolved.length, 0),
+  };
 }
 
 /** The audit-log function: one CloudWatch Logs subscription delivery of an EKS audit log per invocation. */
@@ -63,17 +83,7 @@ export function auditLogHandler() {
   return log.handler(async (event: CloudWatchLogsEvent) => {
     const d = lambdaDeps();
     const outcome = await processAuditDelivery(event, d);
-    d.log.log('info', 'audit delivery processed', {
-      deliveryId: outcome.eventId,
-      status: outcome.status,
-      reason: outcome.reason,
-      clusters: outcome.clusters,
-      lines: outcome.lines.length,
-      writes: outcome.lines.filter((l) => l.status === 'write').length,
-      invalidLines: outcome.lines.filter((l) => l.status === 'invalid').length,
-      opened: outcome.scopes.reduce((n, s) => n + s.changes.opened.length, 0),
-      resolved: outcome.scopes.reduce((n, s) => n + s.changes.resolved.length, 0),
-    });
+    d.log.log('info', 'audit delivery processed', auditSummary(outcome));
     return { status: outcome.status, clusters: outcome.clusters };
   });
 }
@@ -81,11 +91,16 @@ export function auditLogHandler() {
 /** What the sweep is invoked with: the schedule's event, or the deployment's (src/deploy/baseline.ts). */
 export type SweepEvent = Pick<ScheduledEvent, 'id' | 'time'>;
 
+/** The log line closing a sweep. */
+export function sweepSummary(out: SweepOutcome): Record<string, unknown> {
+  return { sweepId: out.sweepId, baseline: out.baseline, clusters: out.clusters.length, published: out.published.length, errors: out.errors };
+}
+
 export function sweepHandler() {
   return log.handler(async (event: SweepEvent) => {
     const d = lambdaDeps();
-    const out = await sweep(d, { concurrency: Number(process.env.SWEEP_CONCURRENCY ?? 4), sweepId: `sweep:${event.id}`, now: new Date(event.time) });
-    d.log.log('info', 'sweep done', { sweepId: out.sweepId, baseline: out.baseline, clusters: out.clusters.length, published: out.published.length, errors: out.errors });
+    const out = await sweep(d, { concurrency: Number(process.env.SWEEP_CONCURRENCY ?? DEFAULT_SWEEP_CONCURRENCY), sweepId: `sweep:${event.id}`, now: new Date(event.time) });
+    d.log.log('info', 'sweep done', sweepSummary(out));
     // A cluster that could not be read is retried by the next sweep; failing the invocation would re-run every
     // cluster. A refused publication fails it: the retry (same sweep id) takes over what was left pending at once.
     const refused = out.errors.filter((e) => e.stage === 'publish');

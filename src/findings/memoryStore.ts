@@ -50,9 +50,22 @@ export class MemoryBackend implements StoreBackend, StateBackend {
   async anyScope(): Promise<boolean> {
     return Object.keys(this.state.scopes).length > 0;
   }
+  /** Finding keys by scope (a key is `<scope>|<ruleId>|<resourceId>`, and no scope holds a `|`), as a DynamoDB Query finds them. */
+  private scopes?: Map<string, Set<string>>;
+  private keysOf(scope: string): Set<string> {
+    if (!this.scopes) {
+      this.scopes = new Map();
+      for (const key of Object.keys(this.state.findings)) this.indexKey(key);
+    }
+    return this.scopes.get(scope) ?? new Set();
+  }
+  private indexKey(key: string): void {
+    const scope = key.slice(0, key.indexOf('|'));
+    this.scopes?.set(scope, (this.scopes.get(scope) ?? new Set()).add(key));
+  }
   async queryScope(scope: string): Promise<StoredFinding[]> {
     const prefix = `${scope}|`;
-    return Object.values(this.state.findings).filter((f) => f.key.startsWith(prefix)).map(clone);
+    return [...this.keysOf(scope)].filter((k) => k.startsWith(prefix)).map((k) => clone(this.state.findings[k]));
   }
   async getFinding(key: string): Promise<StoredFinding | undefined> {
     const f = this.state.findings[key];
@@ -62,6 +75,7 @@ export class MemoryBackend implements StoreBackend, StateBackend {
     const current = this.state.findings[item.key];
     if ((current?.version ?? null) !== expectedVersion) return false;
     this.state.findings[item.key] = clone(item);
+    this.indexKey(item.key);
     await this.onChange(this.state);
     return true;
   }

@@ -44,11 +44,16 @@ export function creatorRecordsOf(events: readonly CloudTrailLookupEvent[]): Crea
  * finds is kept (`keep`) so that the next evaluation finds it in the store.
  */
 export function cloudTrailCreatorSource(reader: AwsReader, keep?: KeepCreators): CreatorSource {
+  // A sweep shares one list between its clusters: it is kept once.
+  const kept = new WeakSet<CloudTrailLookupEvent[]>();
   return {
     name: LOOKUP_SOURCE,
     async records() {
       const events = await reader.lookupEvents({ eventName: 'CreateCluster' });
-      if (keep) await keep(creatorRecordsOf(events));
+      if (keep && !kept.has(events)) {
+        kept.add(events);
+        await keep(creatorRecordsOf(events));
+      }
       return events;
     },
   };
@@ -57,13 +62,16 @@ export function cloudTrailCreatorSource(reader: AwsReader, keep?: KeepCreators):
 /** The records the store keeps; complete once a sweep copied every record LookupEvents held into it. */
 export function storedCreatorSource(state: StateStore): CreatorSource {
   let complete = false;
+  const events = new WeakMap<CreatorRecord[], CloudTrailLookupEvent[]>();
   return {
     name: STORE_SOURCE,
     complete: () => complete,
     async records(cluster) {
       const [records, primed] = await Promise.all([state.creatorRecords(cluster), state.creatorsComplete()]);
       complete = primed;
-      return records.map((r) => r.event);
+      // The same list for every cluster while the stored records do not change (worked out once: recordsOf).
+      if (!events.has(records)) events.set(records, records.map((r) => r.event));
+      return events.get(records)!;
     },
   };
 }
@@ -114,6 +122,22 @@ export function createdCluster(e: CreateClusterRecord): string | undefined {
   return name ?? (e.Resources ?? []).find((x) => x.ResourceType === 'AWS::EKS::Cluster')?.ResourceName;
 }
 
+type SourceRecords = { records: CreateClusterRecord[]; byCluster: Map<string, CreateClusterRecord[]> };
+/** A source's records as the view holds them, worked out once per list: a sweep's clusters all read the same one. */
+const prepared = new WeakMap<CloudTrailLookupEvent[], Map<string, SourceRecords>>();
+function recordsOf(events: CloudTrailLookupEvent[], source: string): SourceRecords {
+  const bySource = prepared.get(events) ?? new Map<string, SourceRecords>();
+  prepared.set(events, bySource);
+  let out = bySource.get(source);
+  if (!out) {
+    const records = events.map((e): CreateClusterRecord => ({ ...e, record: parseLookupRecord(e), source })).filter((e) => createdCluster(e) !== undefined);
+    const byCluster = new Map<string, CreateClusterRecord[]>();
+    for (const r of records) byCluster.set(createdCluster(r)!, [...(byCluster.get(createdCluster(r)!) ?? []), r]);
+    bySource.set(source, (out = { records, byCluster }));
+  }
+  return out;
+}
+
 /**
  * Reads the sources in order. This cluster's record is the newest successful EKS CreateCluster for its name not
  * later than its creation (a name can be reused after a deletion), from the first source that has one; the sources
@@ -139,12 +163,9 @@ export async function readCreator(
       continue;
     }
     status.push({ name: source.name });
-    const records = events
-      .map((e): CreateClusterRecord => ({ ...e, record: parseLookupRecord(e), source: source.name }))
-      .filter((e) => createdCluster(e) !== undefined);
+    const { records, byCluster } = recordsOf(events, source.name);
     for (const r of records) if (!creations.has(r.EventId ?? JSON.stringify(r))) creations.set(r.EventId ?? JSON.stringify(r), r);
-    own ??= records
-      .filter((e) => createdCluster(e) === name)
+    own ??= (byCluster.get(name) ?? [])
       .filter((e) => {
         const t = e.EventTime?.getTime();
         return created === undefined || t === undefined || t <= created + CREATE_SLACK_MS;

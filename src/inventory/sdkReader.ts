@@ -51,14 +51,18 @@ import {
   GetPolicyVersionCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
+  paginateGetAccountAuthorizationDetails,
   paginateListAttachedRolePolicies,
   paginateListInstanceProfilesForRole,
   paginateListRolePolicies,
   type AttachedPolicy,
+  type GetAccountAuthorizationDetailsCommandOutput,
   type InstanceProfile,
+  type ManagedPolicyDetail,
   type Policy,
   type PolicyVersion,
   type Role,
+  type RoleDetail,
 } from '@aws-sdk/client-iam';
 import {
   AutoScalingClient,
@@ -384,6 +388,15 @@ export class SdkReader implements AwsReader {
 
   listInstanceProfilesForRole(roleName: string): Promise<InstanceProfile[]> {
     return read('iam:ListInstanceProfilesForRole', () => collect(paginateListInstanceProfilesForRole({ client: this.iam }, { RoleName: roleName }), (p) => p.InstanceProfiles), []);
+  }
+
+  async getAccountAuthorizationDetails(): Promise<{ roles: RoleDetail[]; policies: ManagedPolicyDetail[] }> {
+    const pages = await read(
+      'iam:GetAccountAuthorizationDetails',
+      () => collect<GetAccountAuthorizationDetailsCommandOutput, GetAccountAuthorizationDetailsCommandOutput>(paginateGetAccountAuthorizationDetails({ client: this.iam }, { Filter: ['Role', 'LocalManagedPolicy'] }), (p) => [p]),
+      [],
+    );
+    return { roles: pages.flatMap((p) => p.RoleDetailList ?? []), policies: pages.flatMap((p) => p.Policies ?? []) };
   }
 
   // ---- Auto Scaling

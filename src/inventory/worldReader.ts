@@ -1,7 +1,7 @@
 import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
 import type { Filter, Instance, LaunchTemplateVersion, ManagedPrefixList, NetworkAcl, PrefixListEntry, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
 import type { Event as CloudTrailLookupEvent, Trail } from '@aws-sdk/client-cloudtrail';
-import type { AttachedPolicy, InstanceProfile, Policy, PolicyVersion, Role } from '@aws-sdk/client-iam';
+import type { AttachedPolicy, InstanceProfile, ManagedPolicyDetail, Policy, PolicyVersion, Role, RoleDetail } from '@aws-sdk/client-iam';
 import type { AutoScalingGroup, Filter as AutoScalingFilter, LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
 import type { AccessEntryView, AwsReader, KubernetesState, RolePolicy, TrailEventSelectors, TrailStatus } from './reader';
 import type { World, WorldRole } from './world';
@@ -164,6 +164,19 @@ export class WorldReader implements AwsReader {
 
   async listInstanceProfilesForRole(roleName: string): Promise<InstanceProfile[]> {
     return this.world.iam.instanceProfiles.filter((p) => (p.Roles ?? []).some((r) => (r.RoleName ?? r.Arn?.split('/').pop()) === roleName));
+  }
+
+  /** What GetAccountAuthorizationDetails (roles, customer managed policies) answers for the recorded account. */
+  async getAccountAuthorizationDetails(): Promise<{ roles: RoleDetail[]; policies: ManagedPolicyDetail[] }> {
+    const roles = await Promise.all(
+      this.world.iam.roles.map(async (r): Promise<RoleDetail> => {
+        const name = r.RoleName ?? r.Arn?.split('/').pop() ?? '';
+        const { attachedPolicies: _a, inlinePolicyNames: _n, inlinePolicies: _p, ...role } = r;
+        const inline = await Promise.all((await this.listRolePolicies(name)).map(async (PolicyName) => ({ PolicyName, PolicyDocument: (await this.getRolePolicy(name, PolicyName))?.PolicyDocument })));
+        return { ...role, RoleName: name, AttachedManagedPolicies: r.attachedPolicies ?? [], RolePolicyList: inline, InstanceProfileList: await this.listInstanceProfilesForRole(name) };
+      }),
+    );
+    return { roles, policies: this.world.iam.policies.filter((p) => !/^arn:[^:]+:iam::aws:/.test(p.Arn ?? '')) };
   }
 
   async describeAutoScalingGroups(q: { names?: string[]; filters?: AutoScalingFilter[] }): Promise<AutoScalingGroup[]> {
