@@ -9,6 +9,8 @@ export interface StoreStats {
   /** DynamoDB requests (each Query page is one). */
   requests: number;
   byOperation: Record<string, number>;
+  /** Request units by operation: what the cluster index and creator records cost, apart from the findings. */
+  unitsByOperation: Record<string, { read: number; write: number }>;
   /** Read request units: strongly consistent, 4 KB each (a Query sums its items before rounding, per page). */
   readUnits: number;
   /** Write request units: 1 KB each, the larger of the item before and after the write. */
@@ -42,6 +44,22 @@ const PAGE_BYTES = 1024 * 1024;
 
 type Backend = MemoryBackend;
 
+/** The operations on the state items (cluster index, CreateCluster records, head), as opposed to findings. */
+export const STATE_OPERATIONS = ['GetItem state head', 'UpdateItem state head', 'Query cluster index', 'GetItem index entry', 'PutItem index entry', 'Query creator records', 'PutItem creator record'];
+
+/** Everything the store holds, in bytes as DynamoDB bills storage (items plus 100 bytes of overhead each). */
+export function storedBytes(state: { findings: Record<string, StoredFinding>; markers: Record<string, Marker>; scopes: Record<string, ScopeState>; clusters: Record<string, IndexEntry>; creators: Record<string, CreatorRecord> }) {
+  const sum = (items: Record<string, unknown>[]) => items.reduce((n, i) => n + dynamoItemBytes(i) + 100, 0);
+  return {
+    findings: sum(Object.values(state.findings).map((f) => dynamoItems.finding(f))),
+    markers: sum(Object.values(state.markers).map((m) => dynamoItems.marker(m))),
+    scopes: sum(Object.values(state.scopes).map((x) => dynamoItems.scope(x))),
+    index: sum(Object.values(state.clusters).map((e) => dynamoItems.indexEntry(e))),
+    creators: sum(Object.values(state.creators).map((r) => dynamoItems.creator(r))),
+    markerCount: Object.keys(state.markers).length,
+  };
+}
+
 /**
  * Wraps the in-memory backend the bench runs on and charges each request what the DynamoDB backend would cost:
  * one request per GetItem/PutItem/UpdateItem and per Query page, request units from the sizes of the items as
@@ -57,7 +75,7 @@ export class CountingStore {
   ) {}
 
   private static empty(): StoreStats {
-    return { requests: 0, byOperation: {}, readUnits: 0, writeUnits: 0 };
+    return { requests: 0, byOperation: {}, unitsByOperation: {}, readUnits: 0, writeUnits: 0 };
   }
 
   reset(): void {
@@ -65,7 +83,7 @@ export class CountingStore {
   }
 
   snapshot(): StoreStats {
-    return { ...this.stats, byOperation: { ...this.stats.byOperation } };
+    return { ...this.stats, byOperation: { ...this.stats.byOperation }, unitsByOperation: structuredClone(this.stats.unitsByOperation) };
   }
 
   private async charge(op: string, units: { read?: number; write?: number }, requests = 1): Promise<void> {
@@ -73,6 +91,9 @@ export class CountingStore {
     this.stats.byOperation[op] = (this.stats.byOperation[op] ?? 0) + requests;
     this.stats.readUnits += units.read ?? 0;
     this.stats.writeUnits += units.write ?? 0;
+    const u = (this.stats.unitsByOperation[op] ??= { read: 0, write: 0 });
+    u.read += units.read ?? 0;
+    u.write += units.write ?? 0;
     for (let i = 0; i < requests; i++) await this.clock.sleep(this.latencyMs);
   }
 
@@ -93,90 +114,56 @@ export class CountingStore {
     const get = (op: string, item: Record<string, unknown> | undefined) => charge(op, { read: readUnits(item ? dynamoItemBytes(item) : 0) });
     const put = (op: string, before: Record<string, unknown> | undefined, after: Record<string, unknown>) =>
       charge(op, { write: writeUnits(Math.max(before ? dynamoItemBytes(before) : 0, dynamoItemBytes(after))) });
+    type Item = Record<string, unknown>;
+    /** A GetItem: what it returned, sized as the table stores it. */
+    const getting =
+      <A extends unknown[], R>(op: string, read: (...a: A) => Promise<R>, item: (r: NonNullable<R>) => Item) =>
+      async (...a: A): Promise<R> => {
+        const r = await read(...a);
+        await get(op, r ? item(r) : undefined);
+        return r;
+      };
+    /** A PutItem or UpdateItem: the larger of the item before and after it. */
+    const putting =
+      <V, A extends unknown[], R>(op: string, write: (v: V, ...a: A) => Promise<R>, before: (v: V) => Promise<Item | undefined>, after: (v: V, before: Item | undefined) => Item) =>
+      async (v: V, ...a: A) => {
+        const b = await before(v);
+        await put(op, b, after(v, b));
+        return write(v, ...a);
+      };
+    /** A Query: its pages and their items. */
+    const querying =
+      <A extends unknown[], R>(op: string, read: (...a: A) => Promise<R[]>, item: (r: R) => Item) =>
+      async (...a: A) => {
+        const items = await read(...a);
+        await query(op, items.map(item));
+        return items;
+      };
+    const findingBefore = async (f: StoredFinding) => {
+      const b = await inner.getFinding(f.key);
+      return b && dynamoItems.finding(b);
+    };
     const wrapped: Partial<Backend> = {
-      async getMarker(ref) {
-        const m = await inner.getMarker(ref);
-        await get('GetItem marker', m && dynamoItems.marker(m));
-        return m;
-      },
-      async putMarker(m: Marker, expected) {
-        const before = await inner.getMarker(m);
-        await put('PutItem marker', before && dynamoItems.marker(before), dynamoItems.marker(m));
-        return inner.putMarker(m, expected);
-      },
-      async getScope(scope) {
-        const s = await inner.getScope(scope);
-        await get('GetItem scope', s && dynamoItems.scope(s));
-        return s;
-      },
-      async putScope(s: ScopeState, expected) {
-        const before = await inner.getScope(s.scope);
-        await put('PutItem scope', before && dynamoItems.scope(before), dynamoItems.scope(s));
-        return inner.putScope(s, expected);
-      },
+      getMarker: getting('GetItem marker', (ref) => inner.getMarker(ref), dynamoItems.marker),
+      putMarker: putting('PutItem marker', (m: Marker, lease: string | null) => inner.putMarker(m, lease), async (m) => { const b = await inner.getMarker(m); return b && dynamoItems.marker(b); }, (m) => dynamoItems.marker(m)),
+      getScope: getting('GetItem scope', (scope) => inner.getScope(scope), dynamoItems.scope),
+      putScope: putting('PutItem scope', (x: ScopeState, v: number | null) => inner.putScope(x, v), async (x) => { const b = await inner.getScope(x.scope); return b && dynamoItems.scope(b); }, (x) => dynamoItems.scope(x)),
       async anyScope() {
         await charge('Query scope (limit 1)', { read: 1 });
         return inner.anyScope();
       },
-      async queryScope(scope) {
-        const items = await inner.queryScope(scope);
-        await query('Query findings of a scope', items.map((i) => dynamoItems.finding(i)));
-        return items;
-      },
-      async getFinding(key) {
-        const f = await inner.getFinding(key);
-        await get('GetItem finding', f && dynamoItems.finding(f));
-        return f;
-      },
-      async putFinding(item: StoredFinding, expected) {
-        const before = await inner.getFinding(item.key);
-        await put('PutItem finding', before && dynamoItems.finding(before), dynamoItems.finding(item));
-        return inner.putFinding(item, expected);
-      },
-      async putPending(item: StoredFinding, expected) {
-        const before = await inner.getFinding(item.key);
-        await put('UpdateItem finding outbox', before && dynamoItems.finding(before), dynamoItems.finding(before ? { ...before, pending: item.pending } : item));
-        return inner.putPending(item, expected);
-      },
-      async listAll() {
-        const items = await inner.listAll();
-        await query('Query all findings', items.map((i) => dynamoItems.finding(i)));
-        return items;
-      },
-      async getHead() {
-        const h = await inner.getHead();
-        await get('GetItem state head', dynamoItems.head(h));
-        return h;
-      },
-      async updateHead(u) {
-        const h = await inner.getHead();
-        await put('UpdateItem state head', dynamoItems.head(h), dynamoItems.head({ ...h, ...u, generation: h.generation + 1 }));
-        return inner.updateHead(u);
-      },
-      async listIndexEntries() {
-        const items = await inner.listIndexEntries();
-        await query('Query cluster index', items.map((e) => dynamoItems.indexEntry(e)));
-        return items;
-      },
-      async getIndexEntry(cluster) {
-        const e = await inner.getIndexEntry(cluster);
-        await get('GetItem index entry', e && dynamoItems.indexEntry(e));
-        return e;
-      },
-      async putIndexEntry(e: IndexEntry, expected) {
-        const before = await inner.getIndexEntry(e.cluster);
-        await put('PutItem index entry', before && dynamoItems.indexEntry(before), dynamoItems.indexEntry(e));
-        return inner.putIndexEntry(e, expected);
-      },
-      async listCreatorRecords() {
-        const items = await inner.listCreatorRecords();
-        await query('Query creator records', items.map((r) => dynamoItems.creator(r)));
-        return items;
-      },
-      async putCreatorRecord(r: CreatorRecord) {
-        await put('PutItem creator record', undefined, dynamoItems.creator(r));
-        return inner.putCreatorRecord(r);
-      },
+      queryScope: querying('Query findings of a scope', (scope: string) => inner.queryScope(scope), (f) => dynamoItems.finding(f)),
+      getFinding: getting('GetItem finding', (key) => inner.getFinding(key), (f) => dynamoItems.finding(f)),
+      putFinding: putting('PutItem finding', (f: StoredFinding, v: number | null) => inner.putFinding(f, v), findingBefore, (f) => dynamoItems.finding(f)),
+      putPending: putting('UpdateItem finding outbox', (f: StoredFinding, v: number) => inner.putPending(f, v), findingBefore, (f, b) => (b ? { ...b, pending: f.pending } : dynamoItems.finding(f))),
+      listAll: querying('Query all findings', () => inner.listAll(), (f) => dynamoItems.finding(f)),
+      getHead: getting('GetItem state head', () => inner.getHead(), dynamoItems.head),
+      updateHead: putting('UpdateItem state head', (u: { bump?: boolean; indexBuiltAt?: string; creatorsPrimedAt?: string }) => inner.updateHead(u), async () => dynamoItems.head(await inner.getHead()), (u, b) => ({ ...b, ...u })),
+      listIndexEntries: querying('Query cluster index', () => inner.listIndexEntries(), dynamoItems.indexEntry),
+      getIndexEntry: getting('GetItem index entry', (cluster) => inner.getIndexEntry(cluster), dynamoItems.indexEntry),
+      putIndexEntry: putting('PutItem index entry', (e: IndexEntry, v: number | null) => inner.putIndexEntry(e, v), async (e) => { const b = await inner.getIndexEntry(e.cluster); return b && dynamoItems.indexEntry(b); }, (e) => dynamoItems.indexEntry(e)),
+      listCreatorRecords: querying('Query creator records', () => inner.listCreatorRecords(), dynamoItems.creator),
+      putCreatorRecord: putting('PutItem creator record', (r: CreatorRecord) => inner.putCreatorRecord(r), async () => undefined, (r) => dynamoItems.creator(r)),
     };
     return new Proxy(inner, {
       get(target, prop, receiver) {

@@ -24,7 +24,7 @@ import type { SnsNotification } from '../src/notify/message';
 import type { Logger } from '../src/log';
 import { RealClock, VirtualClock, type Clock } from './clock';
 import { CountingReader, type CallStats } from './countingReader';
-import { CountingStore, type StoreStats } from './countingStore';
+import { CountingStore, STATE_OPERATIONS, storedBytes, type StoreStats } from './countingStore';
 import { generateWorld, DEFAULT_WORLD_PARAMS, type SyntheticAccount } from './generate';
 import { FAMILIES, familyEvents, type BenchEvent, type Family } from './events';
 import { addCounts, max, mean, percentile, round } from './stats';
@@ -168,10 +168,15 @@ function storeSummary(samples: Sample[]) {
   for (const s of samples) addCounts(byOperation, s.store.byOperation);
   const n = Math.max(1, samples.length);
   for (const k of Object.keys(byOperation)) byOperation[k] = round(byOperation[k] / n);
+  const state = (pick: (u: { read: number; write: number }) => number) =>
+    round(mean(samples.map((s) => STATE_OPERATIONS.reduce((n, op) => n + (s.store.unitsByOperation[op] ? pick(s.store.unitsByOperation[op]) : 0), 0))));
   return {
     requests: round(mean(samples.map((s) => s.store.requests))),
     readUnits: round(mean(samples.map((s) => s.store.readUnits))),
     writeUnits: round(mean(samples.map((s) => s.store.writeUnits))),
+    /** The part of those units spent on the state items (cluster index, CreateCluster records, head). */
+    stateReadUnits: state((u) => u.read),
+    stateWriteUnits: state((u) => u.write),
     byOperation,
   };
 }
@@ -275,6 +280,9 @@ function worldSize(account: SyntheticAccount) {
   };
 }
 
+/** The in-memory backend's items (the bench sizes them as DynamoDB would store them). */
+const stateOf = (b: MemoryBackend) => (b as unknown as { state: Parameters<typeof storedBytes>[0] }).state;
+
 /** The function serving a bench family (serverless.yml): its name is the function_name dimension of its metrics. */
 function functionOf(family: Family): string {
   if (family === 'auditLog') return 'auditLog';
@@ -285,7 +293,8 @@ function functionOf(family: Family): string {
 async function pipelinePhase(o: MeasureOptions) {
   const s = setup(o);
   const afterWorld = memory();
-  const backend = s.meters.store.wrap(new MemoryBackend());
+  const memoryBackend = new MemoryBackend();
+  const backend = s.meters.store.wrap(memoryBackend);
   const sweepLog = lambdaLogger('sweep');
   const deps = container(s, backend, { state: true, log: sweepLog });
   const runSweep = (d: PipelineDeps, concurrency: number) =>
@@ -309,6 +318,8 @@ async function pipelinePhase(o: MeasureOptions) {
     sweepByConcurrency[c] = { simulatedSeconds: r.simulatedSeconds, maxConcurrentCalls: r.maxConcurrentCalls, maxWantedCalls: r.maxWantedCalls };
   }
   sweepByConcurrency[o.sweepConcurrency] = { simulatedSeconds: baselineSweep.simulatedSeconds, maxConcurrentCalls: baselineSweep.maxConcurrentCalls, maxWantedCalls: baselineSweep.maxWantedCalls };
+
+  const afterSweeps = storedBytes(stateOf(memoryBackend));
 
   // What a container did before the store kept the index: build it from the EKS API (and, warm, every 5 minutes).
   const legacy = container(s, backend, { state: false });
@@ -362,7 +373,19 @@ async function pipelinePhase(o: MeasureOptions) {
       before: { apiCalls: b.apiCalls, evalMs: b.evalMs, wallMsMean: b.wallMsMean, meanCallsByOperation: b.meanCallsByOperation, cold: coldOf(coldLegacy) },
     };
   }
-  return { phase: 'pipeline', world: worldSize(s.account), memory: { afterWorld, end: memory() }, sweep: baselineSweep, scheduledSweep, sweepByConcurrency, indexBuild, families };
+  // What the table holds after the sweeps and events; markers (one per trigger and cluster, kept 14 days) per event.
+  const end = storedBytes(stateOf(memoryBackend));
+  const events = Object.keys(families).length * (o.eventsPerFamily + 1);
+  const storage = {
+    findings: end.findings,
+    scopes: end.scopes,
+    index: end.index,
+    creators: end.creators,
+    markerBytes: Math.round(end.markers / Math.max(1, end.markerCount)),
+    markersPerEvent: round((end.markerCount - afterSweeps.markerCount) / events, 3),
+    markersPerSweep: round(afterSweeps.markerCount / 2, 1),
+  };
+  return { phase: 'pipeline', world: worldSize(s.account), memory: { afterWorld, end: memory() }, sweep: baselineSweep, scheduledSweep, sweepByConcurrency, indexBuild, families, storage };
 }
 
 /** One event through the pipeline; with `fn`, through its function's Lambda logger and handler wrapper, as in Lambda. */

@@ -4,7 +4,8 @@
 // With --json, stdout carries the JSON report and nothing else; progress goes to stderr.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +70,17 @@ const started = Date.now();
 // TypeScript is bundled with esbuild (no ts-node here); the bundle is private to this run.
 const work = mkdtempSync(join(tmpdir(), 'eks-drift-bench-'));
 const measureJs = join(work, 'measure.cjs');
+const costJs = join(work, 'cost.cjs');
+await build({
+  entryPoints: ['bench/cost.ts'],
+  outfile: costJs,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+  logLevel: 'warning',
+});
 await build({
   entryPoints: ['bench/measure.ts'],
   outfile: measureJs,
@@ -204,6 +216,7 @@ try {
           sweep: sizes[n].pipeline.sweep,
           scheduledSweep: sizes[n].pipeline.scheduledSweep,
           clusterIndexBuild: sizes[n].pipeline.indexBuild,
+          storage: sizes[n].pipeline.storage,
           families: familiesOf(n),
         },
       ]),
@@ -223,6 +236,15 @@ try {
     },
   };
   report.targets = targets(report);
+  // What a month costs for the three account profiles, from these figures (bench/cost.ts, bench/prices.ts).
+  const { monthlyCosts, readServerless, PROFILES, ASSUMPTIONS, PRICES } = createRequire(import.meta.url)(costJs);
+
+  report.cost = {
+    ...monthlyCosts({ bySize: report.bySize, handlers: report.handlers, settings: report.settings, eventsPerFamily: opts.events }, readServerless(readFileSync('serverless.yml', 'utf8'))),
+    prices: PRICES,
+    assumptions: ASSUMPTIONS,
+    profileDefinitions: PROFILES,
+  };
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

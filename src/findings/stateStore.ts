@@ -1,4 +1,5 @@
 import type { Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
+import { parseLookupRecord } from '../inventory/lookupMatch';
 
 /*
  * What eks-drift keeps besides findings, in the same store (the DynamoDB table, the CLI's state file), so that a
@@ -104,15 +105,9 @@ const KEPT_FIELDS = ['eventVersion', 'userIdentity', 'eventTime', 'eventSource',
  * make every item several kilobytes.
  */
 export function trimCreatorRecord(e: CloudTrailLookupEvent): CloudTrailLookupEvent {
-  let record: Record<string, unknown> | undefined;
-  try {
-    const r: unknown = e.CloudTrailEvent ? JSON.parse(e.CloudTrailEvent) : undefined;
-    record = r && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, unknown>) : undefined;
-  } catch {
-    record = undefined;
-  }
+  const record = parseLookupRecord(e);
   const trimmed = record && {
-    ...Object.fromEntries(KEPT_FIELDS.filter((k) => record![k] !== undefined).map((k) => [k, record![k]])),
+    ...Object.fromEntries(KEPT_FIELDS.filter((k) => record[k] !== undefined).map((k) => [k, record[k]])),
     requestParameters: pick(record.requestParameters, ['name', 'accessConfig']),
     responseElements: { cluster: pick((record.responseElements as { cluster?: unknown } | undefined)?.cluster, ['name', 'arn', 'createdAt']) },
   };

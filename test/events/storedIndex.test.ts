@@ -7,7 +7,7 @@ import { parseWorld, type World } from '../../src/inventory/world';
 import { WorldReader } from '../../src/inventory/worldReader';
 import { MemoryLogger } from '../../src/log';
 import { processEvent, sweep, type PipelineDeps } from '../../src/pipeline';
-import { counting, EVENTS_DIR, type Counted } from './support';
+import { counting, countingCalls, EVENTS_DIR, type Counted } from './support';
 
 /**
  * The cluster index kept in the store: a freshly started container reads it instead of re-reading every cluster,
@@ -96,18 +96,11 @@ async function deployed(world: World) {
 }
 
 /** Counts the state requests a container makes to the store. */
-const stateCalls: Record<string, number> = {};
+let stateCalls: Record<string, number> = {};
 function countingBackend(inner: MemoryBackend): MemoryBackend {
-  return new Proxy(inner, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function' || typeof prop !== 'string') return v;
-      return (...args: unknown[]) => {
-        stateCalls[prop] = (stateCalls[prop] ?? 0) + 1;
-        return (v as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
+  const { proxy, calls } = countingCalls(inner);
+  stateCalls = calls;
+  return proxy;
 }
 const resetStateCalls = () => Object.keys(stateCalls).forEach((k) => delete stateCalls[k]);
 
