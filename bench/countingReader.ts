@@ -132,11 +132,6 @@ export class CountingReader implements AwsReader {
     this.lookupPages.clear();
   }
 
-  /** A freshly started container: its SDK reader asks STS for the account once more. */
-  forgetIdentity(): void {
-    this.identityCache = undefined;
-  }
-
   snapshot(): CallStats {
     return { ...this.stats, byOperation: { ...this.stats.byOperation } };
   }

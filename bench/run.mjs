@@ -170,6 +170,7 @@ try {
             meanCallsByOperation: p.meanCallsByOperation,
             maxConcurrentCalls: p.maxConcurrentCalls,
             coldIndex: p.coldIndex,
+            coldByEvent: p.coldByEvent,
             before: p.before,
             store: p.store,
             published: p.published,

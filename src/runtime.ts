@@ -1,6 +1,6 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { CloudWatchLogsEvent, EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
+import type { CloudWatchLogsEvent, Context, EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
 import { loadConfig } from './config';
 import { SdkReader } from './inventory/sdkReader';
 import { DynamoFindingStore } from './findings/dynamoStore';
@@ -20,14 +20,23 @@ function required(name: string): string {
 const log = new LambdaLogger();
 let deps: PipelineDeps | undefined;
 
+/**
+ * The account and region of the function itself, from the ARN Lambda invoked: the account the detector reads, known
+ * without an STS call in every freshly started container.
+ */
+export function identityOf(context: Pick<Context, 'invokedFunctionArn'> | undefined): { account: string; region: string } | undefined {
+  const m = /^arn:[^:]+:lambda:([^:]+):(\d{12}):function:/.exec(context?.invokedFunctionArn ?? '');
+  return m ? { account: m[2], region: m[1] } : undefined;
+}
+
 /** Built once per Lambda container (cold start), reused by every invocation it serves. */
-export function lambdaDeps(): PipelineDeps {
+export function lambdaDeps(context?: Pick<Context, 'invokedFunctionArn'>): PipelineDeps {
   if (deps) return deps;
   const topicArn = required('FINDINGS_TOPIC_ARN');
   const sns = new SNSClient({});
   const store = new DynamoFindingStore(required('FINDINGS_TABLE'), new DynamoDBClient({}));
   deps = {
-    reader: new SdkReader({}),
+    reader: new SdkReader({ identity: identityOf(context) }),
     store,
     config: loadConfig(undefined, process.env),
     log,
@@ -55,8 +64,8 @@ export function eventSummary(family: string, outcome: EventOutcome): Record<stri
 
 /** The handler of one trigger family: the EventBridge rule in serverless.yml decides which events reach it. */
 export function eventHandler(family: string) {
-  return log.handler(async (event: EventBridgeEvent<string, unknown>) => {
-    const d = lambdaDeps();
+  return log.handler(async (event: EventBridgeEvent<string, unknown>, context) => {
+    const d = lambdaDeps(context);
     const outcome = await processEvent(event, d);
     d.log.log('info', 'event processed', eventSummary(family, outcome));
     return { status: outcome.status, clusters: outcome.clusters };
@@ -80,8 +89,8 @@ export function auditSummary(outcome: AuditDeliveryOutcome): Record<string, unkn
 
 /** The audit-log function: one CloudWatch Logs subscription delivery of an EKS audit log per invocation. */
 export function auditLogHandler() {
-  return log.handler(async (event: CloudWatchLogsEvent) => {
-    const d = lambdaDeps();
+  return log.handler(async (event: CloudWatchLogsEvent, context) => {
+    const d = lambdaDeps(context);
     const outcome = await processAuditDelivery(event, d);
     d.log.log('info', 'audit delivery processed', auditSummary(outcome));
     return { status: outcome.status, clusters: outcome.clusters };
@@ -97,8 +106,8 @@ export function sweepSummary(out: SweepOutcome): Record<string, unknown> {
 }
 
 export function sweepHandler() {
-  return log.handler(async (event: SweepEvent) => {
-    const d = lambdaDeps();
+  return log.handler(async (event: SweepEvent, context) => {
+    const d = lambdaDeps(context);
     const out = await sweep(d, { concurrency: Number(process.env.SWEEP_CONCURRENCY ?? DEFAULT_SWEEP_CONCURRENCY), sweepId: `sweep:${event.id}`, now: new Date(event.time) });
     d.log.log('info', 'sweep done', sweepSummary(out));
     // A cluster that could not be read is retried by the next sweep; failing the invocation would re-run every

@@ -88,6 +88,8 @@ export interface SdkReaderOptions {
   clientConfig?: SharedClientConfig;
   /** Bounds on each cluster's Kubernetes API read (DEFAULT_KUBE_LIMITS), so one slow or hostile endpoint cannot eat the Lambda's time. */
   kubernetesLimits?: Partial<KubeReadLimits>;
+  /** The account and region when already known (a Lambda's own function ARN says them): no STS call then. */
+  identity?: { account: string; region: string };
 }
 
 /** "Does not exist": NotFound in EC2/EKS/CloudTrail codes (InvalidGroup.NotFound, ResourceNotFoundException…), NoSuchEntity in IAM's. */
@@ -142,6 +144,7 @@ export class SdkReader implements AwsReader {
     this.iam = new IAMClient(config);
     this.autoscaling = new AutoScalingClient(config);
     this.kubernetesLimits = opts.kubernetesLimits ?? {};
+    if (opts.identity) this.ids = Promise.resolve(opts.identity);
   }
 
   identity(): Promise<{ account: string; region: string }> {
