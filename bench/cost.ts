@@ -147,7 +147,7 @@ export interface ProfileCost {
   items: CostItem[];
   total: number;
   /** The same account before the store kept the index and the creators (the 5-minute rebuild, LookupEvents waits). */
-  before: { items: CostItem[]; total: number; indexRebuildsPerMonth: number; indexRebuildCallsPerSecond: number };
+  before: { items: CostItem[]; total: number; indexRebuildsPerMonth: number; indexRebuildCallsPerSecond: number; indexRebuildUsd: number };
 }
 
 const usd = (n: number) => Math.round(n * 100) / 100;
@@ -220,14 +220,18 @@ export function monthlyCosts(input: CostInput, sls: ServerlessFacts, prices: Pri
 
       let requests = 0;
       let gbs = 0;
+      let colds = 0;
+      let rebuildGbs = 0;
       let logBytes = 0;
       let rru = 0;
       let wru = 0;
       const lambdaDetail: string[] = [];
       for (const [fn, a] of fns) {
-        const colds = coldStarts(a.invocations);
-        const coldMs = colds * (loadMs(fn) + (a.invocations ? a.coldExtraMs / a.invocations : 0));
+        const fnColds = coldStarts(a.invocations);
+        const coldMs = fnColds * (loadMs(fn) + (a.invocations ? a.coldExtraMs / a.invocations : 0));
         const fnGbs = gbSeconds(fn, a.ms + coldMs + rebuildMs(fn));
+        colds += fnColds;
+        rebuildGbs += gbSeconds(fn, rebuildMs(fn));
         requests += a.invocations;
         gbs += fnGbs;
         logBytes += a.logBytes;
@@ -272,7 +276,7 @@ export function monthlyCosts(input: CostInput, sls: ServerlessFacts, prices: Pri
         {
           name: 'Lambda',
           usd: (requests / 1e6) * prices.lambda.requestsPerMillion + gbs * prices.lambda.arm64PerGbSecond,
-          detail: `${fmt(requests)} requests, ${fmt(gbs)} GB-s on arm64 (${lambdaDetail.join('; ')}; cold starts as the model says)`,
+          detail: `${fmt(requests)} requests, ${fmt(gbs)} GB-s on arm64 (${lambdaDetail.join('; ')}; ${fmt(colds)} cold starts)`,
         },
         {
           name: 'DynamoDB',
@@ -297,7 +301,7 @@ export function monthlyCosts(input: CostInput, sls: ServerlessFacts, prices: Pri
         },
         { name: 'EventBridge', usd: 0, detail: `CloudTrail management events on the default bus and rules matching them are free (outside us-east-1 the IAM forwarder adds $${prices.eventbridge.crossRegionEventsPerMillion} per million forwarded IAM events: ${fmt(perFamily.iamRole ?? 0)} a month here)` },
       ];
-      return { items: items.map((i) => ({ ...i, usd: usd(i.usd) })), total: usd(items.reduce((n, i) => n + i.usd, 0)), indexRebuilds };
+      return { items: items.map((i) => ({ ...i, usd: usd(i.usd) })), total: usd(items.reduce((n, i) => n + i.usd, 0)), indexRebuilds, rebuildUsd: usd(rebuildGbs * prices.lambda.arm64PerGbSecond) };
     };
     const now = price('now');
     const before = price('before');
@@ -310,7 +314,7 @@ export function monthlyCosts(input: CostInput, sls: ServerlessFacts, prices: Pri
       matchedEventsPerMonth: Math.round(matched),
       items: now.items,
       total: now.total,
-      before: { items: before.items, total: before.total, indexRebuildsPerMonth: Math.round(before.indexRebuilds), indexRebuildCallsPerSecond: Math.round(rebuildCallsPerSecond * 10) / 10 },
+      before: { items: before.items, total: before.total, indexRebuildsPerMonth: Math.round(before.indexRebuilds), indexRebuildCallsPerSecond: Math.round(rebuildCallsPerSecond * 10) / 10, indexRebuildUsd: before.rebuildUsd },
     };
   });
   return { profiles, metricSeries: series, serverless: sls };
