@@ -49,8 +49,9 @@ export async function resolveAffectedClusters(
 ): Promise<Resolution> {
   const found = new Set<string>();
   const unused: string[] = [];
+  // One index for the whole resolution: with a store, one read of its head however many kinds of resource it names.
   let local: Promise<ClusterIndex> | undefined;
-  const index = () => (cache ? cache.get(reader) : (local ??= buildClusterIndex(reader)));
+  const index = () => (local ??= cache ? cache.get(reader) : buildClusterIndex(reader));
   const add: Add = (names) => {
     let any = false;
     for (const n of names) {

@@ -180,7 +180,7 @@ export class DynamoBackend implements StoreBackend, StateBackend {
   async updateHead(u: { bump?: boolean; indexBuiltAt?: string; creatorsPrimedAt?: string }): Promise<void> {
     const set = (['indexBuiltAt', 'creatorsPrimedAt'] as const).filter((k) => u[k]);
     if (!u.bump && !set.length) return;
-    // One atomic update: concurrent bumps all count, and each time only moves forward.
+    // One atomic update: concurrent bumps all count (the times say only that it happened: no rule reads their order).
     await this.doc.send(
       new UpdateCommand({
         TableName: this.table,
