@@ -38,7 +38,7 @@ function performance() {
   out.push(`### Per event, ${r.clusters} clusters`);
   out.push('');
   out.push(
-    'Warm: a container that has served events before. Cold: the first event of a freshly started container (its STS call included). ' +
+    'Warm: a container that has served events before. Cold: the first event of a freshly started container (its account from the function ARN: no STS call), for the kind of call of the family that costs most. ' +
       '*Before*: the same events in containers without the stored index and CreateCluster records, as before this change ' +
       '(the index built from the EKS API by the first event needing it, creators from LookupEvents; the 5-minute rebuild is priced in docs/COST.md). ' +
       'Naive: a re-scan of the whole account per event. DynamoDB columns: requests and request units per event.',
