@@ -94,7 +94,7 @@ export class Semaphore {
 }
 
 // Page sizes of the paginated APIs (their maximum MaxResults), so large accounts pay for every page.
-const PAGE = { listClusters: 100, listNodegroups: 100, listAccessEntries: 100, lookupEvents: 50, ec2Describe: 1000, kubernetesList: 500, iamList: 100, autoScaling: 100 } as const;
+const PAGE = { listClusters: 100, listNodegroups: 100, listAccessEntries: 100, lookupEvents: 50, ec2Describe: 1000, launchTemplateVersions: 200, kubernetesList: 500, iamList: 100, autoScaling: 100 } as const;
 
 const pages = (items: number, size: number): number => Math.max(1, Math.ceil(items / size));
 
@@ -253,9 +253,10 @@ export class CountingReader implements AwsReader {
     return r;
   }
 
+  /** One request for a template's versions; the latest/default versions of every template page 200 at a time. */
   async describeLaunchTemplateVersions(q: { launchTemplateId?: string; launchTemplateName?: string; versions: string[] }) {
     const r = await this.timed(() => this.inner.describeLaunchTemplateVersions(q));
-    await this.call('ec2:DescribeLaunchTemplateVersions');
+    await this.paged('ec2:DescribeLaunchTemplateVersions', q.launchTemplateId || q.launchTemplateName ? 1 : pages(r.length, PAGE.launchTemplateVersions));
     return r;
   }
 
@@ -377,6 +378,13 @@ export class CountingReader implements AwsReader {
   async listInstanceProfilesForRole(roleName: string) {
     const r = await this.timed(() => this.inner.listInstanceProfilesForRole(roleName));
     await this.paged('iam:ListInstanceProfilesForRole', pages(r.length, PAGE.iamList));
+    return r;
+  }
+
+  /** Paged 100 items (roles and policies) at a time, the API's default page. */
+  async getAccountAuthorizationDetails() {
+    const r = await this.timed(() => this.inner.getAccountAuthorizationDetails());
+    await this.paged('iam:GetAccountAuthorizationDetails', pages(r.roles.length + r.policies.length, PAGE.iamList));
     return r;
   }
 

@@ -13,13 +13,18 @@ import type { AwsReader } from '../src/inventory/reader';
 import type { ClusterView, ViewPart } from '../src/inventory/view';
 import { evaluateAccount, evaluateCluster } from '../src/rules/engine/evaluate';
 import { createClusterIndexCache } from '../src/events/resolve';
-import { MemoryFindingStore } from '../src/findings/memoryStore';
+import { MemoryBackend, MemoryFindingStore } from '../src/findings/memoryStore';
 import { processEvent, sweep, type PipelineDeps } from '../src/pipeline';
 import { processAuditDelivery } from '../src/audit/pipeline';
 import { isSubscriptionDelivery } from '../src/audit/delivery';
+import { HANDLER_OF } from '../src/events/catalog';
+import { LambdaLogger } from '../src/lambdaLogger';
+import { auditSummary, eventSummary, sweepSummary } from '../src/runtime';
+import type { SnsNotification } from '../src/notify/message';
 import type { Logger } from '../src/log';
 import { RealClock, VirtualClock, type Clock } from './clock';
 import { CountingReader, type CallStats } from './countingReader';
+import { CountingStore, STATE_OPERATIONS, storedBytes, type StoreStats } from './countingStore';
 import { generateWorld, DEFAULT_WORLD_PARAMS, type SyntheticAccount } from './generate';
 import { FAMILIES, familyEvents, type BenchEvent, type Family } from './events';
 import { addCounts, max, mean, percentile, round } from './stats';
@@ -34,6 +39,8 @@ export interface MeasureOptions {
   concurrency: number;
   eventsPerFamily: number;
   sweepConcurrency: number;
+  /** Simulated latency of one DynamoDB request (the store). */
+  storeLatencyMs: number;
   realTime: boolean;
   ruleRepeats: number;
 }
@@ -53,6 +60,12 @@ interface Sample {
   simulatorMs: number;
   /** V8 heap in use right after the work (MB): how much the event's views and findings hold at their largest. */
   heapUsedMb: number;
+  /** DynamoDB requests and request units the store was charged. */
+  store: StoreStats;
+  /** SNS messages published (and their 64 KB billing chunks). */
+  published: { messages: number; chunks: number };
+  /** What the invocation wrote to its log (Powertools JSON lines and EMF), when it ran through a Lambda logger. */
+  log: { bytes: number; lines: number };
 }
 
 const ALL_PARTS: ReadonlySet<ViewPart> = new Set<ViewPart>(['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator']);
@@ -62,17 +75,49 @@ const quietLogger: Logger = { log: () => undefined, metric: () => undefined };
 
 const progress = (msg: string) => process.stderr.write(`  [${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
-async function measured<T>(reader: CountingReader, clock: Clock, virtual: boolean, fn: () => Promise<T>): Promise<{ value: T; sample: Sample }> {
-  reader.reset();
-  const v0 = clock.now();
+/** Everything the bench counts around one unit of work. */
+interface Meters {
+  reader: CountingReader;
+  store: CountingStore;
+  clock: Clock;
+  virtual: boolean;
+  published: { messages: number; chunks: number };
+}
+
+/** What the Lambda runtime would ship to CloudWatch Logs: stdout while `fn` runs (the bench's report is printed after). */
+async function capturingStdout<T>(fn: () => Promise<T>): Promise<{ value: T; bytes: number; lines: number }> {
+  const original = process.stdout.write.bind(process.stdout);
+  let bytes = 0;
+  let lines = 0;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    bytes += Buffer.byteLength(text);
+    lines += (text.match(/\n/g) ?? []).length;
+    const cb = rest.find((x) => typeof x === 'function') as (() => void) | undefined;
+    cb?.();
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    return { value: await fn(), bytes, lines };
+  } finally {
+    process.stdout.write = original;
+  }
+}
+
+async function measured<T>(m: Meters, fn: () => Promise<T>): Promise<{ value: T; sample: Sample }> {
+  m.reader.reset();
+  m.store.reset();
+  m.published.messages = 0;
+  m.published.chunks = 0;
+  const v0 = m.clock.now();
   const r0 = performance.now();
   const c0 = process.cpuUsage();
-  const value = await fn();
+  const { value, bytes, lines } = await capturingStdout(fn);
   const cpu = process.cpuUsage(c0);
   const real = performance.now() - r0;
-  const calls = reader.snapshot();
+  const calls = m.reader.snapshot();
   const sim = calls.innerMs;
-  const io = virtual ? clock.now() - v0 : real;
+  const io = m.virtual ? m.clock.now() - v0 : real;
   const compute = Math.max(0, real - sim);
   return {
     value,
@@ -80,10 +125,13 @@ async function measured<T>(reader: CountingReader, clock: Clock, virtual: boolea
       calls,
       ioMs: io,
       computeMs: compute,
-      wallMs: virtual ? io + compute : real,
+      wallMs: m.virtual ? io + compute : real,
       cpuMs: Math.max(0, (cpu.user + cpu.system) / 1000 - sim),
       simulatorMs: sim,
       heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20,
+      store: m.store.snapshot(),
+      published: { ...m.published },
+      log: { bytes, lines },
     },
   };
 }
@@ -107,6 +155,56 @@ function summarise(samples: Sample[]) {
     maxConcurrentCalls: max(samples.map((s) => s.calls.maxConcurrent)),
     maxWantedCalls: max(samples.map((s) => s.calls.maxWanted)),
     rateLimitWaitMs: round(mean(samples.map((s) => s.calls.rateLimitWaitMs))),
+    wallMsMean: round(mean(samples.map((s) => s.wallMs))),
+    store: storeSummary(samples),
+    published: { messages: round(mean(samples.map((s) => s.published.messages)), 3), chunks: round(mean(samples.map((s) => s.published.chunks)), 3) },
+    log: { bytes: round(mean(samples.map((s) => s.log.bytes))), lines: round(mean(samples.map((s) => s.log.lines)), 2) },
+  };
+}
+
+/** Mean DynamoDB requests and request units per unit of work. */
+function storeSummary(samples: Sample[]) {
+  const byOperation: Record<string, number> = {};
+  for (const s of samples) addCounts(byOperation, s.store.byOperation);
+  const n = Math.max(1, samples.length);
+  for (const k of Object.keys(byOperation)) byOperation[k] = round(byOperation[k] / n);
+  const state = (pick: (u: { read: number; write: number }) => number) =>
+    round(mean(samples.map((s) => STATE_OPERATIONS.reduce((n, op) => n + (s.store.unitsByOperation[op] ? pick(s.store.unitsByOperation[op]) : 0), 0))));
+  return {
+    requests: round(mean(samples.map((s) => s.store.requests))),
+    readUnits: round(mean(samples.map((s) => s.store.readUnits))),
+    writeUnits: round(mean(samples.map((s) => s.store.writeUnits))),
+    /** The part of those units spent on the state items (cluster index, CreateCluster records, head). */
+    stateReadUnits: state((u) => u.read),
+    stateWriteUnits: state((u) => u.write),
+    byOperation,
+  };
+}
+
+/** The JSON of one measured sweep. */
+function sweepReport(r: { value: Awaited<ReturnType<typeof sweep>>; sample: Sample }, concurrency: number) {
+  const c = r.sample.calls;
+  const clusters = r.value.clusters.length;
+  return {
+    clusters,
+    errors: r.value.errors.length,
+    simulatedSeconds: round(r.sample.ioMs / 1000, 3),
+    wallSeconds: round(r.sample.wallMs / 1000, 3),
+    computeSeconds: round(r.sample.computeMs / 1000, 3),
+    cpuSeconds: round(r.sample.cpuMs / 1000, 3),
+    simulatorSeconds: round(r.sample.simulatorMs / 1000, 3),
+    maxConcurrentCalls: c.maxConcurrent,
+    maxWantedCalls: c.maxWanted,
+    apiCalls: c.apiCalls,
+    apiCallsPerCluster: round(c.apiCalls / Math.max(1, clusters)),
+    kubernetesCalls: c.kubernetesCalls,
+    callsByOperation: c.byOperation,
+    rateLimitWaitSeconds: round(c.rateLimitWaitMs / 1000, 2),
+    concurrency,
+    findingsOpened: r.value.scopes.reduce((n, sc) => n + sc.changes.opened.length, 0),
+    store: storeSummary([r.sample]),
+    published: r.sample.published,
+    log: r.sample.log,
   };
 }
 
@@ -121,7 +219,44 @@ function setup(o: MeasureOptions) {
   const clock: Clock = o.realTime ? new RealClock() : new VirtualClock();
   const worldReader = new WorldReader(world);
   const reader = new CountingReader(worldReader, { clock, latencyMs: o.latencyMs, concurrency: o.concurrency });
-  return { account, world, clock, worldReader, reader, virtual: !o.realTime };
+  const store = new CountingStore(clock, o.storeLatencyMs);
+  const meters: Meters = { reader, store, clock, virtual: !o.realTime, published: { messages: 0, chunks: 0 } };
+  return { account, world, clock, worldReader, reader, meters, virtual: !o.realTime };
+}
+
+/** SNS bills a publish per 64 KB chunk of payload. */
+const snsChunks = (n: SnsNotification) => Math.max(1, Math.ceil(Buffer.byteLength(n.Message) / 65_536));
+
+/**
+ * One Lambda container of the deployment: its own caches (cluster index, CreateCluster records) over the store every
+ * container shares. `state: false` is the container as it was before the store kept them: the index built from the
+ * EKS API by the first event that needs it, creators from LookupEvents.
+ */
+function container(s: ReturnType<typeof setup>, backend: MemoryBackend, opts: { state: boolean; log?: Logger }): PipelineDeps {
+  const store = new MemoryFindingStore({}, backend);
+  return {
+    reader: s.reader,
+    store,
+    config: defaultConfig,
+    log: opts.log ?? quietLogger,
+    publish: async (ns) => {
+      s.meters.published.messages += ns.length;
+      s.meters.published.chunks += ns.reduce((n, x) => n + snsChunks(x), 0);
+    },
+    ...(opts.state ? { state: store.state, indexCache: createClusterIndexCache({ state: store.state }) } : { indexCache: createClusterIndexCache() }),
+  };
+}
+
+/** The Lambda context the handler wrapper needs (request id, function name) for its log lines. */
+const contextOf = (functionName: string) =>
+  ({ functionName, functionVersion: '$LATEST', invokedFunctionArn: `arn:aws:lambda:us-east-1:111122223333:function:${functionName}`, memoryLimitInMB: '512', awsRequestId: '00000000-0000-4000-8000-000000000000', logGroupName: `/aws/lambda/${functionName}`, logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 60_000, done: () => undefined, fail: () => undefined, succeed: () => undefined }) as Parameters<ReturnType<LambdaLogger['handler']>>[1];
+
+/** One logger per function, as each function's containers have: its name is the function_name dimension. */
+const loggers = new Map<string, LambdaLogger>();
+function lambdaLogger(fn: string): LambdaLogger {
+  let l = loggers.get(fn);
+  if (!l) loggers.set(fn, (l = new LambdaLogger({ ...process.env, AWS_LAMBDA_FUNCTION_NAME: `eks-drift-prod-${fn}` })));
+  return l;
 }
 
 function memory() {
@@ -145,95 +280,137 @@ function worldSize(account: SyntheticAccount) {
   };
 }
 
+/** The in-memory backend's items (the bench sizes them as DynamoDB would store them). */
+const stateOf = (b: MemoryBackend) => (b as unknown as { state: Parameters<typeof storedBytes>[0] }).state;
+
+/** The function serving a bench family (serverless.yml): its name is the function_name dimension of its metrics. */
+function functionOf(family: Family): string {
+  if (family === 'auditLog') return 'auditLog';
+  if (family === 'unrelatedSecurityGroup') return HANDLER_OF.securityGroup;
+  return HANDLER_OF[family];
+}
+
 async function pipelinePhase(o: MeasureOptions) {
   const s = setup(o);
   const afterWorld = memory();
-  const deps: PipelineDeps = {
-    reader: s.reader,
-    store: new MemoryFindingStore(),
-    config: defaultConfig,
-    log: quietLogger,
-    indexCache: createClusterIndexCache({ ttlMs: 5 * 60_000 }),
-  };
+  const memoryBackend = new MemoryBackend();
+  const backend = s.meters.store.wrap(memoryBackend);
+  const sweepLog = lambdaLogger('sweep');
+  const deps = container(s, backend, { state: true, log: sweepLog });
+  const runSweep = (d: PipelineDeps, concurrency: number) =>
+    measured(s.meters, () => sweepLog.handler(async () => {
+      const out = await sweep(d, { concurrency });
+      d.log.log('info', 'sweep done', sweepSummary(out));
+      return out;
+    })({}, contextOf('eks-drift-prod-sweep')));
 
-  progress(`${o.clusters} clusters: sweep (concurrency ${o.sweepConcurrency})`);
-  const sw = await measured(s.reader, s.clock, s.virtual, () => sweep(deps, { concurrency: o.sweepConcurrency }));
-  const sweepOut = {
-    clusters: sw.value.clusters.length,
-    errors: sw.value.errors.length,
-    simulatedSeconds: round(sw.sample.ioMs / 1000, 3),
-    computeSeconds: round(sw.sample.computeMs / 1000, 3),
-    cpuSeconds: round(sw.sample.cpuMs / 1000, 3),
-    simulatorSeconds: round(sw.sample.simulatorMs / 1000, 3),
-    maxConcurrentCalls: sw.sample.calls.maxConcurrent,
-    maxWantedCalls: sw.sample.calls.maxWanted,
-    apiCalls: sw.sample.calls.apiCalls,
-    apiCallsPerCluster: round(sw.sample.calls.apiCalls / Math.max(1, sw.value.clusters.length)),
-    kubernetesCalls: sw.sample.calls.kubernetesCalls,
-    callsByOperation: sw.sample.calls.byOperation,
-    rateLimitWaitSeconds: round(sw.sample.calls.rateLimitWaitMs / 1000, 2),
-    concurrency: o.sweepConcurrency,
-    findingsOpened: sw.value.scopes.reduce((n, sc) => n + sc.changes.opened.length, 0),
-  };
+  // The deployment's first sweep (the baseline, over an empty store), then a scheduled one over what it stored.
+  progress(`${o.clusters} clusters: baseline sweep (concurrency ${o.sweepConcurrency})`);
+  const baselineSweep = sweepReport(await runSweep(deps, o.sweepConcurrency), o.sweepConcurrency);
+  progress(`${o.clusters} clusters: scheduled sweep`);
+  const scheduledSweep = sweepReport(await runSweep(deps, o.sweepConcurrency), o.sweepConcurrency);
 
-  // The sweep at other cluster concurrencies: what the SWEEP_CONCURRENCY setting buys (same reader limit).
+  // The baseline sweep at other cluster concurrencies: what the SWEEP_CONCURRENCY setting buys (same reader limit).
   const sweepByConcurrency: Record<string, { simulatedSeconds: number; maxConcurrentCalls: number; maxWantedCalls: number }> = {};
   // With real sleeps these extra sweeps would take minutes each: only the virtual clock runs them.
-  for (const c of o.realTime ? [] : [1, 4, 10, 20].filter((c) => c !== o.sweepConcurrency)) {
-    const r = await measured(s.reader, s.clock, s.virtual, () => sweep({ ...deps, store: new MemoryFindingStore() }, { concurrency: c }));
-    sweepByConcurrency[c] = { simulatedSeconds: round(r.sample.ioMs / 1000, 3), maxConcurrentCalls: r.sample.calls.maxConcurrent, maxWantedCalls: r.sample.calls.maxWanted };
+  for (const c of o.realTime ? [] : [1, 4, 8, 16].filter((c) => c !== o.sweepConcurrency)) {
+    const r = sweepReport(await runSweep(container(s, s.meters.store.wrap(new MemoryBackend()), { state: true, log: sweepLog }), c), c);
+    sweepByConcurrency[c] = { simulatedSeconds: r.simulatedSeconds, maxConcurrentCalls: r.maxConcurrentCalls, maxWantedCalls: r.maxWantedCalls };
   }
-  sweepByConcurrency[o.sweepConcurrency] = { simulatedSeconds: sweepOut.simulatedSeconds, maxConcurrentCalls: sweepOut.maxConcurrentCalls, maxWantedCalls: sweepOut.maxWantedCalls };
+  sweepByConcurrency[o.sweepConcurrency] = { simulatedSeconds: baselineSweep.simulatedSeconds, maxConcurrentCalls: baselineSweep.maxConcurrentCalls, maxWantedCalls: baselineSweep.maxWantedCalls };
 
-  // A warm Lambda container has built its cluster index with an earlier event; the cold case is measured per family.
-  const warmup = await measured(s.reader, s.clock, s.virtual, () => deps.indexCache!.get(s.reader));
-  const indexBuild = { apiCalls: warmup.sample.calls.apiCalls, simulatedSeconds: round(warmup.sample.ioMs / 1000, 3), callsByOperation: warmup.sample.calls.byOperation };
+  const afterSweeps = storedBytes(stateOf(memoryBackend));
 
-  // What-if: the same sweep if CreateCluster records were fetched once per sweep instead of once per cluster.
-  const shared = new CountingReader(s.worldReader, { clock: s.clock, latencyMs: o.latencyMs, concurrency: o.concurrency, shareLookupEvents: true });
-  const ws = await measured(shared, s.clock, s.virtual, () => sweep({ ...deps, reader: shared, store: new MemoryFindingStore() }, { concurrency: o.sweepConcurrency }));
-  const sweepWhatIf = {
-    lookupEventsOncePerSweep: {
-      simulatedSeconds: round(ws.sample.ioMs / 1000, 3),
-      apiCalls: ws.sample.calls.apiCalls,
-      maxConcurrentCalls: ws.sample.calls.maxConcurrent,
-      lookupEventsCalls: ws.sample.calls.byOperation['cloudtrail:LookupEvents'] ?? 0,
-    },
-  };
+  // What a container did before the store kept the index: build it from the EKS API (and, warm, every 5 minutes).
+  const legacy = container(s, backend, { state: false });
+  const build = await measured(s.meters, () => legacy.indexCache!.get(s.reader));
+  const indexBuild = { apiCalls: build.sample.calls.apiCalls, simulatedSeconds: round(build.sample.ioMs / 1000, 3), cpuSeconds: round(build.sample.cpuMs / 1000, 3), callsByOperation: build.sample.calls.byOperation };
 
   const families: Record<string, unknown> = {};
   for (const family of FAMILIES) {
     progress(`${o.clusters} clusters: ${o.eventsPerFamily} ${family} events`);
-    const events = familyEvents(s.account, family, o.eventsPerFamily + 1);
-    // One event of each family runs as in a freshly started Lambda: with an empty cluster index. The third event is
-    // the one that needs the index where the family has such events (the untagged control-plane group, a launch
-    // template), so this is the family's worst first event.
-    const coldAt = Math.min(2, events.length - 1);
-    const cold = await runEvent({ ...deps, indexCache: createClusterIndexCache({ ttlMs: 5 * 60_000 }) }, events[coldAt], s);
+    const fn = functionOf(family);
+    const log = lambdaLogger(fn);
+    const warmState = container(s, backend, { state: true, log });
+    const warmLegacy = container(s, backend, { state: false });
+    // The same calls three times over, each time with ids of their own (a store never sees one twice): for warm
+    // containers, for containers as they were before the state was kept, and for freshly started ones.
+    const events = familyEvents(s.account, family, o.eventsPerFamily);
+    const legacyEvents = familyEvents(s.account, family, o.eventsPerFamily);
+    const coldEvents = familyEvents(s.account, family, o.eventsPerFamily);
     const warm: Sample[] = [];
+    const before: Sample[] = [];
     const statuses: Record<string, number> = {};
     const clustersTouched: number[] = [];
-    for (const ev of events.filter((_, i) => i !== coldAt)) {
-      const r = await runEvent(deps, ev, s);
+    for (const [i, ev] of events.entries()) {
+      const r = await runEvent(warmState, ev, s, fn);
       warm.push(r.sample);
+      before.push((await runEvent(warmLegacy, legacyEvents[i], s)).sample);
       statuses[r.status] = (statuses[r.status] ?? 0) + 1;
       clustersTouched.push(r.clusters);
       if (r.status !== 'processed' && family !== 'unrelatedSecurityGroup') progress(`  ${ev.eventName} on ${ev.cluster}: ${r.status} (${r.reason ?? ''})`);
     }
+    // The first event of a freshly started container, for each kind of call of the family (new caches over the
+    // deployment's store); the family's worst is reported, now and before.
+    type Cold = { event: BenchEvent; r: Awaited<ReturnType<typeof runEvent>> };
+    const firstOfEachKind = coldEvents.filter((e, i) => coldEvents.findIndex((x) => x.eventName === e.eventName) === i);
+    const colds: { now: Cold; before: Cold }[] = [];
+    // A Lambda container knows its account from the function ARN it was invoked as (src/runtime.ts): no STS call.
+    for (const ev of firstOfEachKind) {
+      const now = { event: ev, r: await runEvent(container(s, backend, { state: true, log }), ev, s, fn) };
+      colds.push({ now, before: { event: ev, r: await runEvent(container(s, backend, { state: false }), legacyEvents[coldEvents.indexOf(ev)], s) } });
+    }
+    const worst = (pick: (c: { now: Cold; before: Cold }) => Cold) => colds.map(pick).reduce((a, c) => (c.r.sample.calls.apiCalls > a.r.sample.calls.apiCalls || (c.r.sample.calls.apiCalls === a.r.sample.calls.apiCalls && c.r.sample.wallMs > a.r.sample.wallMs) ? c : a));
+    const coldOf = ({ event, r }: Cold) => ({
+      eventName: event.eventName,
+      apiCalls: r.sample.calls.apiCalls,
+      callsByOperation: r.sample.calls.byOperation,
+      evalMs: round(r.sample.wallMs),
+      status: r.status,
+      store: storeSummary([r.sample]),
+    });
+    const b = summarise(before);
     families[family] = {
       ...summarise(warm),
+      function: fn,
       statuses,
       clustersPerEvent: { mean: round(mean(clustersTouched)), max: max(clustersTouched) },
       eventNames: [...new Set(events.map((e) => e.eventName))],
-      coldIndex: { eventName: events[coldAt].eventName, apiCalls: cold.sample.calls.apiCalls, callsByOperation: cold.sample.calls.byOperation, evalMs: round(cold.sample.wallMs), status: cold.status },
+      coldIndex: coldOf(worst((c) => c.now)),
+      coldByEvent: Object.fromEntries(colds.map((c) => [c.now.event.eventName, { apiCalls: c.now.r.sample.calls.apiCalls, evalMs: round(c.now.r.sample.wallMs), before: { apiCalls: c.before.r.sample.calls.apiCalls, evalMs: round(c.before.r.sample.wallMs) } }])),
+      before: { apiCalls: b.apiCalls, evalMs: b.evalMs, wallMsMean: b.wallMsMean, meanCallsByOperation: b.meanCallsByOperation, cold: coldOf(worst((c) => c.before)) },
     };
   }
-  return { phase: 'pipeline', world: worldSize(s.account), memory: { afterWorld, end: memory() }, sweep: sweepOut, sweepByConcurrency, sweepWhatIf, indexBuild, families };
+  // What the table holds after the sweeps and events; markers (one per trigger and cluster, kept 14 days) per event.
+  const end = storedBytes(stateOf(memoryBackend));
+  const eventsRun = Object.values(families).reduce((n: number, f) => n + (f as { events: number }).events + Object.keys((f as { coldByEvent: object }).coldByEvent).length, 0);
+  const storage = {
+    findings: end.findings,
+    scopes: end.scopes,
+    index: end.index,
+    creators: end.creators,
+    markerBytes: Math.round(end.markers / Math.max(1, end.markerCount)),
+    markersPerEvent: round((end.markerCount - afterSweeps.markerCount) / Math.max(1, eventsRun * 2), 3),
+    markersPerSweep: round(afterSweeps.markerCount / 2, 1),
+  };
+  return { phase: 'pipeline', world: worldSize(s.account), memory: { afterWorld, end: memory() }, sweep: baselineSweep, scheduledSweep, sweepByConcurrency, indexBuild, families, storage };
 }
 
-async function runEvent(deps: PipelineDeps, ev: BenchEvent, s: ReturnType<typeof setup>) {
-  const run = () => (isSubscriptionDelivery(ev.event) ? processAuditDelivery(ev.event, deps) : processEvent(ev.event, deps));
-  const r = await measured(s.reader, s.clock, s.virtual, run);
+/** One event through the pipeline; with `fn`, through its function's Lambda logger and handler wrapper, as in Lambda. */
+async function runEvent(deps: PipelineDeps, ev: BenchEvent, s: ReturnType<typeof setup>, fn?: string) {
+  const audit = isSubscriptionDelivery(ev.event);
+  const process1 = async () => {
+    if (audit) {
+      const o = await processAuditDelivery(ev.event, deps);
+      deps.log.log('info', 'audit delivery processed', auditSummary(o));
+      return o;
+    }
+    const o = await processEvent(ev.event, deps);
+    deps.log.log('info', 'event processed', eventSummary(ev.family, o));
+    return o;
+  };
+  const run = fn && deps.log instanceof LambdaLogger ? () => (deps.log as LambdaLogger).handler(process1)({}, contextOf(`eks-drift-prod-${fn}`)) : process1;
+  const r = await measured(s.meters, run);
   return { sample: r.sample, status: r.value.status, reason: r.value.reason, clusters: r.value.clusters.length };
 }
 
@@ -262,7 +439,7 @@ async function baselinePhase(o: MeasureOptions) {
     progress(`${o.clusters} clusters: naive baseline, ${o.eventsPerFamily} ${family} events`);
     const samples: Sample[] = [];
     for (let n = 0; n < o.eventsPerFamily; n++) {
-      samples.push((await measured(s.reader, s.clock, s.virtual, () => naiveScan(s.reader, defaultConfig, o.concurrency))).sample);
+      samples.push((await measured(s.meters, () => naiveScan(s.reader, defaultConfig, o.concurrency))).sample);
     }
     families[family] = summarise(samples);
   }
@@ -313,7 +490,8 @@ function parseArgs(argv: string[]): MeasureOptions {
     latencyMs: 30,
     concurrency: 10,
     eventsPerFamily: 20,
-    sweepConcurrency: 4,
+    sweepConcurrency: 8,
+    storeLatencyMs: 5,
     realTime: false,
     ruleRepeats: 5,
   };
@@ -337,6 +515,7 @@ function parseArgs(argv: string[]): MeasureOptions {
     else if (k === '--concurrency') o.concurrency = num();
     else if (k === '--events') o.eventsPerFamily = num();
     else if (k === '--sweep-concurrency') o.sweepConcurrency = num();
+    else if (k === '--store-latency') o.storeLatencyMs = num();
     else if (k === '--rule-repeats') o.ruleRepeats = num();
     else if (k === '--real-time') o.realTime = true;
     else throw new Error(`unknown option ${k}`);

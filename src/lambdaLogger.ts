@@ -2,6 +2,7 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { Logger, LogLevel } from './log';
+import type { MetricName } from './metrics';
 
 /** The service name on every log line and metric, and the CloudWatch namespace of the metrics (README contract). */
 export const SERVICE_NAME = 'eks-drift';
@@ -36,7 +37,7 @@ export class LambdaLogger implements Logger {
    * Counted and flushed once per invocation (values of one name aggregate into one EMF blob). Extra dimensions make a
    * separate blob at once; their values must come from a small fixed set (never ids), or every value is a new series.
    */
-  metric(name: string, value = 1, dimensions: Record<string, string> = {}): void {
+  metric(name: MetricName, value = 1, dimensions: Record<string, string> = {}): void {
     if (!Object.keys(dimensions).length) {
       this.metrics.addMetric(name, MetricUnit.Count, value);
       return;

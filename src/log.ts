@@ -5,11 +5,14 @@
  * ids such as a rule, cluster or resource): every distinct value is a new CloudWatch series. Per-id counts belong in
  * the log fields.
  */
+import type { MetricName } from './metrics';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
-  metric(name: string, value?: number, dimensions?: Record<string, string>): void;
+  /** Only the metrics src/metrics.ts lists: the series count is part of what the deployment costs. */
+  metric(name: MetricName, value?: number, dimensions?: Record<string, string>): void;
 }
 
 /** For the CLI and tests: keeps what was logged, prints nothing. */
@@ -19,7 +22,7 @@ export class MemoryLogger implements Logger {
   log(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
     this.entries.push({ level, message, fields });
   }
-  metric(name: string, value = 1): void {
+  metric(name: MetricName, value = 1): void {
     this.metrics[name] = (this.metrics[name] ?? 0) + value;
   }
 }

@@ -5,8 +5,11 @@ import type { Finding, NotEvaluated } from './findings/finding';
 import { notices, type ChangeKind, type Changes, type Delivery, type FindingStore, type Notice, type ScopeRef } from './findings/store';
 import { CAUSES, type Cause, type SweepTrigger, type Trigger } from './findings/trigger';
 import { buildAccountView, buildClusterView } from './inventory/buildView';
-import { cloudTrailCreatorSource, liveRecordSource, type CreatorSource } from './inventory/creator';
+import { cloudTrailCreatorSource, creatorRecordsOf, liveCreatorEvent, liveRecordSource, storedCreatorSource, type CreatorSource } from './inventory/creator';
+import type { StateStore } from './findings/stateStore';
+import { clusterFacts } from './events/clusterIndex';
 import { withSharedLookups } from './inventory/sharedLookups';
+import { withAccountReads } from './inventory/accountReads';
 import { evaluateAccount, evaluateCluster, neededParts, rootUserFinding } from './rules/engine/evaluate';
 import { RULES } from './rules/engine/catalog';
 import { classifyEvent } from './events/classify';
@@ -26,6 +29,11 @@ export interface PipelineDeps {
   publish?: (notifications: SnsNotification[]) => Promise<void>;
   /** Shared between events of one process (a warm Lambda, one replay run) so resolution does not rebuild it. */
   indexCache?: ClusterIndexCache;
+  /**
+   * The cluster index and CreateCluster records kept beside the findings (src/findings/stateStore.ts): the same store
+   * as `store` in Lambda (the table) and with `--state` (the file); `indexCache` should be built on it.
+   */
+  state?: StateStore;
   /** When an evaluation begins reading (the time that orders verdicts); tests inject it. */
   clock?: () => Date;
 }
@@ -61,6 +69,11 @@ const ACCOUNT_RULE_IDS = RULES.filter((r) => r.scope === 'account').map((r) => r
  * rule never pages one message per cluster for old debt.
  */
 export const EVENT_DELIVERS: readonly Cause[] = ['event', 'sweep'];
+/**
+ * Clusters swept at once. Their calls share the reader's connections (the bench: 10): past 8, the AWS calls are the
+ * limit, not the clusters waiting for them (docs/PERFORMANCE.md, "by cluster concurrency").
+ */
+export const DEFAULT_SWEEP_CONCURRENCY = 8;
 /** A sweep's deliveries stay its own until its digest is out (the sweep Lambda's timeout). */
 const SWEEP_LEASE_MS = 15 * 60_000;
 
@@ -82,13 +95,13 @@ interface EvalOptions {
 
 /**
  * Where a cluster's CreateCluster record is looked for, in order (inventory/creator): the EKS CreateCluster call
- * being processed, when it is one, then CloudTrail LookupEvents. A store that keeps these records for good (they
- * never change, and LookupEvents forgets them after 90 days) belongs between the two: a `CreatorSource` whose
- * `records()` reads them back, inserted here, with nothing to change in the rules.
+ * being processed, when it is one; the records the state store keeps (they never change, and LookupEvents forgets
+ * them after 90 days); then CloudTrail LookupEvents, whose finds are kept in the store for the next evaluation.
  */
-export function creatorSourcesFor(deps: Pick<PipelineDeps, 'reader'>, record?: CloudTrailRecord): CreatorSource[] {
+export function creatorSourcesFor(deps: Pick<PipelineDeps, 'reader' | 'state'>, record?: CloudTrailRecord): CreatorSource[] {
   const live = record && createdCluster(record) !== undefined ? [liveRecordSource(record)] : [];
-  return [...live, cloudTrailCreatorSource(deps.reader)];
+  const { state } = deps;
+  return [...live, ...(state ? [storedCreatorSource(state)] : []), cloudTrailCreatorSource(deps.reader, state && ((records) => state.keepCreatorRecords(records)))];
 }
 
 /**
@@ -105,6 +118,9 @@ export async function reconcileCluster(deps: PipelineDeps, ids: Ids, name: strin
     { ...ids, cluster: name, clusterArn, ruleIds: result.evaluatedRuleIds, findings: result.findings, trigger, readAt, ...stored },
     deps.config.suppressions,
   );
+  // What the read found out about the cluster's make-up refreshes the cluster index (stored when it changed).
+  const facts = view ? (view.loaded.has('nodegroups') ? clusterFacts(name, view.cluster, view.nodegroups) : undefined) : null;
+  if (facts !== undefined) await deps.indexCache?.learn(name, facts, readAt);
   return { cluster: name, clusterArn, deleted: !view, changes, notEvaluated: logNotEvaluated(deps, ids, result.notEvaluated) };
 }
 
@@ -250,12 +266,15 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   // One event is one moment: resolution and the clusters it finds share CloudTrail and IAM reads (a creator role's
   // change can touch every cluster it created). Resolution keeps the plain reader, the key of the warm cluster index.
   const eventDeps = { ...deps, reader: withSharedLookups(deps.reader) };
-  const resolved = clusterRuleIds.length
-    ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache, eventDeps.reader)
-    : { clusters: [], reason: c.refs.accountLevel ? undefined : `no guideline evaluates ${record.eventName} yet` };
   const created = createdCluster(record);
+  // A CreateCluster record never changes: kept at once, so no later evaluation waits for LookupEvents to find it.
+  if (created !== undefined) await deps.state?.keepCreatorRecords([{ cluster: created, event: liveCreatorEvent(record) }]);
+  const creatorSources = creatorSourcesFor(eventDeps, record);
+  const resolved = clusterRuleIds.length
+    ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache, creatorSources)
+    : { clusters: [], reason: c.refs.accountLevel ? undefined : `no guideline evaluates ${record.eventName} yet` };
   for (const name of resolved.clusters) {
-    const scope = await reconcileCluster(eventDeps, ids, name, clusterRuleIds, trigger, { ...o, createsScope: name === created, creatorSources: creatorSourcesFor(eventDeps, record) });
+    const scope = await reconcileCluster(eventDeps, ids, name, clusterRuleIds, trigger, { ...o, createsScope: name === created, creatorSources });
     scopes.push(await evaluateAndPublish(deps, ids, scope));
   }
 
@@ -305,7 +324,10 @@ export interface SweepOptions {
  * others; both are in `errors`.
  */
 export async function sweep(sweepDeps: PipelineDeps, opts: SweepOptions = {}): Promise<SweepOutcome> {
-  const deps = { ...sweepDeps, reader: withSharedLookups(sweepDeps.reader) };
+  // Every cluster of a sweep shares reads made at any moment after it began (CloudTrail, IAM, account-wide lists):
+  // its verdicts are as of that moment, so an event that read later always wins over them.
+  const startedAt = (sweepDeps.clock ?? (() => new Date()))();
+  const deps = { ...sweepDeps, reader: withSharedLookups(withAccountReads(sweepDeps.reader)), clock: () => startedAt };
   const ids = await deps.reader.identity();
   const now = opts.now ?? new Date();
   // Lambda retries a failed invocation with the same event id: the same sweep id lets the store hand out what the
@@ -314,6 +336,8 @@ export async function sweep(sweepDeps: PipelineDeps, opts: SweepOptions = {}): P
   const trigger: SweepTrigger = { kind: 'sweep', sweepId, time: now.toISOString() };
   const baseline = !(await deps.store.hasEvaluations());
   const names = await deps.reader.listClusters();
+  await deps.indexCache?.sweepStarted();
+  const priming = primeCreators(deps, names, startedAt);
   const o: EvalOptions = { deliver: CAUSES, leaseMs: SWEEP_LEASE_MS };
   const scopes: ScopeOutcome[] = [];
   const errors: SweepOutcome['errors'] = [];
@@ -360,7 +384,9 @@ export async function sweep(sweepDeps: PipelineDeps, opts: SweepOptions = {}): P
       opts.onProgress?.(++done, total, name);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? DEFAULT_SWEEP_CONCURRENCY) }, worker));
+  await deps.indexCache?.sweepDone(names, startedAt);
+  await priming;
   if (ACCOUNT_RULE_IDS.length) {
     const account = await reconcileAccount(deps, ids, trigger, o);
     scopes.push({ ...account, ...(await deliver(account, account.changes.deliveries)) });
@@ -384,4 +410,24 @@ export async function sweep(sweepDeps: PipelineDeps, opts: SweepOptions = {}): P
     }
   }
   return { sweepId, clusters: names, baseline, scopes, ...(digest ? { digest } : {}), published, errors };
+}
+
+/**
+ * Copies every CreateCluster record LookupEvents holds into the state store, unless the store already has them all
+ * (a sweep did it before and every listed cluster's record is there): from then on the creator of every cluster is
+ * known without LookupEvents, also after its 90 days. It shares the sweep's LookupEvents pages with the clusters
+ * that read them meanwhile; a failure is logged and left to the next sweep.
+ */
+async function primeCreators(deps: PipelineDeps, clusters: readonly string[], at: Date): Promise<void> {
+  const { state } = deps;
+  if (!state) return;
+  try {
+    const [records, complete] = await Promise.all([state.creatorRecords(), state.creatorsComplete()]);
+    const known = new Set(records.map((r) => r.cluster));
+    if (complete && clusters.every((c) => known.has(c))) return;
+    await state.keepCreatorRecords(creatorRecordsOf(await deps.reader.lookupEvents({ eventName: 'CreateCluster' })));
+    await state.creatorsPrimed(at);
+  } catch (e) {
+    deps.log.log('warn', 'CreateCluster records not copied into the store', { error: String(e) });
+  }
 }

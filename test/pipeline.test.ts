@@ -11,6 +11,7 @@ import { loadWorld, type World } from '../src/inventory/world';
 import { WorldReader } from '../src/inventory/worldReader';
 import { MemoryLogger } from '../src/log';
 import { processEvent, sweep, type PipelineDeps } from '../src/pipeline';
+import { createClusterIndexCache } from '../src/events/clusterIndex';
 
 /**
  * The Lambda pipeline over the demo account: what each kind of input becomes, and how read failures surface.
@@ -417,5 +418,113 @@ describe('stale verdicts (dynalite)', () => {
     expect(changesOf(s)).toEqual([]);
     const ssh = (await store.listFindings()).find((f) => f.finding.ruleId === 'no-internet-ssh' && f.finding.resourceId === 'sg-0aa1111111111111a');
     expect(ssh?.status).toBe('open');
+  });
+});
+
+describe('a sweep reads the account once', () => {
+  it('its verdicts are as old as its start: a call judged meanwhile is never undone by a cluster swept after it', async () => {
+    // prod-2 shares prod's cluster security group. The sweep reads every group at once, for prod, before alice opens
+    // SSH on it; it is held on payments, and sweeps prod-2 after alice's call was judged.
+    const before = withCopiesOfProd(worldAtDeploy(demo()), 1);
+    const after = withCopiesOfProd(demo(), 1);
+    const store = new MemoryFindingStore();
+    await sweep(deps(new WorldReader(before), store), { sweepId: 'sweep:deploy' });
+    let reached!: () => void;
+    let release!: () => void;
+    const atPayments = new Promise<void>((r) => (reached = r));
+    const go = new Promise<void>((r) => (release = r));
+    const held = new Proxy(new WorldReader(before), {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (prop !== 'describeCluster') return typeof v === 'function' ? v.bind(target) : v;
+        return async (name: string) => {
+          if (name === 'payments') {
+            reached();
+            await go;
+          }
+          return target.describeCluster(name);
+        };
+      },
+    });
+    let minute = 0;
+    const base = Date.now() + 3600_000;
+    const clock = () => new Date(base + minute * 60_000);
+    const s = { ...deps(held, store), clock };
+    const sweeping = sweep(s, { sweepId: 'sweep:slow', concurrency: 1 });
+    await atPayments;
+    minute = 1;
+    const e = { ...deps(new WorldReader(after), store), clock };
+    await processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), e);
+    expect(changesOf(e)).toContain('event opened prod-2 no-internet-ssh sg-0aa1111111111111a');
+    minute = 2;
+    release();
+    await sweeping;
+    expect(changesOf(s).filter((c) => c.includes('prod-2') && c.includes('no-internet-ssh'))).toEqual([]);
+    const ssh = (await store.listFindings()).find((f) => f.finding.cluster === 'prod-2' && f.finding.ruleId === 'no-internet-ssh' && f.finding.resourceId === 'sg-0aa1111111111111a');
+    expect(ssh?.status).toBe('open');
+  });
+});
+
+describe('CreateCluster records kept in the store', () => {
+  /** A Lambda container of a deployment: the deployment's store, its own reader (LookupEvents counted) and index. */
+  function containerOf(store: MemoryFindingStore, world: World = demo()) {
+    let lookups = 0;
+    const r = new WorldReader(world);
+    const reader: AwsReader = new Proxy(r, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (prop === 'lookupEvents') return (...args: Parameters<AwsReader['lookupEvents']>) => (lookups++, target.lookupEvents(...args));
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const d = { ...deps(reader, store), state: store.state, indexCache: createClusterIndexCache({ state: store.state }) };
+    return { deps: d, lookups: () => lookups };
+  }
+  const creatorOf = (out: { findings: { ruleId: string; evidence: Record<string, unknown> }[] }) => out.findings.find((f) => f.ruleId === 'creator-role-dedicated')?.evidence.identifiedBy;
+
+  it('once a sweep copied them in, an access-entry event in a fresh container never waits for LookupEvents', async () => {
+    const store = new MemoryFindingStore();
+    await sweep(containerOf(store).deps, { sweepId: 'sweep:deploy' });
+    const cold = containerOf(store);
+    const out = await processEvent(sample('eks-DeleteAccessEntry-creator.json'), cold.deps);
+    expect(out.status).toBe('processed');
+    expect(cold.lookups()).toBe(0);
+    expect(cold.deps.log.entries.filter((e) => e.message === 'rule not evaluated')).toEqual([]);
+  });
+
+  it('are asked in order: the CreateCluster event being processed, the store, then LookupEvents, whose finds are kept', async () => {
+    const store = new MemoryFindingStore();
+    // Before any sweep the store knows nothing: LookupEvents is read (once for the event), and what it found is kept.
+    const first = containerOf(store);
+    expect((await processEvent(sample('iam-AttachRolePolicy-creator-role.json'), first.deps)).clusters).toEqual(['prod']);
+    expect(first.lookups()).toBe(1);
+    expect((await store.state.creatorRecords()).map((r) => r.cluster).sort()).toEqual(['payments', 'prod']);
+    // The CreateCluster call of payments, seen live, names its creator itself.
+    const ev = sample('eks-CreateCluster.json');
+    ev.detail.eventTime = '2026-02-01T11:59:40Z';
+    ev.detail.userIdentity = { type: 'IAMUser', principalId: 'AIDA3EXAMPLEALICE', arn: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333', userName: 'alice' };
+    expect(creatorOf(await processEvent(ev, containerOf(store).deps))).toBe(`CreateCluster record ${ev.detail.eventID} from the CreateCluster event being processed`);
+    expect((await store.state.creatorRecords()).some((r) => r.event.EventId === ev.detail.eventID)).toBe(true);
+    // After a sweep copied LookupEvents in, a fresh container finds prod's record in the store and asks nothing else.
+    await sweep(containerOf(store).deps, { sweepId: 'sweep:1' });
+    const later = containerOf(store);
+    expect(creatorOf(await processEvent(sample('iam-AttachRolePolicy-creator-role.json'), later.deps))).toMatch(/from the CreateCluster records eks-drift keeps$/);
+    expect(later.lookups()).toBe(0);
+  });
+
+  it("stay known after LookupEvents' 90 days: the creator rule is still evaluated from the store", async () => {
+    const store = new MemoryFindingStore();
+    await sweep(containerOf(store).deps, { sweepId: 'sweep:deploy' });
+    const aged = demo();
+    aged.cloudtrailEvents = [];
+    const out = await sweep(containerOf(store, aged).deps, { sweepId: 'sweep:100-days-later' });
+    const prod = out.scopes.find((s) => s.cluster === 'prod')!;
+    expect(prod.notEvaluated.filter((n) => n.ruleId === 'creator-role-dedicated')).toEqual([]);
+    expect(prod.changes.resolved.filter((f) => f.ruleId === 'creator-role-dedicated')).toEqual([]);
+    // Without the store, the same account has no record of prod's creation any more.
+    const forgetful = await sweep(deps(new WorldReader(aged)), { sweepId: 'sweep:no-state' });
+    const without = forgetful.scopes.find((s) => s.cluster === 'prod')!;
+    const found = without.changes.opened.find((f) => f.ruleId === 'creator-role-dedicated');
+    expect(found?.evidence.identifiedBy ?? 'not evaluated').not.toMatch(/CreateCluster record/);
   });
 });

@@ -12,11 +12,12 @@ import { loadWorld } from '../inventory/world';
 import { buildAccountView, buildClusterView } from '../inventory/buildView';
 import { snapshotAccount } from '../inventory/snapshot';
 import { withSharedLookups } from '../inventory/sharedLookups';
+import { withAccountReads } from '../inventory/accountReads';
 import { RULES } from '../rules/engine/catalog';
 import { evaluateAccount, evaluateCluster, neededParts } from '../rules/engine/evaluate';
 import { createClusterIndexCache } from '../events/resolve';
 import { MemoryLogger } from '../log';
-import { processEvent, sweep } from '../pipeline';
+import { creatorSourcesFor, processEvent, sweep } from '../pipeline';
 import { bySeverity, findingsTable, replayJson, replayText, rulesTable, sarif, sweepJson, sweepText } from './format';
 import { toAsff } from '../sinks/asff';
 import { processAuditDelivery } from '../audit/pipeline';
@@ -42,6 +43,12 @@ function storeFor(statePath: string | undefined) {
   return statePath ? new FileFindingStore(statePath) : new MemoryFindingStore();
 }
 
+/** The pipeline's store, cluster index and CreateCluster records: in `--state FILE`, else in memory for this run. */
+function stateDeps(statePath: string | undefined) {
+  const store = storeFor(statePath);
+  return { store, state: store.state, indexCache: createClusterIndexCache({ state: store.state }) };
+}
+
 function configFor(path: string | undefined): Config {
   return loadConfig(path, process.env);
 }
@@ -51,9 +58,11 @@ function severityOption(v: string): Severity {
   return v as Severity;
 }
 
-export async function scan(opts: { world?: string; cluster?: string[]; config?: string }, io: Io) {
+export async function scan(opts: { world?: string; cluster?: string[]; config?: string; state?: string }, io: Io) {
   const config = configFor(opts.config);
-  const reader = withSharedLookups(readerFor(opts.world));
+  const reader = withSharedLookups(withAccountReads(readerFor(opts.world)));
+  // With --state, the CreateCluster records kept there come before LookupEvents, and what LookupEvents finds is kept.
+  const creatorSources = creatorSourcesFor({ reader, state: opts.state ? new FileFindingStore(opts.state).state : undefined });
   const ids = await reader.identity();
   const all = await reader.listClusters();
   const wanted = opts.cluster?.length ? opts.cluster : all;
@@ -66,7 +75,7 @@ export async function scan(opts: { world?: string; cluster?: string[]; config?: 
   let done = 0;
   for (const name of wanted) {
     io.progress?.(`scanning ${++done}/${wanted.length}: ${name}`);
-    const view = await buildClusterView(reader, name, parts, ids);
+    const view = await buildClusterView(reader, name, parts, ids, { creatorSources });
     if (!view) continue; // deleted between listing and reading
     const r = evaluateCluster(view, config);
     findings.push(...r.findings);
@@ -109,9 +118,10 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .option('--world <file>', 'a recorded account (world file) instead of the live account')
     .option('--cluster <name>', 'only this cluster (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--config <file>', 'eks-drift.config.json')
+    .option('--state <file>', 'state file of replay and sweep: its CreateCluster records are used, and those found are kept')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif', 'asff']).default('table'))
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity', severityOption, 'info' as Severity)
-    .action(async (o: { world?: string; cluster: string[]; config?: string; format: string; failOn: Severity }) => {
+    .action(async (o: { world?: string; cluster: string[]; config?: string; state?: string; format: string; failOn: Severity }) => {
       const { findings, notEvaluated, ids } = await scan(o, { ...io, progress: o.world ? undefined : io.progress });
       if (o.format === 'json') io.out(JSON.stringify({ findings, notEvaluated }, null, 2) + '\n');
       else if (o.format === 'sarif') io.out(JSON.stringify(sarif(findings, RULES, { ...ids, version: VERSION }), null, 2) + '\n');
@@ -133,13 +143,7 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .option('--config <file>', 'eks-drift.config.json')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (files: string[], o: { world?: string; state?: string; config?: string; format: string }) => {
-      const deps = {
-        reader: readerFor(o.world),
-        store: storeFor(o.state),
-        config: configFor(o.config),
-        log: new MemoryLogger(),
-        indexCache: createClusterIndexCache({ ttlMs: Number.POSITIVE_INFINITY }),
-      };
+      const deps = { reader: readerFor(o.world), config: configFor(o.config), log: new MemoryLogger(), ...stateDeps(o.state) };
       const results: ReturnType<typeof replayJson>[] = [];
       for (const file of files) {
         let raw: unknown;
@@ -168,7 +172,7 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .option('--config <file>', 'eks-drift.config.json')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o: { world?: string; state?: string; config?: string; format: string }) => {
-      const deps = { reader: readerFor(o.world), store: storeFor(o.state), config: configFor(o.config), log: new MemoryLogger() };
+      const deps = { reader: readerFor(o.world), config: configFor(o.config), log: new MemoryLogger(), ...stateDeps(o.state) };
       const progress = io.progress;
       const out = await sweep(deps, { onProgress: progress && ((done, total, name) => progress(`sweeping ${done}/${total}: ${name}`)) });
       progress?.('');
@@ -181,7 +185,7 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .description('record the live account into a world file')
     .requiredOption('--out <file>', 'where to write the world file')
     .action(async (o: { out: string }) => {
-      const world = await snapshotAccount(withSharedLookups(new SdkReader({})));
+      const world = await snapshotAccount(withSharedLookups(withAccountReads(new SdkReader({}))));
       writeFileSync(o.out, JSON.stringify(world, null, 2) + '\n');
       io.err(`wrote ${o.out}\n`);
     });

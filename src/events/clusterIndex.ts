@@ -1,6 +1,8 @@
 import type { Cluster, Nodegroup } from '@aws-sdk/client-eks';
 import type { LaunchTemplateVersion, Tag } from '@aws-sdk/client-ec2';
 import type { AwsReader } from '../inventory/reader';
+import { versionNamed } from '../inventory/nodes';
+import { factsEqual, isDirty, type IndexEntry, type StateStore, type StoredFacts } from '../findings/stateStore';
 
 /** What one cluster is made of, as far as "which cluster uses resource X" needs to know. */
 export interface ClusterFacts {
@@ -90,10 +92,11 @@ function templateGroups(v: LaunchTemplateVersion): string[] {
   return [...(d?.SecurityGroupIds ?? []), ...(d?.NetworkInterfaces ?? []).flatMap((n) => n.Groups ?? [])];
 }
 
-/** One cluster's facts: DescribeCluster, ListNodegroups, DescribeNodegroup each, one DescribeLaunchTemplateVersions per template. */
-export async function readClusterFacts(reader: AwsReader, name: string): Promise<ClusterFacts | undefined> {
-  const cluster: Cluster | undefined = await reader.describeCluster(name);
-  if (!cluster) return undefined;
+/**
+ * What a cluster is made of, from the cluster and its managed node groups with the launch template version each runs:
+ * the one derivation shared by the index build, the sweep and any evaluation that read the node groups.
+ */
+export function clusterFacts(name: string, cluster: Cluster, nodegroups: readonly { nodegroup: Nodegroup; launchTemplate?: LaunchTemplateVersion }[]): ClusterFacts {
   const vpc = cluster.resourcesVpcConfig;
   const facts: ClusterFacts = {
     name,
@@ -105,10 +108,7 @@ export async function readClusterFacts(reader: AwsReader, name: string): Promise
     autoScalingGroupNames: new Set(),
     nodeRoleNames: new Set(),
   };
-  const names = await reader.listNodegroups(name);
-  const groups = (await Promise.all(names.map((n) => reader.describeNodegroup(name, n)))).filter((n): n is Nodegroup => !!n);
-  const templates = new Map<string, { id?: string; name?: string; versions: Set<string> }>();
-  for (const ng of groups) {
+  for (const { nodegroup: ng, launchTemplate: v } of nodegroups) {
     for (const s of ng.subnets ?? []) facts.subnetIds.add(s);
     const role = ng.nodeRole?.split('/').pop();
     if (role) facts.nodeRoleNames.add(role);
@@ -116,25 +116,44 @@ export async function readClusterFacts(reader: AwsReader, name: string): Promise
     for (const asg of ng.resources?.autoScalingGroups ?? []) if (asg.name) facts.autoScalingGroupNames.add(asg.name);
     const lt = ng.launchTemplate;
     if (lt?.id || lt?.name) {
-      if (lt.id) facts.launchTemplateIds.add(lt.id);
-      if (lt.name) facts.launchTemplateNames.add(lt.name);
-      const key = lt.id ?? `name:${lt.name}`;
-      const t = templates.get(key) ?? { id: lt.id, name: lt.name, versions: new Set<string>() };
-      t.versions.add(lt.version || '$Default');
-      templates.set(key, t);
+      for (const id of [lt.id, v?.LaunchTemplateId]) if (id) facts.launchTemplateIds.add(id);
+      for (const n of [lt.name, v?.LaunchTemplateName]) if (n) facts.launchTemplateNames.add(n);
+      for (const g of v ? templateGroups(v) : []) facts.securityGroupIds.add(g);
     } else if (vpc?.clusterSecurityGroupId) {
       facts.securityGroupIds.add(vpc.clusterSecurityGroupId);
     }
   }
-  await Promise.all([...templates.values()].map(async (t) => {
-    const versions = await reader.describeLaunchTemplateVersions({ launchTemplateId: t.id, launchTemplateName: t.id ? undefined : t.name, versions: [...t.versions] });
-    for (const v of versions) {
-      if (v.LaunchTemplateId) facts.launchTemplateIds.add(v.LaunchTemplateId);
-      if (v.LaunchTemplateName) facts.launchTemplateNames.add(v.LaunchTemplateName);
-      for (const g of templateGroups(v)) facts.securityGroupIds.add(g);
-    }
-  }));
   return facts;
+}
+
+/** One cluster's facts: DescribeCluster, ListNodegroups, DescribeNodegroup each, one DescribeLaunchTemplateVersions per template. */
+export async function readClusterFacts(reader: AwsReader, name: string): Promise<ClusterFacts | undefined> {
+  const cluster: Cluster | undefined = await reader.describeCluster(name);
+  if (!cluster) return undefined;
+  const names = await reader.listNodegroups(name);
+  const groups = (await Promise.all(names.map((n) => reader.describeNodegroup(name, n)))).filter((n): n is Nodegroup => !!n);
+  const templates = new Map<string, { id?: string; name?: string; versions: Set<string> }>();
+  for (const ng of groups) {
+    const lt = ng.launchTemplate;
+    if (!lt?.id && !lt?.name) continue;
+    const key = lt.id ?? `name:${lt.name}`;
+    const t = templates.get(key) ?? { id: lt.id, name: lt.name, versions: new Set<string>() };
+    t.versions.add(lt.version || '$Default');
+    templates.set(key, t);
+  }
+  const read = new Map<string, LaunchTemplateVersion[]>();
+  await Promise.all(
+    [...templates].map(async ([key, t]) => read.set(key, await reader.describeLaunchTemplateVersions({ launchTemplateId: t.id, launchTemplateName: t.id ? undefined : t.name, versions: [...t.versions] }))),
+  );
+  return clusterFacts(
+    name,
+    cluster,
+    groups.map((nodegroup) => {
+      const lt = nodegroup.launchTemplate;
+      const launchTemplate = versionNamed(read.get(lt?.id ?? `name:${lt?.name}`) ?? [], lt?.version || '$Default');
+      return { nodegroup, ...(launchTemplate ? { launchTemplate } : {}) };
+    }),
+  );
 }
 
 export async function buildClusterIndex(reader: AwsReader, now: () => number = Date.now): Promise<ClusterIndex> {
@@ -144,71 +163,167 @@ export async function buildClusterIndex(reader: AwsReader, now: () => number = D
   return new ClusterIndex(new Map(facts.filter((f): f is ClusterFacts => !!f).map((f) => [f.name, f])), now());
 }
 
+export const storedFacts = (f: ClusterFacts): StoredFacts => ({
+  ...(f.vpcId ? { vpcId: f.vpcId } : {}),
+  subnetIds: [...f.subnetIds].sort(),
+  securityGroupIds: [...f.securityGroupIds].sort(),
+  launchTemplateIds: [...f.launchTemplateIds].sort(),
+  launchTemplateNames: [...f.launchTemplateNames].sort(),
+  autoScalingGroupNames: [...f.autoScalingGroupNames].sort(),
+  nodeRoleNames: [...f.nodeRoleNames].sort(),
+});
+
+const liveFacts = (name: string, f: StoredFacts): ClusterFacts => ({
+  name,
+  vpcId: f.vpcId,
+  subnetIds: new Set(f.subnetIds),
+  securityGroupIds: new Set(f.securityGroupIds),
+  launchTemplateIds: new Set(f.launchTemplateIds),
+  launchTemplateNames: new Set(f.launchTemplateNames),
+  autoScalingGroupNames: new Set(f.autoScalingGroupNames),
+  nodeRoleNames: new Set(f.nodeRoleNames),
+});
+
 /**
- * Shares one ClusterIndex between events of a process (a warm Lambda container, one `replay` run). Entries live
- * `ttlMs`; clusters an event changed (created, deleted, node groups replaced) are marked dirty and re-read alone
- * before the next use, instead of rebuilding the whole index. Concurrent callers share one build.
+ * The cluster index of a process (a warm Lambda container, one `replay` or `sweep` run). Without a state store it is
+ * built once from the EKS API and kept; with one (the findings table, the CLI's state file) a new container reads it
+ * from the store, and every later use costs one small read of the store's head: the entries are read again only
+ * when some process changed them. Nothing is rebuilt on a timer. Clusters a call can reshape are marked dirty before
+ * the caller reads them and re-read by whoever uses the index before that caller's read lands (`learn`); every
+ * evaluation that read a cluster's node groups hands over what it found, and the store keeps it when it changed.
  */
 export interface ClusterIndexCache {
-  /** The index for `reader`, built (or refreshed) when missing, expired or dirty. */
+  /** The index for `reader`: from the store (or built once when the store has none), dirty clusters re-read. */
   get(reader: AwsReader): Promise<ClusterIndex>;
-  /** The index if one is fresh for `reader`, without any API call (dirty clusters may be outdated). */
-  peek(reader: AwsReader): ClusterIndex | undefined;
-  markDirty(clusterNames: readonly string[]): void;
-  /** How many full builds happened (for tests and metrics). */
+  /** Calls that can reshape these clusters were seen; in the store before the caller reads them. */
+  markDirty(clusterNames: readonly string[]): Promise<void>;
+  /** What an evaluation that began reading at `readAt` found (`null`: no such cluster); stored when it changed. */
+  learn(cluster: string, facts: ClusterFacts | null, readAt: Date): Promise<void>;
+  /**
+   * The sweep reads every cluster: its `learn` calls are compared with the stored entries read here once, and
+   * `sweepDone` records the clusters no longer listed and that the index is complete as of `startedAt`.
+   */
+  sweepStarted(): Promise<void>;
+  sweepDone(listed: readonly string[], startedAt: Date): Promise<void>;
+  /** How many full builds from the EKS API happened (for tests and metrics). */
   readonly builds: number;
 }
 
-export function createClusterIndexCache(opts: { ttlMs: number; now?: () => number }): ClusterIndexCache {
-  const now = opts.now ?? Date.now;
-  let entry: { reader: AwsReader; index: ClusterIndex } | undefined;
+export function createClusterIndexCache(opts: { state?: StateStore; now?: () => Date } = {}): ClusterIndexCache {
+  const { state } = opts;
+  const now = opts.now ?? (() => new Date());
+  /** The index this process holds, and the store generation it reflects (undefined: not from the store). */
+  let held: { reader: AwsReader; index: ClusterIndex; generation?: number } | undefined;
   let inflight: { reader: AwsReader; promise: Promise<ClusterIndex> } | undefined;
+  /** Without a store: clusters marked since they were last read. */
   const dirty = new Set<string>();
+  /** During a sweep: the entries stored when it began (the generation moves once, at its end). */
+  let sweeping: { entries: Map<string, IndexEntry> } | undefined;
   let builds = 0;
 
-  const fresh = (reader: AwsReader) => (entry && entry.reader === reader && now() - entry.index.builtAt < opts.ttlMs ? entry.index : undefined);
+  const withClusters = (index: ClusterIndex, change: (m: Map<string, ClusterFacts>) => void): ClusterIndex => {
+    const clusters = new Map(index.clusters);
+    change(clusters);
+    return new ClusterIndex(clusters, index.builtAt);
+  };
 
-  async function refreshDirty(reader: AwsReader, index: ClusterIndex): Promise<ClusterIndex> {
-    const names = [...dirty];
-    dirty.clear();
+  /** Reads clusters again from the EKS API and keeps what was found (in the store, when there is one). */
+  async function reread(reader: AwsReader, names: string[], index: ClusterIndex): Promise<ClusterIndex> {
+    const at = now();
     const limited = limitCalls(reader, MAX_CALLS_IN_FLIGHT);
     const facts = await Promise.all(names.map((n) => readClusterFacts(limited, n)));
-    const clusters = new Map(index.clusters);
-    names.forEach((n, i) => {
-      const f = facts[i];
-      if (f) clusters.set(n, f);
-      else clusters.delete(n);
-    });
-    return new ClusterIndex(clusters, index.builtAt);
+    if (state) {
+      const wrote = await Promise.all(names.map((n, i) => state.learn(n, facts[i] ? storedFacts(facts[i]!) : null, at)));
+      if (wrote.some(Boolean)) await state.indexChanged();
+    }
+    return withClusters(index, (m) => names.forEach((n, i) => (facts[i] ? m.set(n, facts[i]!) : m.delete(n))));
+  }
+
+  async function fromStore(reader: AwsReader, s: StateStore): Promise<ClusterIndex> {
+    const head = await s.head();
+    if (held?.reader === reader && held.generation === head.generation) return held.index;
+    if (!head.indexBuiltAt) {
+      // Nothing stored yet (a deployment whose first sweep has not finished): built once, and kept for every container.
+      builds++;
+      const at = now();
+      const index = await buildClusterIndex(reader, () => at.getTime());
+      await Promise.all([...index.clusters.values()].map((f) => s.learn(f.name, storedFacts(f), at)));
+      await s.indexChanged(at);
+      held = { reader, index };
+      return index;
+    }
+    const entries = await s.indexEntries();
+    const stale = entries.filter(isDirty).map((e) => e.cluster);
+    const known = new ClusterIndex(new Map(entries.filter((e) => e.facts && !e.gone && !isDirty(e)).map((e) => [e.cluster, liveFacts(e.cluster, e.facts!)])), Date.parse(head.indexBuiltAt));
+    const index = stale.length ? await reread(reader, stale, known) : known;
+    // Re-read clusters were written back, which moved the generation on: the next use reads the entries again.
+    held = { reader, index, ...(stale.length ? {} : { generation: head.generation }) };
+    return index;
+  }
+
+  async function inMemory(reader: AwsReader): Promise<ClusterIndex> {
+    if (held?.reader === reader) {
+      if (!dirty.size) return held.index;
+      const names = [...dirty];
+      dirty.clear();
+      held = { reader, index: await reread(reader, names, held.index) };
+      return held.index;
+    }
+    builds++;
+    dirty.clear();
+    held = { reader, index: await buildClusterIndex(reader) };
+    return held.index;
   }
 
   return {
     get builds() {
       return builds;
     },
-    peek: fresh,
-    markDirty(names) {
-      for (const n of names) dirty.add(n);
-    },
     async get(reader) {
-      const current = fresh(reader);
-      if (current && !dirty.size) return current;
       if (inflight?.reader === reader) return inflight.promise;
-      const promise = current
-        ? refreshDirty(reader, current)
-        : (() => {
-            builds++;
-            dirty.clear();
-            return buildClusterIndex(reader, now);
-          })();
+      const promise = state ? fromStore(reader, state) : inMemory(reader);
       inflight = { reader, promise };
       try {
-        const index = await promise;
-        entry = { reader, index };
-        return index;
+        return await promise;
       } finally {
         inflight = undefined;
       }
+    },
+    async markDirty(names) {
+      if (!names.length) return;
+      if (!state) {
+        for (const n of names) dirty.add(n);
+        return;
+      }
+      await state.markDirty(names, now());
+      if (held) held = { ...held, generation: undefined };
+    },
+    async learn(cluster, facts, readAt) {
+      const stored = facts ? storedFacts(facts) : null;
+      if (!state) {
+        if (held) held = { ...held, index: withClusters(held.index, (m) => (facts ? m.set(cluster, facts) : m.delete(cluster))) };
+        dirty.delete(cluster);
+        return;
+      }
+      const known = sweeping ? sweeping.entries.get(cluster) : undefined;
+      const heldFacts = held?.generation !== undefined ? held.index.clusters.get(cluster) : undefined;
+      // Unchanged and not marked: nothing to write (most evaluations).
+      if (known && !isDirty(known) && !!known.gone === !stored && factsEqual(known.facts, stored ?? undefined)) return;
+      if (!sweeping && heldFacts && stored && factsEqual(storedFacts(heldFacts), stored)) return;
+      if (!(await state.learn(cluster, stored, readAt)) || sweeping) return;
+      await state.indexChanged();
+      if (held) held = { ...held, generation: undefined };
+    },
+    async sweepStarted() {
+      if (state) sweeping = { entries: new Map((await state.indexEntries()).map((e) => [e.cluster, e])) };
+    },
+    async sweepDone(listed, startedAt) {
+      if (!state || !sweeping) return;
+      const gone = [...sweeping.entries.values()].filter((e) => !e.gone && !listed.includes(e.cluster));
+      await Promise.all(gone.map((e) => state.learn(e.cluster, null, startedAt)));
+      sweeping = undefined;
+      await state.indexChanged(startedAt);
+      if (held) held = { ...held, generation: undefined };
     },
   };
 }

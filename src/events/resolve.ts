@@ -2,8 +2,7 @@ import type { Filter, Instance, RouteTable, Subnet, Tag } from '@aws-sdk/client-
 import type { AwsReader } from '../inventory/reader';
 import { instanceGroupIds, instanceSubnetIds } from '../inventory/ec2Filters';
 import { GROUP_TAG, launchesFrom, tagOf, uniq } from '../inventory/nodes';
-import { parseLookupRecord } from '../inventory/lookupMatch';
-import { createdCluster } from '../inventory/creator';
+import { createdCluster, defaultCreatorSources, knownCreatorRecords, type CreatorSource } from '../inventory/creator';
 import { creatorOfRecord } from '../rules/semantics/creator';
 import type { ResourceRefs } from './catalog';
 import { buildClusterIndex, clustersFromTags, type ClusterIndex, type ClusterIndexCache } from './clusterIndex';
@@ -37,21 +36,22 @@ const LIVE: Filter = { Name: 'instance-state-name', Values: ['pending', 'running
  * - an Auto Scaling group reaches the cluster of the managed node group it belongs to and, since a self-managed group
  *   is a cluster's by its cluster tag (what the view reads too), the clusters its tags name; a group that has neither,
  *   the clusters of its members;
- * - an IAM role reaches the clusters it created (CloudTrail's CreateCluster records) and runs (managed node groups'
- *   nodeRole in the index, nodes launched with an instance profile holding it).
+ * - an IAM role reaches the clusters it created (the CreateCluster records: kept in the store, else CloudTrail's) and
+ *   runs (managed node groups' nodeRole in the index, nodes launched with an instance profile holding it).
  * Over-approximating is safe (an extra cluster is re-read and found unchanged); missing one is not.
  */
 export async function resolveAffectedClusters(
   reader: AwsReader,
   refs: ResourceRefs,
   cache?: ClusterIndexCache,
-  /** Where CloudTrail records are looked up, when the caller shares them with the evaluation that follows. */
-  lookups: Pick<AwsReader, 'lookupEvents'> = reader,
+  /** Where CreateCluster records are found (the caller's creator sources, shared with the evaluation that follows). */
+  creators: readonly CreatorSource[] = defaultCreatorSources(reader),
 ): Promise<Resolution> {
   const found = new Set<string>();
   const unused: string[] = [];
+  // One index for the whole resolution: with a store, one read of its head however many kinds of resource it names.
   let local: Promise<ClusterIndex> | undefined;
-  const index = () => (cache ? cache.get(reader) : (local ??= buildClusterIndex(reader)));
+  const index = () => (local ??= cache ? cache.get(reader) : buildClusterIndex(reader));
   const add: Add = (names) => {
     let any = false;
     for (const n of names) {
@@ -63,7 +63,8 @@ export async function resolveAffectedClusters(
 
   const named = [...refs.clusterNames, ...refs.nodegroups.map((n) => n.cluster)];
   add(named);
-  if (refs.reshapesClusters) cache?.markDirty(named);
+  // Marked before anything reads them (the evaluation that follows, or another container's resolution).
+  if (refs.reshapesClusters) await cache?.markDirty(named);
 
   const groupIds = new Set(refs.securityGroupIds);
   const tables: RouteTable[] = [];
@@ -184,7 +185,7 @@ export async function resolveAffectedClusters(
       const label = t.id ?? t.name ?? '';
       if (add(users)) {
         // A new template version may change the node security groups the index holds.
-        cache?.markDirty(users);
+        await cache?.markDirty(users);
         continue;
       }
       const fromInstances = t.id ? await clustersOfInstances(reader, idx, [{ Name: 'launch-template-id', Values: [t.id] }]) : [];
@@ -207,7 +208,7 @@ export async function resolveAffectedClusters(
     }
   }
 
-  if (refs.roleNames.length) await resolveRoles(reader, lookups, refs.roleNames, index, add, unused);
+  if (refs.roleNames.length) await resolveRoles(reader, creators, refs.roleNames, index, add, unused);
 
   const clusters = [...found].sort();
   if (clusters.length) return { clusters };
@@ -265,22 +266,23 @@ async function resolveUsers(
 }
 
 /**
- * The clusters a role matters to: those it created (by the CreateCluster records CloudTrail keeps, 90 days), those
+ * The clusters a role matters to: those it created (by the CreateCluster records the store keeps, else CloudTrail's
+ * 90 days), those
  * whose managed node groups run as it (the index), and those whose self-managed nodes run as it (instances with an
  * instance profile holding it). Only clusters that exist count; any other role changes nothing we watch.
  */
 async function resolveRoles(
   reader: AwsReader,
-  lookups: Pick<AwsReader, 'lookupEvents'>,
+  creators: readonly CreatorSource[],
   roleNames: string[],
   index: () => Promise<ClusterIndex>,
   add: (names: Iterable<string>) => boolean,
   unused: string[],
 ): Promise<void> {
-  const [idx, records] = await Promise.all([index(), lookups.lookupEvents({ eventName: 'CreateCluster' })]);
+  const [idx, records] = await Promise.all([index(), knownCreatorRecords(creators)]);
   for (const name of roleNames) {
     const created = records
-      .map((e) => ({ cluster: createdCluster({ ...e, record: parseLookupRecord(e), source: 'CloudTrail' }), creator: creatorOfRecord(parseLookupRecord(e)) }))
+      .map((e) => ({ cluster: createdCluster(e), creator: creatorOfRecord(e.record) }))
       .filter((x) => x.creator?.kind === 'role' && x.creator.arn.split('/').pop() === name && x.cluster !== undefined && idx.clusters.has(x.cluster))
       .map((x) => x.cluster as string);
     const running = idx.withNodeRole(name);

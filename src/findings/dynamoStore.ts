@@ -1,7 +1,9 @@
 import { ConditionalCheckFailedException, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { BackendFindingStore } from './backendStore';
+import type { Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
 import type { Marker, MarkerRef, ScopeState, StoreBackend, StoreOptions, StoredFinding } from './store';
+import { StateStore, type CreatorRecord, type IndexEntry, type StateBackend, type StateHead } from './stateStore';
 
 /**
  * Single-table design (one table per deployment: one account and region). Each item type has its own partition
@@ -12,6 +14,9 @@ import type { Marker, MarkerRef, ScopeState, StoreBackend, StoreOptions, StoredF
  * | finding       | `FINDING`          | findingKey: `<scope>|<ruleId>|<resourceId>` | status, version, finding (map), since, lastEventId, readAt, pending (outbox, ≤ 8 entries), suppression?, expiresAt (resolved and delivered only) |
  * | scope state   | `SCOPE`            | `<scope>` (cluster ARN or `account:<id>:<region>`) | version, rules (per rule id: firstAt, readAt), lease? |
  * | event marker  | `EVENT#<eventId>`  | `<scope>` (or `<scope>|add`)                | status (pending/published), trigger, causes, delivered, createdAt, leaseUntil, expiresAt (published only) |
+ * | index entry   | `CLUSTER`          | `<cluster name>`                            | version, facts (map of id lists), readAt, dirtyAt?, gone?, expiresAt (tombstones only) |
+ * | creator record| `CREATOR`          | `<cluster name>#<CloudTrail eventId>`       | event (the LookupEvents event, trimmed; EventTime as ISO) |
+ * | state head    | `STATE`            | `head`                                      | generation, indexBuiltAt?, creatorsPrimedAt? |
  *
  * Every finding of the deployment lives in one partition, so a scope is one Query (`begins_with(sk, "<scope>|")`)
  * and the sweep lists all findings with one paginated Query: no Scan permission, no index. One account's findings
@@ -20,7 +25,9 @@ import type { Marker, MarkerRef, ScopeState, StoreBackend, StoreOptions, StoredF
  * table's TTL attribute: published markers expire after 14 days (the dead-letter queue's retention) and pending ones
  * never (their changes still wait on the findings), resolved findings 90 days after their resolution was delivered
  * (re-violating after that opens it again, exactly as a resolved one would). Scope states stay: a cluster re-created
- * under the same name is a change of a known scope, not a first check.
+ * under the same name is a change of a known scope, not a first check. The cluster index is one small item per
+ * cluster (about 1 KB at three node groups), read whole with one Query by a freshly started container; a deleted
+ * cluster's entry stays as a tombstone for 30 days. src/findings/stateStore.ts says what these items are for.
  */
 export const FINDINGS_PARTITION = 'FINDING';
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -38,6 +45,9 @@ export const FINDINGS_TABLE_DEFINITION = {
 } as const satisfies Omit<CreateTableCommandInput, 'TableName'>;
 
 export const SCOPE_PARTITION = 'SCOPE';
+export const INDEX_PARTITION = 'CLUSTER';
+export const CREATOR_PARTITION = 'CREATOR';
+const HEAD_KEY = { pk: 'STATE', sk: 'head' };
 
 export interface DynamoStoreOptions extends StoreOptions {
   markerTtlSeconds?: number;
@@ -45,8 +55,37 @@ export interface DynamoStoreOptions extends StoreOptions {
 }
 
 const DAY = 24 * 3600;
+/** How long a deleted cluster's index entry stays (its tombstone keeps an older read from bringing it back). */
+const TOMBSTONE_TTL = 30 * DAY;
 
-export class DynamoBackend implements StoreBackend {
+/** The items as DynamoDB stores them: the backend writes these, and the bench sizes them to count request units. */
+export const dynamoItems = {
+  finding(item: StoredFinding, resolvedTtl = 90 * DAY): Record<string, unknown> {
+    // A resolved finding is forgotten 90 days after its resolution was delivered (never while it waits in the outbox).
+    const expires = item.status === 'resolved' && !item.pending?.length ? { [TTL_ATTRIBUTE]: Math.floor(Date.parse(item.since) / 1000) + resolvedTtl } : {};
+    return { pk: FINDINGS_PARTITION, sk: item.key, ...item, ...expires };
+  },
+  marker(m: Marker, markerTtl = 14 * DAY, now = Date.now()): Record<string, unknown> {
+    const expires = m.status === 'published' ? { [TTL_ATTRIBUTE]: Math.floor(now / 1000) + markerTtl } : {};
+    return { pk: `EVENT#${m.eventId}`, sk: m.scope, ...m, ...expires };
+  },
+  scope(s: ScopeState): Record<string, unknown> {
+    return { pk: SCOPE_PARTITION, sk: s.scope, ...s };
+  },
+  indexEntry(e: IndexEntry): Record<string, unknown> {
+    const expires = e.gone && e.readAt ? { [TTL_ATTRIBUTE]: Math.floor(Date.parse(e.readAt) / 1000) + TOMBSTONE_TTL } : {};
+    return { pk: INDEX_PARTITION, sk: e.cluster, ...e, ...expires };
+  },
+  creator(r: CreatorRecord): Record<string, unknown> {
+    const { EventTime, ...rest } = r.event;
+    return { pk: CREATOR_PARTITION, sk: `${r.cluster}#${r.event.EventId ?? ''}`, cluster: r.cluster, event: { ...rest, ...(EventTime ? { EventTime: EventTime.toISOString() } : {}) } };
+  },
+  head(h: StateHead): Record<string, unknown> {
+    return { ...HEAD_KEY, ...h };
+  },
+};
+
+export class DynamoBackend implements StoreBackend, StateBackend {
   private readonly doc: DynamoDBDocumentClient;
   private readonly markerTtl: number;
   private readonly resolvedTtl: number;
@@ -69,8 +108,7 @@ export class DynamoBackend implements StoreBackend {
   }
 
   putMarker(m: Marker, expectedLease: string | null): Promise<boolean> {
-    const expires = m.status === 'published' ? { [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + this.markerTtl } : {};
-    return this.putIf({ pk: `EVENT#${m.eventId}`, sk: m.scope, ...m, ...expires }, 'leaseUntil', expectedLease);
+    return this.putIf(dynamoItems.marker(m, this.markerTtl), 'leaseUntil', expectedLease);
   }
 
   async getScope(scope: string): Promise<ScopeState | undefined> {
@@ -81,7 +119,7 @@ export class DynamoBackend implements StoreBackend {
   }
 
   putScope(s: ScopeState, expectedVersion: number | null): Promise<boolean> {
-    return this.putIf({ pk: SCOPE_PARTITION, sk: s.scope, ...s }, 'version', expectedVersion);
+    return this.putIf(dynamoItems.scope(s), 'version', expectedVersion);
   }
 
   async anyScope(): Promise<boolean> {
@@ -108,9 +146,7 @@ export class DynamoBackend implements StoreBackend {
   }
 
   putFinding(item: StoredFinding, expectedVersion: number | null): Promise<boolean> {
-    // A resolved finding is forgotten 90 days after its resolution was delivered (never while it waits in the outbox).
-    const expires = item.status === 'resolved' && !item.pending?.length ? { [TTL_ATTRIBUTE]: Math.floor(Date.parse(item.since) / 1000) + this.resolvedTtl } : {};
-    return this.putIf({ pk: FINDINGS_PARTITION, sk: item.key, ...item, ...expires }, 'version', expectedVersion);
+    return this.putIf(dynamoItems.finding(item, this.resolvedTtl), 'version', expectedVersion);
   }
 
   async putPending(item: StoredFinding, expectedVersion: number): Promise<boolean> {
@@ -135,6 +171,53 @@ export class DynamoBackend implements StoreBackend {
     }
   }
 
+  async getHead(): Promise<StateHead> {
+    const r = await this.doc.send(new GetCommand({ TableName: this.table, Key: HEAD_KEY, ConsistentRead: true }));
+    const { generation, indexBuiltAt, creatorsPrimedAt } = (r.Item ?? {}) as Partial<StateHead>;
+    return { generation: generation ?? 0, ...(indexBuiltAt ? { indexBuiltAt } : {}), ...(creatorsPrimedAt ? { creatorsPrimedAt } : {}) };
+  }
+
+  async updateHead(u: { bump?: boolean; indexBuiltAt?: string; creatorsPrimedAt?: string }): Promise<void> {
+    const set = (['indexBuiltAt', 'creatorsPrimedAt'] as const).filter((k) => u[k]);
+    if (!u.bump && !set.length) return;
+    // One atomic update: concurrent bumps all count (the times say only that it happened: no rule reads their order).
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: HEAD_KEY,
+        UpdateExpression: [u.bump ? 'ADD #g :one' : '', set.length ? `SET ${set.map((k) => `#${k} = :${k}`).join(', ')}` : ''].filter(Boolean).join(' '),
+        ExpressionAttributeNames: { ...(u.bump ? { '#g': 'generation' } : {}), ...Object.fromEntries(set.map((k) => [`#${k}`, k])) },
+        ExpressionAttributeValues: { ...(u.bump ? { ':one': 1 } : {}), ...Object.fromEntries(set.map((k) => [`:${k}`, u[k]])) },
+      }),
+    );
+  }
+
+  async listIndexEntries(): Promise<IndexEntry[]> {
+    const items = await this.queryItems({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': INDEX_PARTITION } });
+    return items.map(toIndexEntry);
+  }
+
+  async getIndexEntry(cluster: string): Promise<IndexEntry | undefined> {
+    const r = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: INDEX_PARTITION, sk: cluster }, ConsistentRead: true }));
+    return r.Item ? toIndexEntry(r.Item) : undefined;
+  }
+
+  putIndexEntry(e: IndexEntry, expectedVersion: number | null): Promise<boolean> {
+    return this.putIf(dynamoItems.indexEntry(e), 'version', expectedVersion);
+  }
+
+  async listCreatorRecords(): Promise<CreatorRecord[]> {
+    const items = await this.queryItems({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': CREATOR_PARTITION } });
+    return items.map((i) => {
+      const event = i.event as Omit<CloudTrailLookupEvent, 'EventTime'> & { EventTime?: string };
+      return { cluster: i.cluster as string, event: { ...event, ...(event.EventTime ? { EventTime: new Date(event.EventTime) } : {}) } as CloudTrailLookupEvent };
+    });
+  }
+
+  async putCreatorRecord(r: CreatorRecord): Promise<void> {
+    await this.putIf(dynamoItems.creator(r), 'pk', null);
+  }
+
   /** A put that succeeds only while `attribute` still holds `expected` (null: the item must not exist). */
   private async putIf(Item: Record<string, unknown>, attribute: string, expected: string | number | null): Promise<boolean> {
     try {
@@ -155,15 +238,24 @@ export class DynamoBackend implements StoreBackend {
   }
 
   private async query(q: Omit<QueryCommandInput, 'TableName'>): Promise<StoredFinding[]> {
-    const out: StoredFinding[] = [];
+    return (await this.queryItems(q)).map(toStored);
+  }
+
+  private async queryItems(q: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const r = await this.doc.send(new QueryCommand({ TableName: this.table, ConsistentRead: true, ...q, ExclusiveStartKey }));
-      for (const item of r.Items ?? []) out.push(toStored(item));
+      out.push(...(r.Items ?? []));
       ExclusiveStartKey = r.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return out;
   }
+}
+
+function toIndexEntry(item: Record<string, unknown>): IndexEntry {
+  const { cluster, facts, gone, readAt, dirtyAt, version } = item as unknown as IndexEntry;
+  return { cluster, ...(facts ? { facts } : {}), ...(gone ? { gone } : {}), ...(readAt ? { readAt } : {}), ...(dirtyAt ? { dirtyAt } : {}), version };
 }
 
 function toStored(item: Record<string, unknown>): StoredFinding {
@@ -173,7 +265,11 @@ function toStored(item: Record<string, unknown>): StoredFinding {
 
 /** The Lambda's store: conditional writes give exactly one winner per finding transition across concurrent invocations. */
 export class DynamoFindingStore extends BackendFindingStore {
+  /** The cluster index and CreateCluster records, in the same table. */
+  readonly state: StateStore;
   constructor(table: string, client: DynamoDBClient, opts: DynamoStoreOptions = {}) {
-    super(new DynamoBackend(table, client, opts), opts);
+    const backend = new DynamoBackend(table, client, opts);
+    super(backend, opts);
+    this.state = new StateStore(backend);
   }
 }

@@ -6,6 +6,7 @@ import { findingSchema } from './finding';
 import { MemoryBackend, emptyMemoryState, type MemoryState } from './memoryStore';
 import { BackendFindingStore } from './backendStore';
 import { causeSchema, triggerSchema } from './trigger';
+import { StateStore } from './stateStore';
 
 const ref = z.object({ eventId: z.string(), scope: z.string() });
 const findingItem = z.object({
@@ -19,6 +20,42 @@ const findingItem = z.object({
   pending: z.array(z.object({ change: z.enum(['opened', 'resolved', 'suppressed']), cause: causeSchema, delivery: ref, at: z.string() })).optional(),
   suppression: z.object({ reason: z.string(), expires: z.string() }).optional(),
 });
+
+const stringList = z.array(z.string());
+const indexEntry = z.object({
+  cluster: z.string(),
+  facts: z
+    .object({
+      vpcId: z.string().optional(),
+      subnetIds: stringList,
+      securityGroupIds: stringList,
+      launchTemplateIds: stringList,
+      launchTemplateNames: stringList,
+      autoScalingGroupNames: stringList,
+      nodeRoleNames: stringList,
+    })
+    .optional(),
+  gone: z.boolean().optional(),
+  readAt: z.string().optional(),
+  dirtyAt: z.string().optional(),
+  version: z.number().int(),
+});
+/** A CreateCluster record as LookupEvents returns it (EventTime as an ISO string in the file). */
+const creatorRecord = z.object({
+  cluster: z.string(),
+  event: z
+    .object({
+      EventId: z.string().optional(),
+      EventName: z.string().optional(),
+      EventSource: z.string().optional(),
+      EventTime: z.coerce.date().optional(),
+      Username: z.string().optional(),
+      Resources: z.array(z.object({ ResourceType: z.string().optional(), ResourceName: z.string().optional() })).optional(),
+      CloudTrailEvent: z.string().optional(),
+    })
+    .passthrough(),
+});
+const head = z.object({ generation: z.number().int(), indexBuiltAt: z.string().optional(), creatorsPrimedAt: z.string().optional() });
 
 const stateSchema = z.discriminatedUnion('version', [
   z.object({
@@ -44,6 +81,10 @@ const stateSchema = z.discriminatedUnion('version', [
         lease: z.object({ owner: z.string(), until: z.string() }).optional(),
       }),
     ),
+    // Written since the state kept the cluster index and CreateCluster records; older files start without them.
+    clusters: z.record(z.string(), indexEntry).optional(),
+    creators: z.record(z.string(), creatorRecord).optional(),
+    head: head.optional(),
   }),
   // Written before causes and the outbox: its findings carry over; its event markers and the (then unknown) rule
   // records do not, so the next evaluation of each rule is its first check.
@@ -70,7 +111,9 @@ function load(path: string): MemoryState {
   const r = stateSchema.safeParse(raw);
   if (!r.success) throw new InputError(`state file ${path}: ${formatZodError(r.error)}`);
   if (r.data.version === 1) return { ...emptyMemoryState(), findings: r.data.findings as MemoryState['findings'] };
-  return { findings: r.data.findings, markers: r.data.markers, scopes: r.data.scopes } as MemoryState;
+  const empty = emptyMemoryState();
+  const d = r.data;
+  return { findings: d.findings, markers: d.markers, scopes: d.scopes, clusters: d.clusters ?? empty.clusters, creators: d.creators ?? empty.creators, head: d.head ?? empty.head } as MemoryState;
 }
 
 function save(path: string, s: MemoryState): void {
@@ -78,7 +121,7 @@ function save(path: string, s: MemoryState): void {
   const markers = Object.fromEntries(Object.entries(s.markers).filter(([, m]) => m.status === 'pending' || Date.parse(m.createdAt) >= cutoff));
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, JSON.stringify({ version: 2, findings: s.findings, markers, scopes: s.scopes }, null, 2) + '\n');
+    writeFileSync(tmp, JSON.stringify({ version: 2, findings: s.findings, markers, scopes: s.scopes, clusters: s.clusters, creators: s.creators, head: s.head }, null, 2) + '\n');
     // rename is atomic on one file system: a crash leaves either the old or the new state, never half a file.
     renameSync(tmp, path);
   } catch (e) {
@@ -88,11 +131,16 @@ function save(path: string, s: MemoryState): void {
 }
 
 /**
- * The CLI's `--state FILE`: findings, rule records and event markers in one JSON file, rewritten atomically after every change.
+ * The CLI's `--state FILE`: findings, rule records, event markers, the cluster index and CreateCluster records in one
+ * JSON file, rewritten atomically after every change.
  * One process at a time (no file locking); a missing file is an empty state, a malformed one a clear error.
  */
 export class FileFindingStore extends BackendFindingStore {
+  /** The cluster index and CreateCluster records, in the same file (src/findings/stateStore.ts). */
+  readonly state: StateStore;
   constructor(readonly path: string) {
-    super(new MemoryBackend(load(path), async (s) => save(path, s)));
+    const backend = new MemoryBackend(load(path), async (s) => save(path, s));
+    super(backend);
+    this.state = new StateStore(backend);
   }
 }

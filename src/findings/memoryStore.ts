@@ -1,19 +1,25 @@
 import { BackendFindingStore } from './backendStore';
 import type { Marker, MarkerRef, ScopeState, StoreBackend, StoreOptions, StoredFinding } from './store';
+import { StateStore, type CreatorRecord, type IndexEntry, type StateBackend, type StateHead } from './stateStore';
 
 /** Plain maps with the same compare-and-set semantics as DynamoDB's conditional writes. */
 export interface MemoryState {
   findings: Record<string, StoredFinding>;
   markers: Record<string, Marker>;
   scopes: Record<string, ScopeState>;
+  /** The cluster index, by cluster name. */
+  clusters: Record<string, IndexEntry>;
+  /** CreateCluster records, by `<cluster>#<event id>`. */
+  creators: Record<string, CreatorRecord>;
+  head: StateHead;
 }
 
-export const emptyMemoryState = (): MemoryState => ({ findings: {}, markers: {}, scopes: {} });
+export const emptyMemoryState = (): MemoryState => ({ findings: {}, markers: {}, scopes: {}, clusters: {}, creators: {}, head: { generation: 0 } });
 
 const markerId = (ref: MarkerRef) => `${ref.eventId}|${ref.scope}`;
 const clone = <T>(v: T): T => structuredClone(v);
 
-export class MemoryBackend implements StoreBackend {
+export class MemoryBackend implements StoreBackend, StateBackend {
   constructor(
     protected state: MemoryState = emptyMemoryState(),
     /** Called after every mutation (the file store persists there). */
@@ -44,9 +50,22 @@ export class MemoryBackend implements StoreBackend {
   async anyScope(): Promise<boolean> {
     return Object.keys(this.state.scopes).length > 0;
   }
+  /** Finding keys by scope (a key is `<scope>|<ruleId>|<resourceId>`, and no scope holds a `|`), as a DynamoDB Query finds them. */
+  private scopes?: Map<string, Set<string>>;
+  private keysOf(scope: string): Set<string> {
+    if (!this.scopes) {
+      this.scopes = new Map();
+      for (const key of Object.keys(this.state.findings)) this.indexKey(key);
+    }
+    return this.scopes.get(scope) ?? new Set();
+  }
+  private indexKey(key: string): void {
+    const scope = key.slice(0, key.indexOf('|'));
+    this.scopes?.set(scope, (this.scopes.get(scope) ?? new Set()).add(key));
+  }
   async queryScope(scope: string): Promise<StoredFinding[]> {
     const prefix = `${scope}|`;
-    return Object.values(this.state.findings).filter((f) => f.key.startsWith(prefix)).map(clone);
+    return [...this.keysOf(scope)].filter((k) => k.startsWith(prefix)).map((k) => clone(this.state.findings[k]));
   }
   async getFinding(key: string): Promise<StoredFinding | undefined> {
     const f = this.state.findings[key];
@@ -56,6 +75,7 @@ export class MemoryBackend implements StoreBackend {
     const current = this.state.findings[item.key];
     if ((current?.version ?? null) !== expectedVersion) return false;
     this.state.findings[item.key] = clone(item);
+    this.indexKey(item.key);
     await this.onChange(this.state);
     return true;
   }
@@ -68,11 +88,45 @@ export class MemoryBackend implements StoreBackend {
   async listAll(): Promise<StoredFinding[]> {
     return Object.values(this.state.findings).map(clone);
   }
+
+  async getHead(): Promise<StateHead> {
+    return clone(this.state.head);
+  }
+  async updateHead(u: { bump?: boolean; indexBuiltAt?: string; creatorsPrimedAt?: string }): Promise<void> {
+    const h = this.state.head;
+    this.state.head = { ...h, generation: h.generation + (u.bump ? 1 : 0), ...(u.indexBuiltAt ? { indexBuiltAt: u.indexBuiltAt } : {}), ...(u.creatorsPrimedAt ? { creatorsPrimedAt: u.creatorsPrimedAt } : {}) };
+    await this.onChange(this.state);
+  }
+  async listIndexEntries(): Promise<IndexEntry[]> {
+    return Object.values(this.state.clusters).map(clone);
+  }
+  async getIndexEntry(cluster: string): Promise<IndexEntry | undefined> {
+    const e = this.state.clusters[cluster];
+    return e && clone(e);
+  }
+  async putIndexEntry(e: IndexEntry, expectedVersion: number | null): Promise<boolean> {
+    if ((this.state.clusters[e.cluster]?.version ?? null) !== expectedVersion) return false;
+    this.state.clusters[e.cluster] = clone(e);
+    await this.onChange(this.state);
+    return true;
+  }
+  async listCreatorRecords(): Promise<CreatorRecord[]> {
+    return Object.values(this.state.creators).map(clone);
+  }
+  async putCreatorRecord(r: CreatorRecord): Promise<void> {
+    const id = `${r.cluster}#${r.event.EventId ?? ''}`;
+    if (this.state.creators[id]) return;
+    this.state.creators[id] = clone(r);
+    await this.onChange(this.state);
+  }
 }
 
 /** For tests, the demo and `replay` without `--state`: forgets everything when the process ends. */
 export class MemoryFindingStore extends BackendFindingStore {
-  constructor(opts: StoreOptions = {}) {
-    super(new MemoryBackend(), opts);
+  /** The cluster index and CreateCluster records beside the findings (src/findings/stateStore.ts). */
+  readonly state: StateStore;
+  constructor(opts: StoreOptions = {}, backend: StoreBackend & StateBackend = new MemoryBackend()) {
+    super(backend, opts);
+    this.state = new StateStore(backend);
   }
 }

@@ -72,7 +72,8 @@ export async function gatherDeliveries(
 /** Records that SNS accepted the notices of `deliveries` for `causes`, then prunes their outbox entries. */
 export async function acknowledgeWith(backend: StoreBackend, deliveries: readonly Delivery[], causes: readonly Cause[] = CAUSES, opts: EngineOptions): Promise<void> {
   const progress = new Map<string, Progress>();
-  for (const d of deliveries) {
+  // Each delivery has its own marker: a sweep's digest acknowledges a thousand of them, so not one after another.
+  await mapLimit(deliveries, opts.writeConcurrency, async (d) => {
     const covered = d.covers.filter((c) => causes.includes(c));
     const m = await updateMarker(backend, d.ref, (m) => {
       const delivered = [...new Set([...m.delivered, ...covered])];
@@ -84,7 +85,7 @@ export async function acknowledgeWith(backend: StoreBackend, deliveries: readonl
       return { ...m, delivered, status: complete ? 'published' : 'pending', leaseUntil };
     });
     if (m) progress.set(markerKey(d.ref), { published: m.status === 'published', delivered: m.delivered });
-  }
+  });
   const items = new Map(deliveries.flatMap((d) => d.notices.map((n) => [n.key, n.stored] as const)));
   await prune(backend, [...items.values()], (e) => isDone(progress.get(markerKey(e.delivery)), e), opts);
 }

@@ -1,14 +1,21 @@
 import type { Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
 
+/** Records already parsed, by the event that holds them: a sweep's clusters all read the same account-wide list. */
+const parsed = new WeakMap<CloudTrailLookupEvent, { record: Record<string, unknown> | undefined; source: string | undefined }>();
+
 /** The CloudTrail record inside a LookupEvents result (`CloudTrailEvent` is a JSON string); undefined when unparsable. */
 export function parseLookupRecord(e: CloudTrailLookupEvent): Record<string, unknown> | undefined {
-  if (!e.CloudTrailEvent) return undefined;
+  const known = parsed.get(e);
+  if (known && e.CloudTrailEvent === known.source) return known.record;
+  let record: Record<string, unknown> | undefined;
   try {
-    const r: unknown = JSON.parse(e.CloudTrailEvent);
-    return r && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, unknown>) : undefined;
+    const r: unknown = e.CloudTrailEvent ? JSON.parse(e.CloudTrailEvent) : undefined;
+    record = r && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, unknown>) : undefined;
   } catch {
-    return undefined;
+    record = undefined;
   }
+  parsed.set(e, { record, source: e.CloudTrailEvent });
+  return record;
 }
 
 /**

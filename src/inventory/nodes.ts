@@ -112,14 +112,16 @@ async function readTemplates(reader: AwsReader, refs: TemplateRef[]): Promise<(r
       versions.set(key, await reader.describeLaunchTemplateVersions({ launchTemplateId: t.id, launchTemplateName: t.id ? undefined : t.name, versions: [...t.versions] }));
     }),
   );
-  return (ref) => {
-    const found = versions.get(ref.key) ?? [];
-    return ref.version === '$Default'
-      ? found.find((v) => v.DefaultVersion)
-      : ref.version === '$Latest'
-        ? found.reduce<LaunchTemplateVersion | undefined>((a, v) => ((v.VersionNumber ?? 0) > (a?.VersionNumber ?? -1) ? v : a), undefined)
-        : found.find((v) => String(v.VersionNumber) === ref.version);
-  };
+  return (ref) => versionNamed(versions.get(ref.key) ?? [], ref.version);
+}
+
+/** The version a reference names among a template's versions: a number, `$Default` or `$Latest`. */
+export function versionNamed(found: readonly LaunchTemplateVersion[], version: string): LaunchTemplateVersion | undefined {
+  return version === '$Default'
+    ? found.find((v) => v.DefaultVersion)
+    : version === '$Latest'
+      ? found.reduce<LaunchTemplateVersion | undefined>((a, v) => ((v.VersionNumber ?? 0) > (a?.VersionNumber ?? -1) ? v : a), undefined)
+      : found.find((v) => String(v.VersionNumber) === version);
 }
 
 /**

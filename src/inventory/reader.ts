@@ -11,7 +11,7 @@ import type {
   Subnet,
 } from '@aws-sdk/client-ec2';
 import type { EventSelector, AdvancedEventSelector, GetTrailStatusCommandOutput, Trail, Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
-import type { AttachedPolicy, GetRolePolicyCommandOutput, InstanceProfile, Policy, PolicyVersion, Role } from '@aws-sdk/client-iam';
+import type { AttachedPolicy, GetRolePolicyCommandOutput, InstanceProfile, ManagedPolicyDetail, Policy, PolicyVersion, Role, RoleDetail } from '@aws-sdk/client-iam';
 import type { AutoScalingGroup, Filter as AutoScalingFilter, LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
 
 /** An access entry as DescribeAccessEntry returns it, plus ListAssociatedAccessPolicies' result (the world-file shape). */
@@ -115,6 +115,12 @@ export interface AwsReader {
   getPolicyVersion(policyArn: string, versionId: string): Promise<PolicyVersion | undefined>;
   getInstanceProfile(name: string): Promise<InstanceProfile | undefined>;
   listInstanceProfilesForRole(roleName: string): Promise<InstanceProfile[]>;
+  /**
+   * GetAccountAuthorizationDetails filtered to roles and customer managed policies: every role with its trust
+   * policy, inline policy documents, attached policies and instance profiles, every customer managed policy with its
+   * versions (the sweep's one read of IAM; users and groups are not asked for).
+   */
+  getAccountAuthorizationDetails(): Promise<{ roles: RoleDetail[]; policies: ManagedPolicyDetail[] }>;
 
   /** Auto Scaling groups by name and/or `tag-key` / `tag-value` / `tag:KEY` filters. */
   describeAutoScalingGroups(q: { names?: string[]; filters?: AutoScalingFilter[] }): Promise<AutoScalingGroup[]>;

@@ -51,14 +51,18 @@ import {
   GetPolicyVersionCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
+  paginateGetAccountAuthorizationDetails,
   paginateListAttachedRolePolicies,
   paginateListInstanceProfilesForRole,
   paginateListRolePolicies,
   type AttachedPolicy,
+  type GetAccountAuthorizationDetailsCommandOutput,
   type InstanceProfile,
+  type ManagedPolicyDetail,
   type Policy,
   type PolicyVersion,
   type Role,
+  type RoleDetail,
 } from '@aws-sdk/client-iam';
 import {
   AutoScalingClient,
@@ -84,6 +88,8 @@ export interface SdkReaderOptions {
   clientConfig?: SharedClientConfig;
   /** Bounds on each cluster's Kubernetes API read (DEFAULT_KUBE_LIMITS), so one slow or hostile endpoint cannot eat the Lambda's time. */
   kubernetesLimits?: Partial<KubeReadLimits>;
+  /** The account and region when already known (a Lambda's own function ARN says them): no STS call then. */
+  identity?: { account: string; region: string };
 }
 
 /** "Does not exist": NotFound in EC2/EKS/CloudTrail codes (InvalidGroup.NotFound, ResourceNotFoundException…), NoSuchEntity in IAM's. */
@@ -138,6 +144,7 @@ export class SdkReader implements AwsReader {
     this.iam = new IAMClient(config);
     this.autoscaling = new AutoScalingClient(config);
     this.kubernetesLimits = opts.kubernetesLimits ?? {};
+    if (opts.identity) this.ids = Promise.resolve(opts.identity);
   }
 
   identity(): Promise<{ account: string; region: string }> {
@@ -384,6 +391,15 @@ export class SdkReader implements AwsReader {
 
   listInstanceProfilesForRole(roleName: string): Promise<InstanceProfile[]> {
     return read('iam:ListInstanceProfilesForRole', () => collect(paginateListInstanceProfilesForRole({ client: this.iam }, { RoleName: roleName }), (p) => p.InstanceProfiles), []);
+  }
+
+  async getAccountAuthorizationDetails(): Promise<{ roles: RoleDetail[]; policies: ManagedPolicyDetail[] }> {
+    const pages = await read(
+      'iam:GetAccountAuthorizationDetails',
+      () => collect<GetAccountAuthorizationDetailsCommandOutput, GetAccountAuthorizationDetailsCommandOutput>(paginateGetAccountAuthorizationDetails({ client: this.iam }, { Filter: ['Role', 'LocalManagedPolicy'] }), (p) => [p]),
+      [],
+    );
+    return { roles: pages.flatMap((p) => p.RoleDetailList ?? []), policies: pages.flatMap((p) => p.Policies ?? []) };
   }
 
   // ---- Auto Scaling

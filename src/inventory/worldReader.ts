@@ -1,7 +1,7 @@
 import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
 import type { Filter, Instance, LaunchTemplateVersion, ManagedPrefixList, NetworkAcl, PrefixListEntry, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
 import type { Event as CloudTrailLookupEvent, Trail } from '@aws-sdk/client-cloudtrail';
-import type { AttachedPolicy, InstanceProfile, Policy, PolicyVersion, Role } from '@aws-sdk/client-iam';
+import type { AttachedPolicy, InstanceProfile, ManagedPolicyDetail, Policy, PolicyVersion, Role, RoleDetail } from '@aws-sdk/client-iam';
 import type { AutoScalingGroup, Filter as AutoScalingFilter, LaunchConfiguration } from '@aws-sdk/client-auto-scaling';
 import { ReadError, type AccessEntryView, type AwsReader, type KubernetesState, type RolePolicy, type TrailEventSelectors, type TrailStatus } from './reader';
 import type { World, WorldRole } from './world';
@@ -73,14 +73,16 @@ export class WorldReader implements AwsReader {
   }
 
   async describeLaunchTemplateVersions(q: { launchTemplateId?: string; launchTemplateName?: string; versions: string[] }): Promise<LaunchTemplateVersion[]> {
+    // Without a template, EC2 describes the latest and/or default version of every template (numbers are refused).
+    const named = q.launchTemplateId !== undefined || q.launchTemplateName !== undefined;
     const all = this.world.ec2.launchTemplateVersions.filter((v) =>
-      q.launchTemplateId !== undefined ? v.LaunchTemplateId === q.launchTemplateId : v.LaunchTemplateName === q.launchTemplateName,
+      !named ? true : q.launchTemplateId !== undefined ? v.LaunchTemplateId === q.launchTemplateId : v.LaunchTemplateName === q.launchTemplateName,
     );
-    if (!all.length) return [];
-    const latest = Math.max(...all.map((v) => v.VersionNumber ?? 0));
+    const latest = new Map<string | undefined, number>();
+    for (const v of all) latest.set(v.LaunchTemplateId, Math.max(latest.get(v.LaunchTemplateId) ?? 0, v.VersionNumber ?? 0));
     const picked = all.filter((v) =>
       q.versions.some((want) =>
-        want === '$Default' ? v.DefaultVersion === true : want === '$Latest' ? v.VersionNumber === latest : String(v.VersionNumber) === want,
+        want === '$Default' ? v.DefaultVersion === true : want === '$Latest' ? v.VersionNumber === latest.get(v.LaunchTemplateId) : named && String(v.VersionNumber) === want,
       ),
     );
     return picked;
@@ -162,6 +164,19 @@ export class WorldReader implements AwsReader {
 
   async listInstanceProfilesForRole(roleName: string): Promise<InstanceProfile[]> {
     return this.world.iam.instanceProfiles.filter((p) => (p.Roles ?? []).some((r) => (r.RoleName ?? r.Arn?.split('/').pop()) === roleName));
+  }
+
+  /** What GetAccountAuthorizationDetails (roles, customer managed policies) answers for the recorded account. */
+  async getAccountAuthorizationDetails(): Promise<{ roles: RoleDetail[]; policies: ManagedPolicyDetail[] }> {
+    const roles = await Promise.all(
+      this.world.iam.roles.map(async (r): Promise<RoleDetail> => {
+        const name = r.RoleName ?? r.Arn?.split('/').pop() ?? '';
+        const { attachedPolicies: _a, inlinePolicyNames: _n, inlinePolicies: _p, ...role } = r;
+        const inline = await Promise.all((await this.listRolePolicies(name)).map(async (PolicyName) => ({ PolicyName, PolicyDocument: (await this.getRolePolicy(name, PolicyName))?.PolicyDocument })));
+        return { ...role, RoleName: name, AttachedManagedPolicies: r.attachedPolicies ?? [], RolePolicyList: inline, InstanceProfileList: await this.listInstanceProfilesForRole(name) };
+      }),
+    );
+    return { roles, policies: this.world.iam.policies.filter((p) => !/^arn:[^:]+:iam::aws:/.test(p.Arn ?? '')) };
   }
 
   async describeAutoScalingGroups(q: { names?: string[]; filters?: AutoScalingFilter[] }): Promise<AutoScalingGroup[]> {

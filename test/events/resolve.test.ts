@@ -121,7 +121,7 @@ describe('resolveAffectedClusters', () => {
   describe('security groups', () => {
     it('an EKS cluster SG resolves through what uses it: one call once the index is warm, never its tags', async () => {
       const c = setup();
-      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      const cache = createClusterIndexCache();
       await cache.get(c.reader);
       c.reset();
       expect(await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }), cache)).toEqual({ clusters: ['alpha'] });
@@ -152,7 +152,7 @@ describe('resolveAffectedClusters', () => {
   describe('route tables', () => {
     it('a table reaches its subnets in two calls once the index is warm (the table, the nodes in its subnets)', async () => {
       const c = setup();
-      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      const cache = createClusterIndexCache();
       await cache.get(c.reader);
       c.reset();
       expect((await resolveAffectedClusters(c.reader, refs({ routeTableIds: ['rtb-alpha-public'] }), cache)).clusters).toEqual(['alpha']);
@@ -217,7 +217,7 @@ describe('resolveAffectedClusters', () => {
   describe('self-managed nodes', () => {
     it('an Auto Scaling group by its cluster tags in one call once the index is warm, else by its instances\' tags', async () => {
       const c = setup();
-      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      const cache = createClusterIndexCache();
       await cache.get(c.reader);
       c.reset();
       expect((await resolveAffectedClusters(c.reader, refs({ autoScalingGroupNames: ['asg-alpha-self'] }), cache)).clusters).toEqual(['alpha']);
@@ -278,7 +278,7 @@ describe('resolveAffectedClusters', () => {
   describe('the cluster index cache', () => {
     it('is built once and reused across events', async () => {
       const c = setup();
-      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      const cache = createClusterIndexCache();
       for (const sg of ['sg-alpha-extra', 'sg-beta-cluster', 'sg-alpha-lt']) await resolveAffectedClusters(c.reader, refs({ securityGroupIds: [sg] }), cache);
       await resolveAffectedClusters(c.reader, refs({ routeTableIds: ['rtb-alpha-main'] }), cache);
       await resolveAffectedClusters(c.reader, refs({ launchTemplateIds: ['lt-alpha'] }), cache);
@@ -286,23 +286,10 @@ describe('resolveAffectedClusters', () => {
       expect(c.calls.listClusters).toBe(1);
     });
 
-    it('is rebuilt once its time to live has passed', async () => {
-      let now = 0;
-      const c = setup();
-      const cache = createClusterIndexCache({ ttlMs: 1000, now: () => now });
-      await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-extra'] }), cache);
-      now = 999;
-      await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-extra'] }), cache);
-      expect(cache.builds).toBe(1);
-      now = 1000;
-      await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-extra'] }), cache);
-      expect(cache.builds).toBe(2);
-    });
-
     it('re-reads only the clusters a reshaping EKS event named, not the whole index', async () => {
       const world = parseWorld(structuredClone(WORLD), 'test world');
       const c = counting(new WorldReader(world));
-      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      const cache = createClusterIndexCache();
       await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-extra'] }), cache);
       // beta moves its control plane into a new subnet (UpdateClusterConfig names the cluster).
       world.eks.clusters[1].resourcesVpcConfig!.subnetIds!.push('subnet-beta-new');
@@ -316,7 +303,7 @@ describe('resolveAffectedClusters', () => {
 
     it('does not re-read a cluster after a call that leaves the index as it was (tags, access entries)', async () => {
       const c = counting(new WorldReader(parseWorld(structuredClone(WORLD), 'test world')));
-      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      const cache = createClusterIndexCache();
       await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-extra'] }), cache);
       await resolveAffectedClusters(c.reader, refs({ clusterNames: ['beta'] }), cache);
       c.reset();
@@ -349,7 +336,7 @@ describe('resolveAffectedClusters', () => {
           };
         },
       });
-      const index = await createClusterIndexCache({ ttlMs: 60_000 }).get(slow);
+      const index = await createClusterIndexCache().get(slow);
       expect(index.clusters.size).toBe(30);
       expect(index.usingSubnet('subnet-7')).toEqual(['c7']);
       expect(peak).toBeLessThanOrEqual(8);
@@ -358,7 +345,7 @@ describe('resolveAffectedClusters', () => {
 
     it('shares one build between concurrent events', async () => {
       const c = setup();
-      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      const cache = createClusterIndexCache();
       await Promise.all(['sg-alpha-extra', 'sg-beta-cluster'].map((sg) => resolveAffectedClusters(c.reader, refs({ securityGroupIds: [sg] }), cache)));
       expect(cache.builds).toBe(1);
       expect(c.calls.listClusters).toBe(1);
@@ -368,7 +355,7 @@ describe('resolveAffectedClusters', () => {
       const shared = structuredClone(WORLD);
       shared.eks.clusters[1].resourcesVpcConfig.securityGroupIds = ['sg-alpha-cluster'];
       const reader = worldReader(shared);
-      const cache = createClusterIndexCache({ ttlMs: 60_000 });
+      const cache = createClusterIndexCache();
       expect((await resolveAffectedClusters(reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }))).clusters).toEqual(['alpha', 'beta']);
       expect((await resolveAffectedClusters(reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }), cache)).clusters).toEqual(['alpha', 'beta']);
     });
@@ -382,7 +369,7 @@ describe('resolveAffectedClusters', () => {
     const ev = classifyEvent(loadSample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'));
     if (ev.status !== 'watched') throw new Error(ev.reason);
     // Which clusters use a group is the index's answer, not the group's tags: the container's first event builds it.
-    const cache = createClusterIndexCache({ ttlMs: 60_000 });
+    const cache = createClusterIndexCache();
     await cache.get(c.reader);
     c.reset();
     const { clusters } = await resolveAffectedClusters(c.reader, ev.refs, cache);

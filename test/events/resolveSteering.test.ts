@@ -55,7 +55,7 @@ const WORLD = {
 /** A reader and a warm index, as a Lambda container has after its first event. */
 async function warm(world: Record<string, unknown> = WORLD) {
   const c = counting(worldReader(world));
-  const cache = createClusterIndexCache({ ttlMs: 60_000 });
+  const cache = createClusterIndexCache();
   await cache.get(c.reader);
   c.reset();
   return { ...c, resolve: (r: Partial<ResourceRefs>) => resolveAffectedClusters(c.reader, refs(r), cache) };

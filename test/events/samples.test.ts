@@ -154,7 +154,7 @@ describe('events/ samples', () => {
 
   it('resolves every watched sample through one shared index, built once', async () => {
     const reader = demoReader();
-    const cache = createClusterIndexCache({ ttlMs: Number.POSITIVE_INFINITY });
+    const cache = createClusterIndexCache();
     for (const f of files) {
       const c = classifyEvent(loadSample(f));
       const e = EXPECTED[f];

@@ -23,9 +23,10 @@ export interface Counted {
   reset(): void;
 }
 
-export function counting(inner: AwsReader): Counted {
+/** `inner` with every method call counted by name. */
+export function countingCalls<T extends object>(inner: T): { proxy: T; calls: Record<string, number> } {
   const calls: Record<string, number> = {};
-  const reader = new Proxy(inner, {
+  const proxy = new Proxy(inner, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
       if (typeof v !== 'function' || typeof prop !== 'string') return v;
@@ -35,6 +36,11 @@ export function counting(inner: AwsReader): Counted {
       };
     },
   });
+  return { proxy, calls };
+}
+
+export function counting(inner: AwsReader): Counted {
+  const { proxy: reader, calls } = countingCalls(inner);
   return {
     reader,
     calls,

@@ -1,7 +1,8 @@
 import { buildAccountView, buildClusterView } from '../../src/inventory/buildView';
 import type { ClusterView, ViewPart } from '../../src/inventory/view';
 import { WorldReader } from '../../src/inventory/worldReader';
-import { liveRecordSource, LOOKUP_SOURCE, LIVE_SOURCE, cloudTrailCreatorSource } from '../../src/inventory/creator';
+import { liveRecordSource, LOOKUP_SOURCE, LIVE_SOURCE, STORE_SOURCE, cloudTrailCreatorSource, storedCreatorSource } from '../../src/inventory/creator';
+import { MemoryFindingStore } from '../../src/findings/memoryStore';
 import { ReadError } from '../../src/inventory/reader';
 import { IDS, createClusterEvent, instrument, prodWorld, selfManagedWorld, world } from './worlds';
 
@@ -208,6 +209,29 @@ describe('buildClusterView', () => {
       expect(v.creatorEvent).toMatchObject({ EventId: 'live-1', source: LIVE_SOURCE });
       expect(v.creations.map((e) => e.EventId).sort()).toEqual(['ev-new', 'ev-old', 'ev-other', 'live-1']);
       expect(v.creatorSources).toEqual([{ name: LIVE_SOURCE }, { name: LOOKUP_SOURCE }]);
+    });
+
+    it('the store comes between the live record and LookupEvents; once it is complete, LookupEvents is not read', async () => {
+      const reader = new WorldReader(world());
+      const state = new MemoryFindingStore().state;
+      let lookups = 0;
+      const lookup = cloudTrailCreatorSource({ lookupEvents: async (q: { eventName: string }) => (lookups++, reader.lookupEvents(q)) } as never, (r) => state.keepCreatorRecords(r));
+      const sources = () => [storedCreatorSource(state), lookup];
+      // An empty store: LookupEvents names the creator, and every record it held is kept.
+      const first = (await buildClusterView(reader, 'prod', new Set(['creator']), IDS, { creatorSources: sources() }))!;
+      expect(first.creatorEvent).toMatchObject({ EventId: 'ev-new', source: LOOKUP_SOURCE });
+      expect((await state.creatorRecords()).map((r) => r.event.EventId).sort()).toEqual(['ev-new', 'ev-old', 'ev-other']);
+      // Kept but not yet complete (no sweep copied LookupEvents in): the store names the creator, LookupEvents still
+      // says which other clusters each principal created.
+      const second = (await buildClusterView(reader, 'prod', new Set(['creator']), IDS, { creatorSources: sources() }))!;
+      expect(second.creatorEvent).toMatchObject({ EventId: 'ev-new', source: STORE_SOURCE });
+      expect(second.creatorSources).toEqual([{ name: STORE_SOURCE }, { name: LOOKUP_SOURCE }]);
+      await state.creatorsPrimed(new Date());
+      lookups = 0;
+      const third = (await buildClusterView(reader, 'prod', new Set(['creator']), IDS, { creatorSources: sources() }))!;
+      expect(third.creatorEvent).toMatchObject({ EventId: 'ev-new', source: STORE_SOURCE });
+      expect(third.creations.map((e) => e.EventId).sort()).toEqual(['ev-new', 'ev-old', 'ev-other']);
+      expect([third.creatorSources, lookups]).toEqual([[{ name: STORE_SOURCE }], 0]);
     });
 
     it('a failing source is noted; when every source fails the part is unreadable', async () => {

@@ -25,6 +25,7 @@ import { EKSClient, CreateClusterCommand, CreateNodegroupCommand } from '@aws-sd
 import { SdkReader } from '../../src/inventory/sdkReader';
 import { buildClusterView } from '../../src/inventory/buildView';
 import { snapshotAccount } from '../../src/inventory/snapshot';
+import { withAccountReads } from '../../src/inventory/accountReads';
 import { evaluateCluster } from '../../src/rules/engine/evaluate';
 import { defaultConfig } from '../../src/config';
 import { parseWorld } from '../../src/inventory/world';
@@ -244,6 +245,24 @@ describeWithMoto('SdkReader against moto', () => {
 
   it('self-managed instances by cluster tag', () => {
     expect(view.selfManagedInstances.map((i) => i.InstanceId)).toEqual([s.instance]);
+  });
+
+  it('account-wide reads (the sweep\'s) give exactly the per-cluster view: wildcard tag filter, every template\'s latest and default', async () => {
+    const live = motoReader(moto.endpoint);
+    const requests: string[] = [];
+    for (const m of ['describeInstances', 'describeSecurityGroups', 'describeSubnets', 'describeRouteTables', 'describeNetworkAcls', 'describeLaunchTemplateVersions', 'describeAutoScalingGroups'] as const) {
+      const original = live[m].bind(live) as (...a: unknown[]) => Promise<unknown>;
+      jest.spyOn(live, m).mockImplementation(((...a: unknown[]) => (requests.push(m), original(...a))) as never);
+    }
+    const shared = withAccountReads(live);
+    const ids = { account: MOTO_ACCOUNT, region: REGION };
+    const fromAccount = (await buildClusterView(shared, 'prod', new Set(ALL), ids))!;
+    const perCluster = (await buildClusterView(motoReader(moto.endpoint), 'prod', new Set(ALL), ids))!;
+    expect(plain(fromAccount)).toEqual(plain(perCluster));
+    // ng-lt pins version 2 (the latest), ng-lt-default the default: both answered by the one account-wide read.
+    expect(requests.filter((r) => r === 'describeLaunchTemplateVersions')).toHaveLength(1);
+    // Each kind was read once for the whole account: a second cluster's view would cost no more EC2 requests.
+    for (const m of ['describeSecurityGroups', 'describeRouteTables', 'describeNetworkAcls', 'describeAutoScalingGroups']) expect(requests.filter((r) => r === m)).toHaveLength(1);
   });
 
   it('a snapshot read back through the world reader gives the same view', async () => {

@@ -101,14 +101,25 @@ export function identifyCreator(view: ClusterView): { creator: Creator } | { unk
   return { unknown: `the creator of ${view.name} is unknown: ${tried.join('; ')}` };
 }
 
+/** The principal key of each record's creator, by record: a sweep's clusters all look through the same records. */
+const principalOf = new WeakMap<Record<string, unknown>, string | null>();
+function recordPrincipalKey(record: Record<string, unknown> | undefined): string | undefined {
+  if (!record) return undefined;
+  if (!principalOf.has(record)) {
+    const p = fromRecord(record, '');
+    principalOf.set(record, p ? principalKey(p.arn) : null);
+  }
+  return principalOf.get(record) ?? undefined;
+}
+
 /** The clusters the creator's principal created, by the CreateCluster records the sources know (names, deduplicated). */
 export function clustersCreatedBy(view: ClusterView, creator: Creator): { cluster: string; eventId?: string; eventTime?: string; source: string }[] {
   const key = principalKey(creator.arn);
   const out = new Map<string, { cluster: string; eventId?: string; eventTime?: string; source: string }>();
   for (const r of view.creations) {
-    const p = fromRecord(r.record, r.source);
+    if (recordPrincipalKey(r.record) !== key) continue;
     const cluster = createdCluster(r);
-    if (!p || !cluster || principalKey(p.arn) !== key || out.has(cluster)) continue;
+    if (!cluster || out.has(cluster)) continue;
     out.set(cluster, { cluster, eventId: r.EventId, eventTime: r.EventTime?.toISOString(), source: r.source });
   }
   return [...out.values()];
