@@ -21,9 +21,10 @@ export interface ClusterFacts {
 }
 
 /**
- * Which clusters use a security group, subnet, VPC, launch template, managed Auto Scaling group or node role, answered
+ * Which clusters use a security group, subnet, launch template, managed Auto Scaling group or node role, answered
  * from the EKS API (ListClusters, DescribeCluster, ListNodegroups, DescribeNodegroup, DescribeLaunchTemplateVersions).
- * Built once and reused: it costs a few calls per cluster, so it is the fallback when a resource's tags say nothing.
+ * It costs a few calls per cluster to build, so it is kept (createClusterIndexCache); resolution asks it first, and a
+ * resource's tags count only where neither it nor the nodes know the resource.
  */
 export class ClusterIndex {
   constructor(
@@ -40,9 +41,6 @@ export class ClusterIndex {
   }
   usingSubnet(id: string): string[] {
     return this.where((c) => c.subnetIds.has(id));
-  }
-  inVpc(vpcId: string): string[] {
-    return this.where((c) => c.vpcId === vpcId);
   }
   usingAutoScalingGroup(name: string): string[] {
     return this.where((c) => c.autoScalingGroupNames.has(name));
@@ -145,7 +143,7 @@ export async function buildClusterIndex(reader: AwsReader, now: () => number = D
   return new ClusterIndex(new Map(facts.filter((f): f is ClusterFacts => !!f).map((f) => [f.name, f])), now());
 }
 
-export const storedFacts = (f: ClusterFacts): StoredFacts => ({
+const storedFacts = (f: ClusterFacts): StoredFacts => ({
   ...(f.vpcId ? { vpcId: f.vpcId } : {}),
   subnetIds: [...f.subnetIds].sort(),
   securityGroupIds: [...f.securityGroupIds].sort(),

@@ -5,7 +5,7 @@ import { at, scalar } from './fields';
  * Services whose CloudTrail records always say us-east-1 whatever region the deployment watches (their control
  * planes are global): their calls concern every region's clusters.
  */
-export const GLOBAL_EVENT_SOURCES: ReadonlySet<string> = new Set(['iam.amazonaws.com', 'sts.amazonaws.com', 'organizations.amazonaws.com']);
+const GLOBAL_EVENT_SOURCES: ReadonlySet<string> = new Set(['iam.amazonaws.com', 'sts.amazonaws.com', 'organizations.amazonaws.com']);
 
 /**
  * Why a record is not this deployment's business, region-wise: a call made in another region acts on that region's
