@@ -44,7 +44,14 @@ class Listing<T extends Tagged> {
     let m = this.indexes.get(name);
     if (!m) {
       m = new Map();
-      for (const item of this.items) for (const v of new Set(values(item))) if (v !== undefined) m.set(v, [...(m.get(v) ?? []), item]);
+      for (const item of this.items) {
+        for (const v of new Set(values(item))) {
+          if (v === undefined) continue;
+          const same = m.get(v);
+          if (same) same.push(item);
+          else m.set(v, [item]);
+        }
+      }
       this.indexes.set(name, m);
     }
     return m;
