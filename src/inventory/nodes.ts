@@ -29,7 +29,7 @@ export function clusterSecurityGroupId(cluster: Cluster): string | undefined {
   return cluster.resourcesVpcConfig?.clusterSecurityGroupId || undefined;
 }
 
-export interface TemplateRef {
+interface TemplateRef {
   key: string;
   id?: string;
   name?: string;
