@@ -1,7 +1,7 @@
 import type { Cluster, Nodegroup } from '@aws-sdk/client-eks';
 import type { LaunchTemplateVersion, Tag } from '@aws-sdk/client-ec2';
 import type { AwsReader } from '../inventory/reader';
-import { versionNamed } from '../inventory/nodes';
+import { describeNodegroups, nodegroupSecurityGroupIds, nodegroupTemplate, readTemplates, uniq } from '../inventory/nodes';
 import { factsEqual, isDirty, type IndexEntry, type StateStore, type StoredFacts } from '../findings/stateStore';
 
 /** What one cluster is made of, as far as "which cluster uses resource X" needs to know. */
@@ -21,9 +21,10 @@ export interface ClusterFacts {
 }
 
 /**
- * Which clusters use a security group, subnet, VPC, launch template, managed Auto Scaling group or node role, answered
+ * Which clusters use a security group, subnet, launch template, managed Auto Scaling group or node role, answered
  * from the EKS API (ListClusters, DescribeCluster, ListNodegroups, DescribeNodegroup, DescribeLaunchTemplateVersions).
- * Built once and reused: it costs a few calls per cluster, so it is the fallback when a resource's tags say nothing.
+ * It costs a few calls per cluster to build, so it is kept (createClusterIndexCache); resolution asks it first, and a
+ * resource's tags count only where neither it nor the nodes know the resource.
  */
 export class ClusterIndex {
   constructor(
@@ -40,9 +41,6 @@ export class ClusterIndex {
   }
   usingSubnet(id: string): string[] {
     return this.where((c) => c.subnetIds.has(id));
-  }
-  inVpc(vpcId: string): string[] {
-    return this.where((c) => c.vpcId === vpcId);
   }
   usingAutoScalingGroup(name: string): string[] {
     return this.where((c) => c.autoScalingGroupNames.has(name));
@@ -87,11 +85,6 @@ export function limitCalls(reader: AwsReader, limit: number): AwsReader {
   });
 }
 
-function templateGroups(v: LaunchTemplateVersion): string[] {
-  const d = v.LaunchTemplateData;
-  return [...(d?.SecurityGroupIds ?? []), ...(d?.NetworkInterfaces ?? []).flatMap((n) => n.Groups ?? [])];
-}
-
 /**
  * What a cluster is made of, from the cluster and its managed node groups with the launch template version each runs:
  * the one derivation shared by the index build, the sweep and any evaluation that read the node groups.
@@ -112,45 +105,32 @@ export function clusterFacts(name: string, cluster: Cluster, nodegroups: readonl
     for (const s of ng.subnets ?? []) facts.subnetIds.add(s);
     const role = ng.nodeRole?.split('/').pop();
     if (role) facts.nodeRoleNames.add(role);
-    if (ng.resources?.remoteAccessSecurityGroup) facts.securityGroupIds.add(ng.resources.remoteAccessSecurityGroup);
+    for (const g of nodegroupSecurityGroupIds(cluster, ng, v)) facts.securityGroupIds.add(g);
     for (const asg of ng.resources?.autoScalingGroups ?? []) if (asg.name) facts.autoScalingGroupNames.add(asg.name);
     const lt = ng.launchTemplate;
     if (lt?.id || lt?.name) {
       for (const id of [lt.id, v?.LaunchTemplateId]) if (id) facts.launchTemplateIds.add(id);
       for (const n of [lt.name, v?.LaunchTemplateName]) if (n) facts.launchTemplateNames.add(n);
-      for (const g of v ? templateGroups(v) : []) facts.securityGroupIds.add(g);
-    } else if (vpc?.clusterSecurityGroupId) {
-      facts.securityGroupIds.add(vpc.clusterSecurityGroupId);
     }
   }
   return facts;
 }
 
-/** One cluster's facts: DescribeCluster, ListNodegroups, DescribeNodegroup each, one DescribeLaunchTemplateVersions per template. */
-export async function readClusterFacts(reader: AwsReader, name: string): Promise<ClusterFacts | undefined> {
+/**
+ * One cluster's facts: DescribeCluster, then the managed node groups and the template version each runs, read as the
+ * view reads them (inventory/nodes).
+ */
+async function readClusterFacts(reader: AwsReader, name: string): Promise<ClusterFacts | undefined> {
   const cluster: Cluster | undefined = await reader.describeCluster(name);
   if (!cluster) return undefined;
-  const names = await reader.listNodegroups(name);
-  const groups = (await Promise.all(names.map((n) => reader.describeNodegroup(name, n)))).filter((n): n is Nodegroup => !!n);
-  const templates = new Map<string, { id?: string; name?: string; versions: Set<string> }>();
-  for (const ng of groups) {
-    const lt = ng.launchTemplate;
-    if (!lt?.id && !lt?.name) continue;
-    const key = lt.id ?? `name:${lt.name}`;
-    const t = templates.get(key) ?? { id: lt.id, name: lt.name, versions: new Set<string>() };
-    t.versions.add(lt.version || '$Default');
-    templates.set(key, t);
-  }
-  const read = new Map<string, LaunchTemplateVersion[]>();
-  await Promise.all(
-    [...templates].map(async ([key, t]) => read.set(key, await reader.describeLaunchTemplateVersions({ launchTemplateId: t.id, launchTemplateName: t.id ? undefined : t.name, versions: [...t.versions] }))),
-  );
+  const groups = await describeNodegroups(reader, name);
+  const versionFor = await readTemplates(reader, uniq(groups.map(nodegroupTemplate)));
   return clusterFacts(
     name,
     cluster,
     groups.map((nodegroup) => {
-      const lt = nodegroup.launchTemplate;
-      const launchTemplate = versionNamed(read.get(lt?.id ?? `name:${lt?.name}`) ?? [], lt?.version || '$Default');
+      const ref = nodegroupTemplate(nodegroup);
+      const launchTemplate = ref && versionFor(ref);
       return { nodegroup, ...(launchTemplate ? { launchTemplate } : {}) };
     }),
   );
@@ -163,7 +143,7 @@ export async function buildClusterIndex(reader: AwsReader, now: () => number = D
   return new ClusterIndex(new Map(facts.filter((f): f is ClusterFacts => !!f).map((f) => [f.name, f])), now());
 }
 
-export const storedFacts = (f: ClusterFacts): StoredFacts => ({
+const storedFacts = (f: ClusterFacts): StoredFacts => ({
   ...(f.vpcId ? { vpcId: f.vpcId } : {}),
   subnetIds: [...f.subnetIds].sort(),
   securityGroupIds: [...f.securityGroupIds].sort(),

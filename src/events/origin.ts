@@ -1,11 +1,11 @@
 import type { CloudTrailRecord } from './schema';
-import { at, scalar } from './fields';
+import { createdCluster as clusterCreatedBy, LIVE_SOURCE } from '../inventory/creator';
 
 /**
  * Services whose CloudTrail records always say us-east-1 whatever region the deployment watches (their control
  * planes are global): their calls concern every region's clusters.
  */
-export const GLOBAL_EVENT_SOURCES: ReadonlySet<string> = new Set(['iam.amazonaws.com', 'sts.amazonaws.com', 'organizations.amazonaws.com']);
+const GLOBAL_EVENT_SOURCES: ReadonlySet<string> = new Set(['iam.amazonaws.com', 'sts.amazonaws.com', 'organizations.amazonaws.com']);
 
 /**
  * Why a record is not this deployment's business, region-wise: a call made in another region acts on that region's
@@ -22,6 +22,5 @@ export function otherRegion(record: Pick<CloudTrailRecord, 'awsRegion' | 'eventS
  * the caller's doing (cause `event`), not something found on a first check.
  */
 export function createdCluster(record: CloudTrailRecord): string | undefined {
-  if (record.eventSource !== 'eks.amazonaws.com' || record.eventName !== 'CreateCluster') return undefined;
-  return scalar(at(record.responseElements, 'cluster', 'name')) ?? scalar(at(record.requestParameters, 'name'));
+  return record.eventName === 'CreateCluster' ? clusterCreatedBy({ record, source: LIVE_SOURCE }) : undefined;
 }

@@ -7,7 +7,7 @@ import { creatorOfRecord } from '../rules/semantics/creator';
 import type { ResourceRefs } from './catalog';
 import { buildClusterIndex, clustersFromTags, type ClusterIndex, type ClusterIndexCache } from './clusterIndex';
 
-export { createClusterIndexCache, buildClusterIndex, ClusterIndex, type ClusterIndexCache } from './clusterIndex';
+export { createClusterIndexCache, type ClusterIndexCache } from './clusterIndex';
 
 export interface Resolution {
   clusters: string[];

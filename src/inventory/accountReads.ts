@@ -4,6 +4,7 @@ import type { InstanceProfile, ManagedPolicyDetail, Role, RoleDetail } from '@aw
 import type { AwsReader } from './reader';
 import { applyFilters, autoScalingGroupFilters, instanceFilters, networkAclFilters, routeTableFilters, securityGroupFilters, subnetFilters, type FilterTable } from './ec2Filters';
 import { versionNamed } from './nodes';
+import { readOnce } from './readOnce';
 
 /** The cluster tags that make an instance a node (inventory/nodes): one account-wide read holds every such instance. */
 const NODE_TAG_KEYS = ['kubernetes.io/cluster/*', 'eks:cluster-name'];
@@ -43,7 +44,14 @@ class Listing<T extends Tagged> {
     let m = this.indexes.get(name);
     if (!m) {
       m = new Map();
-      for (const item of this.items) for (const v of new Set(values(item))) if (v !== undefined) m.set(v, [...(m.get(v) ?? []), item]);
+      for (const item of this.items) {
+        for (const v of new Set(values(item))) {
+          if (v === undefined) continue;
+          const same = m.get(v);
+          if (same) same.push(item);
+          else m.set(v, [item]);
+        }
+      }
       this.indexes.set(name, m);
     }
     return m;
@@ -87,16 +95,7 @@ class Listing<T extends Tagged> {
  * query, never kept.
  */
 export function withAccountReads(reader: AwsReader): AwsReader {
-  const once = new Map<string, Promise<unknown>>();
-  const all = <T>(key: string, read: () => Promise<T>): Promise<T> => {
-    let p = once.get(key) as Promise<T> | undefined;
-    if (!p) {
-      p = read();
-      once.set(key, p);
-      p.catch(() => once.delete(key));
-    }
-    return p;
-  };
+  const all = readOnce();
   const listing = <T extends Tagged>(key: string, read: () => Promise<T[]>, idOf: (t: T) => string | undefined, table: FilterTable<T>, what: string) =>
     all(key, async () => new Listing(await read(), idOf, table, what));
   const securityGroups = () => listing('securityGroups', () => reader.describeSecurityGroups({}), (g) => g.GroupId, securityGroupFilters, 'security group');

@@ -2,7 +2,7 @@ import type { AwsReader, RolePolicy } from './reader';
 import type { RoleDetails } from './view';
 
 /** `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME` → account and name; undefined for anything else. */
-export function parseRoleArn(arn: string): { account: string; name: string } | undefined {
+function parseRoleArn(arn: string): { account: string; name: string } | undefined {
   const m = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
   return m ? { account: m[1], name: m[2] } : undefined;
 }

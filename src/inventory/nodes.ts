@@ -86,6 +86,11 @@ function nodegroupInterfaces(cluster: Cluster, ng: Nodegroup, lt: LaunchTemplate
   return (interfaces.length ? interfaces : [[clusterSecurityGroupId(cluster)]]).map((g) => uniq([...g, remote]));
 }
 
+/** Every security group a managed node group puts on its nodes (see nodegroupInterfaces): what the view and the cluster index both say it uses. */
+export function nodegroupSecurityGroupIds(cluster: Cluster, ng: Nodegroup, lt: LaunchTemplateVersion | undefined): string[] {
+  return uniq(nodegroupInterfaces(cluster, ng, lt).flat());
+}
+
 /** A self-managed group's interfaces: each template's, or its launch configuration's groups. */
 function selfManagedInterfaces(g: Pick<SelfManagedGroupView, 'launchTemplates' | 'launchConfiguration'>): string[][] {
   const fromConfig = g.launchConfiguration?.SecurityGroups?.length ? [uniq(g.launchConfiguration.SecurityGroups)] : [];
@@ -98,8 +103,14 @@ function instanceInterfaces(i: Instance): { id?: string; groups: string[] }[] {
   return enis.length ? enis : [{ groups: uniq((i.SecurityGroups ?? []).map((g) => g.GroupId)) }];
 }
 
+/** ListNodegroups, then DescribeNodegroup of each; a node group listed then deleted before it is described is simply gone. */
+export async function describeNodegroups(reader: AwsReader, cluster: string): Promise<Nodegroup[]> {
+  const names = await reader.listNodegroups(cluster);
+  return (await Promise.all(names.map((n) => reader.describeNodegroup(cluster, n)))).filter((n): n is Nodegroup => !!n);
+}
+
 /** One DescribeLaunchTemplateVersions per template, for every version asked; then the version each reference runs. */
-async function readTemplates(reader: AwsReader, refs: TemplateRef[]): Promise<(ref: TemplateRef) => LaunchTemplateVersion | undefined> {
+export async function readTemplates(reader: AwsReader, refs: TemplateRef[]): Promise<(ref: TemplateRef) => LaunchTemplateVersion | undefined> {
   const byTemplate = new Map<string, { id?: string; name?: string; versions: Set<string> }>();
   for (const ref of refs) {
     const t = byTemplate.get(ref.key) ?? { id: ref.id, name: ref.name, versions: new Set<string>() };
@@ -142,15 +153,13 @@ export function versionNamed(found: readonly LaunchTemplateVersion[], version: s
  * its tags, a group known only through its instances, a launch configuration).
  */
 export async function readNodes(reader: AwsReader, cluster: Cluster, name: string): Promise<Nodes> {
-  const [names, taggedK8s, taggedEks, groupsK8s, groupsEks] = await Promise.all([
-    reader.listNodegroups(name),
+  const [managed, taggedK8s, taggedEks, groupsK8s, groupsEks] = await Promise.all([
+    describeNodegroups(reader, name),
     reader.describeInstances({ filters: [{ Name: 'tag-key', Values: [`kubernetes.io/cluster/${name}`] }] }),
     reader.describeInstances({ filters: [{ Name: 'tag:eks:cluster-name', Values: [name] }] }),
     reader.describeAutoScalingGroups({ filters: [{ Name: 'tag-key', Values: [`kubernetes.io/cluster/${name}`] }] }),
     reader.describeAutoScalingGroups({ filters: [{ Name: 'tag:eks:cluster-name', Values: [name] }] }),
   ]);
-  // A node group listed then deleted before we describe it is simply gone.
-  const managed = (await Promise.all(names.map((n) => reader.describeNodegroup(name, n)))).filter((n): n is Nodegroup => !!n);
 
   const managedAsgs = new Map<string, string>(); // Auto Scaling group name → managed node group name
   for (const ng of managed) for (const asg of ng.resources?.autoScalingGroups ?? []) if (asg.name) managedAsgs.set(asg.name, ng.nodegroupName ?? '');
@@ -206,7 +215,7 @@ export async function readNodes(reader: AwsReader, cluster: Cluster, name: strin
       nodegroup: ng,
       ...(launchTemplate ? { launchTemplate } : {}),
       ...(problem ? { launchTemplateProblem: problem } : {}),
-      securityGroupIds: uniq(nodegroupInterfaces(cluster, ng, launchTemplate).flat()),
+      securityGroupIds: nodegroupSecurityGroupIds(cluster, ng, launchTemplate),
       instances: live.filter((i) => managedOwner(i) === ng.nodegroupName),
     };
   });

@@ -1,6 +1,6 @@
-import type { Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
 import type { AwsReader } from './reader';
 import { eventNamesResource } from './lookupMatch';
+import { readOnce } from './readOnce';
 
 /** IAM is account-wide: node roles, their managed policies and creator roles recur across the clusters of a sweep. */
 const SHARED_IAM_READS = new Set<keyof AwsReader>([
@@ -23,19 +23,9 @@ const SHARED_IAM_READS = new Set<keyof AwsReader>([
  * never to a warm Lambda; a failed read is retried by the next caller, not cached.
  */
 export function withSharedLookups(reader: AwsReader): AwsReader {
-  const pages = new Map<string, Promise<CloudTrailLookupEvent[]>>();
-  const memo = new Map<string, Promise<unknown>>();
-  const remember = <T>(cache: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> => {
-    let p = cache.get(key);
-    if (!p) {
-      p = read();
-      cache.set(key, p);
-      p.catch(() => cache.delete(key));
-    }
-    return p;
-  };
+  const once = readOnce();
   const lookupEvents: AwsReader['lookupEvents'] = async (q) => {
-    const events = await remember(pages, q.eventName, () => reader.lookupEvents({ eventName: q.eventName }));
+    const events = await once(`lookupEvents ${q.eventName}`, () => reader.lookupEvents({ eventName: q.eventName }));
     return q.resourceName === undefined ? events : events.filter((e) => eventNamesResource(e, q.resourceName!));
   };
   return new Proxy(reader, {
@@ -45,7 +35,7 @@ export function withSharedLookups(reader: AwsReader): AwsReader {
       if (typeof v !== 'function') return v;
       const fn = (v as (...a: unknown[]) => Promise<unknown>).bind(target);
       if (!SHARED_IAM_READS.has(prop as keyof AwsReader)) return fn;
-      return (...args: unknown[]) => remember(memo, `${String(prop)} ${JSON.stringify(args)}`, () => fn(...args));
+      return (...args: unknown[]) => once(`${String(prop)} ${JSON.stringify(args)}`, () => fn(...args));
     },
   });
 }

@@ -188,7 +188,6 @@ export class WorldReader implements AwsReader {
     return byIds(this.world.autoscaling.launchConfigurations, names, (c) => c.LaunchConfigurationName);
   }
 
-  /** A cluster absent from the `kubernetes` section has nothing recorded there (no aws-auth); `null` means unreadable. */
   /**
    * `null` records "could not be read"; a cluster missing from the section was not recorded at all (DESIGN: same
    * outcome, another reason). Neither is "no objects": the rules reading them are not evaluated, never passed.

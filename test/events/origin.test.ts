@@ -26,5 +26,7 @@ describe('createdCluster', () => {
   it('names the cluster an eks:CreateCluster call created, and nothing for other calls', () => {
     expect(createdCluster(record('eks-CreateCluster.json'))).toBe('payments');
     expect(createdCluster(record('eks-UpdateClusterConfig-public-endpoint.json'))).toBeUndefined();
+    // ECS has a CreateCluster too.
+    expect(createdCluster({ ...record('eks-CreateCluster.json'), eventSource: 'ecs.amazonaws.com' })).toBeUndefined();
   });
 });

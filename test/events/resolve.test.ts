@@ -5,7 +5,7 @@ import { buildClusterView } from '../../src/inventory/buildView';
 import { neededParts } from '../../src/rules/engine/evaluate';
 import { WorldReader } from '../../src/inventory/worldReader';
 import { parseWorld } from '../../src/inventory/world';
-import { counting, demoReader, loadSample, worldReader } from './support';
+import { counting, demoReader, loadSample, warmIndex, worldReader } from './support';
 
 /**
  * A small account: `alpha` (tagged cluster SG, an untagged extra control-plane SG, a node group on a launch
@@ -121,9 +121,7 @@ describe('resolveAffectedClusters', () => {
   describe('security groups', () => {
     it('an EKS cluster SG resolves through what uses it: one call once the index is warm, never its tags', async () => {
       const c = setup();
-      const cache = createClusterIndexCache();
-      await cache.get(c.reader);
-      c.reset();
+      const cache = await warmIndex(c);
       expect(await resolveAffectedClusters(c.reader, refs({ securityGroupIds: ['sg-alpha-cluster'] }), cache)).toEqual({ clusters: ['alpha'] });
       expect(c.calls).toEqual({ describeInstances: 1 });
     });
@@ -152,9 +150,7 @@ describe('resolveAffectedClusters', () => {
   describe('route tables', () => {
     it('a table reaches its subnets in two calls once the index is warm (the table, the nodes in its subnets)', async () => {
       const c = setup();
-      const cache = createClusterIndexCache();
-      await cache.get(c.reader);
-      c.reset();
+      const cache = await warmIndex(c);
       expect((await resolveAffectedClusters(c.reader, refs({ routeTableIds: ['rtb-alpha-public'] }), cache)).clusters).toEqual(['alpha']);
       expect(c.calls).toEqual({ describeRouteTables: 1, describeInstances: 1 });
     });
@@ -217,9 +213,7 @@ describe('resolveAffectedClusters', () => {
   describe('self-managed nodes', () => {
     it('an Auto Scaling group by its cluster tags in one call once the index is warm, else by its instances\' tags', async () => {
       const c = setup();
-      const cache = createClusterIndexCache();
-      await cache.get(c.reader);
-      c.reset();
+      const cache = await warmIndex(c);
       expect((await resolveAffectedClusters(c.reader, refs({ autoScalingGroupNames: ['asg-alpha-self'] }), cache)).clusters).toEqual(['alpha']);
       expect(c.calls).toEqual({ describeAutoScalingGroups: 1 });
       expect((await resolveAffectedClusters(c.reader, refs({ autoScalingGroupNames: ['asg-beta-untagged'] }), cache)).clusters).toEqual(['beta']);
@@ -369,9 +363,7 @@ describe('resolveAffectedClusters', () => {
     const ev = classifyEvent(loadSample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'));
     if (ev.status !== 'watched') throw new Error(ev.reason);
     // Which clusters use a group is the index's answer, not the group's tags: the container's first event builds it.
-    const cache = createClusterIndexCache();
-    await cache.get(c.reader);
-    c.reset();
+    const cache = await warmIndex(c);
     const { clusters } = await resolveAffectedClusters(c.reader, ev.refs, cache);
     expect(clusters).toEqual(['prod']);
     for (const name of clusters) await buildClusterView(c.reader, name, neededParts(ev.entry.rules), { account: '111122223333', region: 'us-east-1' });

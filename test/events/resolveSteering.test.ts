@@ -1,7 +1,7 @@
 import { emptyRefs, type ResourceRefs } from '../../src/events/catalog';
-import { createClusterIndexCache, resolveAffectedClusters } from '../../src/events/resolve';
+import { resolveAffectedClusters } from '../../src/events/resolve';
 import { classifyEvent } from '../../src/events/classify';
-import { counting, loadSample, worldReader } from './support';
+import { counting, loadSample, warmIndex, worldReader } from './support';
 
 /**
  * What uses a resource decides which clusters an event re-checks; tags are hints. An attacker who tags a group, a
@@ -55,9 +55,7 @@ const WORLD = {
 /** A reader and a warm index, as a Lambda container has after its first event. */
 async function warm(world: Record<string, unknown> = WORLD) {
   const c = counting(worldReader(world));
-  const cache = createClusterIndexCache();
-  await cache.get(c.reader);
-  c.reset();
+  const cache = await warmIndex(c);
   return { ...c, resolve: (r: Partial<ResourceRefs>) => resolveAffectedClusters(c.reader, refs(r), cache) };
 }
 

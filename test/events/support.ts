@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { AwsReader } from '../../src/inventory/reader';
 import { WorldReader } from '../../src/inventory/worldReader';
 import { loadWorld, parseWorld } from '../../src/inventory/world';
+import { createClusterIndexCache, type ClusterIndexCache } from '../../src/events/clusterIndex';
 
 export const EVENTS_DIR = join(__dirname, '../../events');
 export const DEMO_WORLD = join(__dirname, '../../examples/demo-world.json');
@@ -49,6 +50,14 @@ export function counting(inner: AwsReader): Counted {
       for (const k of Object.keys(calls)) delete calls[k];
     },
   };
+}
+
+/** A cluster index built over `c.reader`, the build's calls forgotten: what a Lambda container holds after its first event. */
+export async function warmIndex(c: Counted): Promise<ClusterIndexCache> {
+  const cache = createClusterIndexCache();
+  await cache.get(c.reader);
+  c.reset();
+  return cache;
 }
 
 export function demoReader(): AwsReader {

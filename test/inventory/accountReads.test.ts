@@ -47,4 +47,14 @@ describe('withAccountReads', () => {
     expect((await reader.describeInstances({ filters: [{ Name: 'tag:eks:cluster-name', Values: [acct.clusters[1].name] }] })).length).toBeGreaterThan(0);
     expect(inner.calls.describeInstances).toBe(2);
   });
+
+  it('does not keep a failed account-wide read: the next query reads again', async () => {
+    const inner = new WorldReader(parseWorld(acct.world, 'synthetic'));
+    const spy = jest.spyOn(inner, 'describeSecurityGroups').mockRejectedValueOnce(new Error('RequestLimitExceeded'));
+    const reader = withAccountReads(inner);
+    const group = acct.clusters[0].nodeSecurityGroupId;
+    await expect(reader.describeSecurityGroups({ groupIds: [group] })).rejects.toThrow('RequestLimitExceeded');
+    expect((await reader.describeSecurityGroups({ groupIds: [group] })).map((g) => g.GroupId)).toEqual([group]);
+    expect(spy).toHaveBeenCalledTimes(2);
+  });
 });
