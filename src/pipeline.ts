@@ -279,19 +279,14 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   }
 
   if (!scopes.length) return ignore(resolved.reason ?? 'the call touched no EKS cluster');
-  return { ...base, status: 'processed', clusters: resolved.clusters, scopes, findings: await openFindings(deps.store, scopes) };
+  return { ...base, status: 'processed', clusters: resolved.clusters, scopes, findings: openFindings(scopes) };
 }
 
-export async function openFindings(store: FindingStore, scopes: ScopeOutcome[]): Promise<Finding[]> {
-  const seen = new Set<string>();
-  const out: Finding[] = [];
-  for (const s of scopes) {
-    const key = s.clusterArn ?? 'account';
-    if (seen.has(key)) continue;
-    seen.add(key);
-    for (const f of await store.listFindings({ clusterArn: s.clusterArn, status: 'open' })) out.push(f.finding);
-  }
-  return out;
+/** Every open finding of the scopes, as each scope's last reconciliation left it (the account scope once). */
+export function openFindings(scopes: readonly ScopeOutcome[]): Finding[] {
+  const byScope = new Map<string, Finding[]>();
+  for (const s of scopes) byScope.set(s.clusterArn ?? 'account', s.changes.open);
+  return [...byScope.values()].flat();
 }
 
 export interface SweepOutcome {

@@ -164,6 +164,8 @@ export interface Changes {
   superseded: string[];
   /** What to publish now (this evaluation's changes and earlier ones left pending in the scope), per delivery. */
   deliveries: Delivery[];
+  /** Every open finding of the scope once this reconciliation is done, by key (the caller need not read it again). */
+  open: Finding[];
 }
 
 export interface ListQuery {
@@ -256,10 +258,15 @@ export class EventInProgressError extends Error {
   }
 }
 
+const byKey = (a: StoredFinding, b: StoredFinding) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
 export async function listWith(backend: StoreBackend, q: ListQuery = {}): Promise<StoredFinding[]> {
   const items = typeof q.clusterArn === 'string' ? await backend.queryScope(q.clusterArn) : await backend.listAll();
   return items
     .filter((s) => (q.clusterArn === null ? s.finding.clusterArn === null : true))
     .filter((s) => (q.status ? s.status === q.status : true))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    .sort(byKey);
 }
+
+/** The open findings among the items of a scope, by key (as `listFindings` lists them). */
+export const openOf = (items: readonly StoredFinding[]): Finding[] => items.filter((s) => s.status === 'open').sort(byKey).map((s) => s.finding);
