@@ -3,7 +3,7 @@ import { ReadError } from './inventory/reader';
 import type { Config } from './config';
 import type { Finding, NotEvaluated } from './findings/finding';
 import { notices, type ChangeKind, type Changes, type Delivery, type FindingStore, type Notice, type ScopeRef } from './findings/store';
-import { CAUSES, type Cause, type SweepTrigger, type Trigger } from './findings/trigger';
+import { CAUSES, cloudTrailTrigger, type Cause, type SweepTrigger, type Trigger } from './findings/trigger';
 import { buildAccountView, buildClusterView } from './inventory/buildView';
 import { cloudTrailCreatorSource, creatorRecordsOf, liveCreatorEvent, liveRecordSource, storedCreatorSource, type CreatorSource } from './inventory/creator';
 import type { StateStore } from './findings/stateStore';
@@ -223,17 +223,7 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   const elsewhere = otherRegion(record, ids.region);
   if (elsewhere) return ignore(elsewhere, 'warn');
 
-  const trigger: Trigger = {
-    kind: 'event',
-    eventId: record.eventID,
-    eventName: record.eventName,
-    eventSource: record.eventSource,
-    eventTime: record.eventTime,
-    principalArn: record.userIdentity?.arn,
-    principalType: record.userIdentity?.type,
-    sourceIPAddress: record.sourceIPAddress,
-    userAgent: record.userAgent,
-  };
+  const trigger = cloudTrailTrigger(record);
   const o: EvalOptions = { deliver: EVENT_DELIVERS };
   const scopes: ScopeOutcome[] = [];
 
