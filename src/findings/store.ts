@@ -40,8 +40,13 @@ import type { Cause, Trigger } from './trigger';
  */
 
 export type FindingStatus = 'open' | 'resolved' | 'suppressed';
-/** `suppressed`: a matching suppression silenced a violating finding; published apart, for lifecycle sinks. */
-export type ChangeKind = 'opened' | 'resolved' | 'suppressed';
+/**
+ * `suppressed`: a matching suppression silenced a violating finding (an open one, or one seen for the first time). It
+ * travels in messages of its own, so a `{"change": ["opened", "resolved"]}` filter keeps it from paging anyone; sinks
+ * that mirror the lifecycle (Security Hub) need it.
+ */
+export const CHANGE_KINDS = ['opened', 'resolved', 'suppressed'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 /** One delivery: the changes a trigger made in one scope (`<scope>`, or `<scope>|add` for event-only findings). */
 export interface MarkerRef {
