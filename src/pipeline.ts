@@ -3,7 +3,7 @@ import { ReadError } from './inventory/reader';
 import type { Config } from './config';
 import type { Finding, NotEvaluated } from './findings/finding';
 import { notices, type ChangeKind, type Changes, type Delivery, type FindingStore, type Notice, type ScopeRef } from './findings/store';
-import { CAUSES, type Cause, type SweepTrigger, type Trigger } from './findings/trigger';
+import { CAUSES, cloudTrailTrigger, type Cause, type SweepTrigger, type Trigger } from './findings/trigger';
 import { buildAccountView, buildClusterView } from './inventory/buildView';
 import { cloudTrailCreatorSource, creatorRecordsOf, liveCreatorEvent, liveRecordSource, storedCreatorSource, type CreatorSource } from './inventory/creator';
 import type { StateStore } from './findings/stateStore';
@@ -223,17 +223,7 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   const elsewhere = otherRegion(record, ids.region);
   if (elsewhere) return ignore(elsewhere, 'warn');
 
-  const trigger: Trigger = {
-    kind: 'event',
-    eventId: record.eventID,
-    eventName: record.eventName,
-    eventSource: record.eventSource,
-    eventTime: record.eventTime,
-    principalArn: record.userIdentity?.arn,
-    principalType: record.userIdentity?.type,
-    sourceIPAddress: record.sourceIPAddress,
-    userAgent: record.userAgent,
-  };
+  const trigger = cloudTrailTrigger(record);
   const o: EvalOptions = { deliver: EVENT_DELIVERS };
   const scopes: ScopeOutcome[] = [];
 
@@ -279,19 +269,14 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   }
 
   if (!scopes.length) return ignore(resolved.reason ?? 'the call touched no EKS cluster');
-  return { ...base, status: 'processed', clusters: resolved.clusters, scopes, findings: await openFindings(deps.store, scopes) };
+  return { ...base, status: 'processed', clusters: resolved.clusters, scopes, findings: openFindings(scopes) };
 }
 
-export async function openFindings(store: FindingStore, scopes: ScopeOutcome[]): Promise<Finding[]> {
-  const seen = new Set<string>();
-  const out: Finding[] = [];
-  for (const s of scopes) {
-    const key = s.clusterArn ?? 'account';
-    if (seen.has(key)) continue;
-    seen.add(key);
-    for (const f of await store.listFindings({ clusterArn: s.clusterArn, status: 'open' })) out.push(f.finding);
-  }
-  return out;
+/** Every open finding of the scopes, as each scope's last reconciliation left it (the account scope once). */
+export function openFindings(scopes: readonly ScopeOutcome[]): Finding[] {
+  const byScope = new Map<string, Finding[]>();
+  for (const s of scopes) byScope.set(s.clusterArn ?? 'account', s.changes.open);
+  return [...byScope.values()].flat();
 }
 
 export interface SweepOutcome {

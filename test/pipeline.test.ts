@@ -10,7 +10,7 @@ import { ReadError, type AwsReader } from '../src/inventory/reader';
 import { loadWorld, type World } from '../src/inventory/world';
 import { WorldReader } from '../src/inventory/worldReader';
 import { MemoryLogger } from '../src/log';
-import { processEvent, sweep, type PipelineDeps } from '../src/pipeline';
+import { processEvent, sweep, type EventOutcome, type PipelineDeps } from '../src/pipeline';
 import { createClusterIndexCache } from '../src/events/clusterIndex';
 
 /**
@@ -85,6 +85,28 @@ describe('processEvent', () => {
     const out = await processEvent(sample('ec2-AuthorizeSecurityGroupIngress-root-user.json'), d);
     const root = out.scopes.flatMap((s) => s.changes.opened).filter((f) => f.ruleId === 'root-user-activity');
     expect(root).toEqual([expect.objectContaining({ cluster: null, account: '111122223333', resourceId: out.eventId })]);
+  });
+
+  it("lists every open finding of the scopes the event evaluated, as the store holds them, and no other scope's", async () => {
+    const store = await deployed();
+    /** What the store holds open in each scope the event evaluated, scope by scope (the account scope once). */
+    const held = async (out: EventOutcome) => {
+      const scopes = [...new Set(out.scopes.map((s) => s.clusterArn))];
+      return (await Promise.all(scopes.map((clusterArn) => store.listFindings({ clusterArn, status: 'open' })))).flat().map((s) => s.finding);
+    };
+    // A cluster's call; the root user's call (the account scope twice: root-user-activity, then the cluster's
+    // rules); a trail's call (the account-level scope alone).
+    const cluster = await processEvent(sample('ec2-AuthorizeSecurityGroupIngress-ssh-world.json'), deps(undefined, store));
+    expect(cluster.scopes.map((s) => s.cluster)).toEqual(['prod']);
+    expect(cluster.findings).toEqual(await held(cluster));
+    const root = await processEvent(sample('ec2-AuthorizeSecurityGroupIngress-root-user.json'), deps(undefined, store));
+    expect(root.scopes.map((s) => s.cluster)).toEqual([null, 'payments']);
+    expect(root.findings).toEqual(await held(root));
+    expect(root.findings.map((f) => f.ruleId)).toContain('root-user-activity');
+    const trail = await processEvent(sample('cloudtrail-StopLogging-by-arn.json'), deps(undefined, store));
+    expect(trail.scopes.map((s) => s.cluster)).toEqual([null]);
+    expect(trail.findings).toEqual(await held(trail));
+    expect(trail.findings.map((f) => f.ruleId)).toEqual(expect.arrayContaining(['cloudtrail-enabled', 'root-user-activity']));
   });
 
   it('reports a rule whose inputs cannot be read as not evaluated, and keeps its stored findings', async () => {

@@ -97,7 +97,7 @@ export async function processAuditDelivery(raw: unknown, deps: PipelineDeps): Pr
     status: 'processed',
     clusters: [cluster],
     scopes: [scope],
-    findings: await openFindings(deps.store, [scope]),
+    findings: openFindings([scope]),
     lines,
   };
 }

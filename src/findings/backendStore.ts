@@ -23,7 +23,7 @@ export class BackendFindingStore implements FindingStore {
     return acknowledgeWith(this.backend, deliveries, causes, this.opts);
   }
   release(deliveries: readonly Delivery[]): Promise<void> {
-    return releaseWith(this.backend, deliveries);
+    return releaseWith(this.backend, deliveries, this.opts);
   }
   listFindings(q?: ListQuery): Promise<StoredFinding[]> {
     return listWith(this.backend, q);

@@ -49,24 +49,26 @@ export const INDEX_PARTITION = 'CLUSTER';
 export const CREATOR_PARTITION = 'CREATOR';
 const HEAD_KEY = { pk: 'STATE', sk: 'head' };
 
-export interface DynamoStoreOptions extends StoreOptions {
-  markerTtlSeconds?: number;
-  resolvedTtlSeconds?: number;
-}
-
 const DAY = 24 * 3600;
+/** How long a published marker stays: the dead-letter queue's retention (a redelivery after it is a new event). */
+const MARKER_TTL = 14 * DAY;
+/** How long a resolved finding stays once its resolution was delivered (never while it waits in the outbox). */
+const RESOLVED_TTL = 90 * DAY;
 /** How long a deleted cluster's index entry stays (its tombstone keeps an older read from bringing it back). */
 const TOMBSTONE_TTL = 30 * DAY;
 
+/** When a finding item expires (epoch seconds): resolved and delivered only. */
+const findingExpiry = (item: StoredFinding): number | undefined =>
+  item.status === 'resolved' && !item.pending?.length ? Math.floor(Date.parse(item.since) / 1000) + RESOLVED_TTL : undefined;
+
 /** The items as DynamoDB stores them: the backend writes these, and the bench sizes them to count request units. */
 export const dynamoItems = {
-  finding(item: StoredFinding, resolvedTtl = 90 * DAY): Record<string, unknown> {
-    // A resolved finding is forgotten 90 days after its resolution was delivered (never while it waits in the outbox).
-    const expires = item.status === 'resolved' && !item.pending?.length ? { [TTL_ATTRIBUTE]: Math.floor(Date.parse(item.since) / 1000) + resolvedTtl } : {};
-    return { pk: FINDINGS_PARTITION, sk: item.key, ...item, ...expires };
+  finding(item: StoredFinding): Record<string, unknown> {
+    const expires = findingExpiry(item);
+    return { pk: FINDINGS_PARTITION, sk: item.key, ...item, ...(expires ? { [TTL_ATTRIBUTE]: expires } : {}) };
   },
-  marker(m: Marker, markerTtl = 14 * DAY, now = Date.now()): Record<string, unknown> {
-    const expires = m.status === 'published' ? { [TTL_ATTRIBUTE]: Math.floor(now / 1000) + markerTtl } : {};
+  marker(m: Marker, now = Date.now()): Record<string, unknown> {
+    const expires = m.status === 'published' ? { [TTL_ATTRIBUTE]: Math.floor(now / 1000) + MARKER_TTL } : {};
     return { pk: `EVENT#${m.eventId}`, sk: m.scope, ...m, ...expires };
   },
   scope(s: ScopeState): Record<string, unknown> {
@@ -87,17 +89,12 @@ export const dynamoItems = {
 
 export class DynamoBackend implements StoreBackend, StateBackend {
   private readonly doc: DynamoDBDocumentClient;
-  private readonly markerTtl: number;
-  private readonly resolvedTtl: number;
 
   constructor(
     private readonly table: string,
     client: DynamoDBClient,
-    opts: DynamoStoreOptions = {},
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    this.markerTtl = opts.markerTtlSeconds ?? 14 * DAY;
-    this.resolvedTtl = opts.resolvedTtlSeconds ?? 90 * DAY;
   }
 
   async getMarker(ref: MarkerRef): Promise<Marker | undefined> {
@@ -108,7 +105,7 @@ export class DynamoBackend implements StoreBackend, StateBackend {
   }
 
   putMarker(m: Marker, expectedLease: string | null): Promise<boolean> {
-    return this.putIf(dynamoItems.marker(m, this.markerTtl), 'leaseUntil', expectedLease);
+    return this.putIf(dynamoItems.marker(m), 'leaseUntil', expectedLease);
   }
 
   async getScope(scope: string): Promise<ScopeState | undefined> {
@@ -146,13 +143,13 @@ export class DynamoBackend implements StoreBackend, StateBackend {
   }
 
   putFinding(item: StoredFinding, expectedVersion: number | null): Promise<boolean> {
-    return this.putIf(dynamoItems.finding(item, this.resolvedTtl), 'version', expectedVersion);
+    return this.putIf(dynamoItems.finding(item), 'version', expectedVersion);
   }
 
   async putPending(item: StoredFinding, expectedVersion: number): Promise<boolean> {
     // The outbox alone: acknowledging thousands of changes sends a few bytes per finding, not the findings again.
     const done = !item.pending?.length;
-    const expires = done && item.status === 'resolved' ? Math.floor(Date.parse(item.since) / 1000) + this.resolvedTtl : undefined;
+    const expires = findingExpiry(item);
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -267,8 +264,8 @@ function toStored(item: Record<string, unknown>): StoredFinding {
 export class DynamoFindingStore extends BackendFindingStore {
   /** The cluster index and CreateCluster records, in the same table. */
   readonly state: StateStore;
-  constructor(table: string, client: DynamoDBClient, opts: DynamoStoreOptions = {}) {
-    const backend = new DynamoBackend(table, client, opts);
+  constructor(table: string, client: DynamoDBClient, opts: StoreOptions = {}) {
+    const backend = new DynamoBackend(table, client);
     super(backend, opts);
     this.state = new StateStore(backend);
   }

@@ -7,6 +7,7 @@ import { MemoryBackend, emptyMemoryState, type MemoryState } from './memoryStore
 import { BackendFindingStore } from './backendStore';
 import { causeSchema, triggerSchema } from './trigger';
 import { StateStore } from './stateStore';
+import { CHANGE_KINDS } from './store';
 
 const ref = z.object({ eventId: z.string(), scope: z.string() });
 const findingItem = z.object({
@@ -17,7 +18,7 @@ const findingItem = z.object({
   since: z.string(),
   lastEventId: z.string(),
   readAt: z.string().optional(),
-  pending: z.array(z.object({ change: z.enum(['opened', 'resolved', 'suppressed']), cause: causeSchema, delivery: ref, at: z.string() })).optional(),
+  pending: z.array(z.object({ change: z.enum(CHANGE_KINDS), cause: causeSchema, delivery: ref, at: z.string() })).optional(),
   suppression: z.object({ reason: z.string(), expires: z.string() }).optional(),
 });
 

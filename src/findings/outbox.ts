@@ -91,8 +91,9 @@ export async function acknowledgeWith(backend: StoreBackend, deliveries: readonl
 }
 
 /** Publishing failed: the leases are given up so the next invocation (a retry, another event, the sweep) delivers at once. */
-export async function releaseWith(backend: StoreBackend, deliveries: readonly Delivery[]): Promise<void> {
-  for (const d of deliveries) await updateMarker(backend, d.ref, (m) => (m.status === 'published' ? m : { ...m, leaseUntil: RELEASED }));
+export async function releaseWith(backend: StoreBackend, deliveries: readonly Delivery[], opts: EngineOptions): Promise<void> {
+  // A refused digest gives up a thousand deliveries: as many at once as acknowledging them.
+  await mapLimit(deliveries, opts.writeConcurrency, (d) => updateMarker(backend, d.ref, (m) => (m.status === 'published' ? m : { ...m, leaseUntil: RELEASED })));
 }
 
 /** The delivered-or-not entries of every finding of a scope that no evaluation reached. */

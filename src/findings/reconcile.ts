@@ -8,6 +8,7 @@ import { matchingSuppression } from './suppression';
 import { CAUSES, triggerCause, triggerId, type Cause } from './trigger';
 import {
   EventInProgressError,
+  openOf,
   scopeOf,
   type ChangeKind,
   type Changes,
@@ -48,7 +49,10 @@ export async function reconcileWith(backend: StoreBackend, i: ReconcileInput, su
   // The delivery marker: a redelivery of a delivered trigger is a duplicate (it still hands out what others left
   // pending); while another delivery of the same trigger holds the lease, retry later.
   const marker = await backend.getMarker(ref);
-  const duplicate = async (): Promise<Changes> => ({ ...nothing, duplicate: true, deliveries: await gatherDeliveries(backend, await backend.queryScope(scope), { deliver, now, leaseMs, opts }) });
+  const duplicate = async (): Promise<Changes> => {
+    const items = await backend.queryScope(scope);
+    return { ...nothing, duplicate: true, deliveries: await gatherDeliveries(backend, items, { deliver, now, leaseMs, opts }), open: openOf(items) };
+  };
   if (marker?.status === 'published') return duplicate();
   if (marker && leaseLive(marker, now)) throw new EventInProgressError(eventId, scope, marker.leaseUntil);
 
@@ -97,7 +101,7 @@ export async function reconcileWith(backend: StoreBackend, i: ReconcileInput, su
     const precise = { ...claim, causes: exact };
     if (await backend.putMarker(precise, claim.leaseUntil)) deliveries[0] = { ...deliveries[0], covers: deliveries[0].covers.filter((c) => exact.includes(c)) };
   }
-  return { ...outcome.changes, superseded: outcome.superseded, duplicate: false, deliveries };
+  return { ...outcome.changes, superseded: outcome.superseded, duplicate: false, deliveries, open: openOf(outcome.items) };
 }
 
 function isNewer(r: RuleRecord | undefined, readAt: string): boolean {

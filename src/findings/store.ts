@@ -40,8 +40,13 @@ import type { Cause, Trigger } from './trigger';
  */
 
 export type FindingStatus = 'open' | 'resolved' | 'suppressed';
-/** `suppressed`: a matching suppression silenced a violating finding; published apart, for lifecycle sinks. */
-export type ChangeKind = 'opened' | 'resolved' | 'suppressed';
+/**
+ * `suppressed`: a matching suppression silenced a violating finding (an open one, or one seen for the first time). It
+ * travels in messages of its own, so a `{"change": ["opened", "resolved"]}` filter keeps it from paging anyone; sinks
+ * that mirror the lifecycle (Security Hub) need it.
+ */
+export const CHANGE_KINDS = ['opened', 'resolved', 'suppressed'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 /** One delivery: the changes a trigger made in one scope (`<scope>`, or `<scope>|add` for event-only findings). */
 export interface MarkerRef {
@@ -164,6 +169,8 @@ export interface Changes {
   superseded: string[];
   /** What to publish now (this evaluation's changes and earlier ones left pending in the scope), per delivery. */
   deliveries: Delivery[];
+  /** Every open finding of the scope once this reconciliation is done, by key (the caller need not read it again). */
+  open: Finding[];
 }
 
 export interface ListQuery {
@@ -256,10 +263,15 @@ export class EventInProgressError extends Error {
   }
 }
 
+const byKey = (a: StoredFinding, b: StoredFinding) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
 export async function listWith(backend: StoreBackend, q: ListQuery = {}): Promise<StoredFinding[]> {
   const items = typeof q.clusterArn === 'string' ? await backend.queryScope(q.clusterArn) : await backend.listAll();
   return items
     .filter((s) => (q.clusterArn === null ? s.finding.clusterArn === null : true))
     .filter((s) => (q.status ? s.status === q.status : true))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    .sort(byKey);
 }
+
+/** The open findings among the items of a scope, by key (as `listFindings` lists them). */
+export const openOf = (items: readonly StoredFinding[]): Finding[] => items.filter((s) => s.status === 'open').sort(byKey).map((s) => s.finding);

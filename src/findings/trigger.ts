@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CloudTrailRecord } from '../events/schema';
 
 /**
  * Why a notification exists (DESIGN.md, "Cause of a notification"):
@@ -26,6 +27,21 @@ export interface CloudTrailTrigger {
   principalType?: string;
   sourceIPAddress?: string;
   userAgent?: string;
+}
+
+/** The call a CloudTrail record describes, who made it and from where: what an alert about it names. */
+export function cloudTrailTrigger(r: CloudTrailRecord): CloudTrailTrigger {
+  return {
+    kind: 'event',
+    eventId: r.eventID,
+    eventName: r.eventName,
+    eventSource: r.eventSource,
+    eventTime: r.eventTime,
+    principalArn: r.userIdentity.arn,
+    principalType: r.userIdentity.type,
+    sourceIPAddress: r.sourceIPAddress,
+    userAgent: r.userAgent,
+  };
 }
 
 /**

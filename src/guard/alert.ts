@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Finding } from '../findings/finding';
 import { parseEvent } from '../events/schema';
+import { cloudTrailTrigger } from '../findings/trigger';
 import type { NotificationInput, NotificationTrigger } from '../notify/message';
 import { guardedCall, TAMPER_GUIDELINE, TAMPER_REMEDIATION, TAMPER_RULE_ID } from './catalog';
 
@@ -17,22 +18,8 @@ export type TamperCall = Omit<Extract<NotificationTrigger, { kind: 'event' }>, '
 export function tamperCallFromEvent(raw: unknown): { call: TamperCall } | { invalid: string } {
   const parsed = parseEvent(raw);
   if (parsed.kind === 'invalid') return { invalid: parsed.reason };
-  const r = parsed.record;
-  return {
-    call: {
-      account: parsed.event.account,
-      region: parsed.event.region,
-      eventId: r.eventID,
-      eventName: r.eventName,
-      eventSource: r.eventSource,
-      eventTime: r.eventTime,
-      principalArn: r.userIdentity.arn,
-      principalType: r.userIdentity.type,
-      sourceIPAddress: r.sourceIPAddress,
-      userAgent: r.userAgent,
-      requestParameters: r.requestParameters,
-    },
-  };
+  const { kind: _, ...who } = cloudTrailTrigger(parsed.record);
+  return { call: { account: parsed.event.account, region: parsed.event.region, ...who, requestParameters: parsed.record.requestParameters } };
 }
 
 /**

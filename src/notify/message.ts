@@ -1,5 +1,6 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import { severityRank, type Finding, type Severity } from '../findings/finding';
+import { CHANGE_KINDS } from '../findings/store';
 import { triggerCause, type Cause } from '../findings/trigger';
 import { consoleUrl } from './console';
 import { JSON_SEPARATOR, type NotificationChange, type NotificationPayload, type NotificationTrigger } from './payload';
@@ -186,8 +187,7 @@ export function subjectFor(cluster: string | null, changes: NotificationChange[]
 
 function readableText(p: NotificationPayload): string {
   const count = (k: NotificationChange['change']) => p.changes.filter((c) => c.change === k).length;
-  const counts = (['opened', 'resolved', 'suppressed'] as const)
-    .map((k) => (count(k) ? `${count(k)} ${k}` : ''))
+  const counts = CHANGE_KINDS.map((k) => (count(k) ? `${count(k)} ${k}` : ''))
     .filter(Boolean)
     .join(', ');
   const where = p.cluster ? `cluster ${p.cluster} (${p.clusterArn ?? 'unknown ARN'})` : 'account-level checks';

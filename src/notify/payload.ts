@@ -1,17 +1,11 @@
 import { z } from 'zod';
 import { findingSchema, SEVERITIES, type Finding, type Severity } from '../findings/finding';
+import { CHANGE_KINDS, type ChangeKind } from '../findings/store';
 import { causeSchema, triggerCause, triggerSchema, type Cause, type Trigger } from '../findings/trigger';
 
 /** What started the evaluation: a CloudTrail event, writes seen in a cluster's audit log, or the scheduled sweep (src/findings/trigger.ts). */
 export type NotificationTrigger = Trigger;
 export type { Cause };
-
-/**
- * `suppressed`: a matching suppression silenced a violating finding (an open one, or one seen for the first time). It
- * travels in messages of its own, so a `{"change": ["opened", "resolved"]}` filter keeps it from paging anyone; sinks
- * that mirror the lifecycle (Security Hub) need it.
- */
-export type ChangeKind = 'opened' | 'resolved' | 'suppressed';
 
 export interface NotificationChange {
   change: ChangeKind;
@@ -60,7 +54,7 @@ export const payloadSchema = z
     // Messages from before causes existed carry none: their trigger's cause is what they meant.
     cause: causeSchema.optional(),
     trigger: triggerSchema,
-    changes: z.array(z.object({ change: z.enum(['opened', 'resolved', 'suppressed']), cause: causeSchema.optional(), finding: findingSchema })),
+    changes: z.array(z.object({ change: z.enum(CHANGE_KINDS), cause: causeSchema.optional(), finding: findingSchema })),
     part: z.object({ index: z.number().int(), of: z.number().int() }).optional(),
     digest: z
       .object({

@@ -77,10 +77,6 @@ export function createSlackNotifier(deps: SlackNotifierDeps): (event: SNSEvent) 
 }
 
 /**
- * The webhook URL from SSM, checked before any use: whoever can write the parameter must not be able to send the
- * alerts (resource names, who did what) to a server of theirs. The error never contains the value.
- */
-/**
  * An eks-drift notification (findings topic), or the direct self-protection message (guard topic) turned into the
  * same critical alert the guard Lambda publishes, so both paths look alike in Slack.
  */
@@ -90,6 +86,10 @@ function readAlert(message: string): NotificationPayload {
   return parseNotificationMessage(message);
 }
 
+/**
+ * The webhook URL from SSM, checked before any use: whoever can write the parameter must not be able to send the
+ * alerts (resource names, who did what) to a server of theirs. The error never contains the value.
+ */
 async function readWebhookUrl(ssm: SSMClient, name: string, allowedOrigins: readonly string[]): Promise<string> {
   let value: string | undefined;
   try {

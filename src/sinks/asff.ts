@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AwsSecurityFinding, Partition, Resource, SeverityLabel } from '@aws-sdk/client-securityhub';
 import { findingKey, type Finding, type Severity } from '../findings/finding';
 import { consoleUrl } from '../notify/console';
-import type { ChangeKind } from '../notify/payload';
+import type { ChangeKind } from '../findings/store';
 
 /*
  * A finding in the AWS Security Finding Format (ASFF), as a custom integration imports it with BatchImportFindings.

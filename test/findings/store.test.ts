@@ -9,6 +9,7 @@ import type { Trigger } from '../../src/findings/trigger';
 import { MemoryBackend, MemoryFindingStore } from '../../src/findings/memoryStore';
 import { FileFindingStore } from '../../src/findings/fileStore';
 import { DynamoFindingStore } from '../../src/findings/dynamoStore';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InputError } from '../../src/errors';
 import { startDynalite, type Dynalite } from '../support/dynalite';
 
@@ -340,5 +341,29 @@ describe('DynamoFindingStore under concurrency (dynalite, conditional writes)', 
     const [stored] = await store.listFindings({ clusterArn: PROD_ARN });
     expect(opened - resolved).toBe(stored.status === 'open' ? 1 : 0);
     expect(stored.pending).toBeUndefined(); // every transition was handed out and acknowledged
+  });
+});
+
+describe('DynamoFindingStore: what the table forgets (its TTL attribute)', () => {
+  const DAY = 24 * 3600;
+  it('a resolved finding 90 days after its resolution was delivered, never while open or waiting; a marker 14 days after it was published', async () => {
+    const table = await dyn.createFindingsTable();
+    const store = new DynamoFindingStore(table, dyn.client);
+    const item = async (pk: string, sk: string) => (await dyn.client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }))).Item;
+    await run(store, input('e1', [ssh]));
+    expect((await item('FINDING', findingKey(ssh)))?.expiresAt).toBeUndefined();
+
+    const fixed = await store.reconcile(input('e2', []), []);
+    const [resolved] = await store.listFindings();
+    expect(resolved).toMatchObject({ status: 'resolved', pending: [expect.objectContaining({ change: 'resolved' })] });
+    expect((await item('FINDING', findingKey(ssh)))?.expiresAt).toBeUndefined();
+    expect((await item('EVENT#e2', PROD_ARN))?.expiresAt).toBeUndefined();
+
+    const before = Math.floor(Date.now() / 1000);
+    await store.acknowledge(fixed.deliveries);
+    expect((await item('FINDING', findingKey(ssh)))?.expiresAt?.N).toBe(String(Math.floor(Date.parse(resolved.since) / 1000) + 90 * DAY));
+    const marker = Number((await item('EVENT#e2', PROD_ARN))?.expiresAt?.N);
+    expect(marker).toBeGreaterThanOrEqual(before + 14 * DAY);
+    expect(marker).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 14 * DAY);
   });
 });
