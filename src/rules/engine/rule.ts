@@ -1,6 +1,6 @@
 import type { Finding, Severity } from '../../findings/finding';
 import type { AccountView, ClusterView, ViewPart } from '../../inventory/view';
-import type { Config } from '../../config';
+import type { Config } from '../../configSchema';
 
 /** What a rule says about one resource; the engine adds identity, catalog text and severity overrides. */
 export interface Violation {

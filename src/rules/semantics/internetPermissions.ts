@@ -1,5 +1,5 @@
 import type { IpPermission } from '@aws-sdk/client-ec2';
-import type { Config } from '../../config';
+import type { Config } from '../../configSchema';
 import type { ClusterView, GroupAttachment } from '../../inventory/view';
 import type { Violation } from '../engine/rule';
 import { culprits, hasPublicAddresses, internetVerdict, unionSets } from './internet';
