@@ -241,13 +241,16 @@ export function evaluateSelector(sel: Selector, labels: Labels): Tri {
   }
 }
 
+/** Adds `values` to those known for label `key` in a vocabulary (label keys, with the literal values compared against them). */
+export function addToVocabulary(into: Map<string, Set<string>>, key: string, values: Iterable<string>): void {
+  const set = into.get(key) ?? new Set<string>();
+  for (const v of values) set.add(v);
+  into.set(key, set);
+}
+
 /** Every label key a selector reads, with the literal values it compares against. */
 export function selectorVocabulary(sel: Selector, into = new Map<string, Set<string>>()): Map<string, Set<string>> {
-  const add = (k: string, ...vals: string[]) => {
-    const set = into.get(k) ?? new Set<string>();
-    for (const x of vals) set.add(x);
-    into.set(k, set);
-  };
+  const add = (k: string, ...vals: string[]) => addToVocabulary(into, k, vals);
   switch (sel.op) {
     case 'has':
       add(sel.key);

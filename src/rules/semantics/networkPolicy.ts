@@ -24,6 +24,7 @@
 import type { AddressSets, Family } from './net';
 import { allAddresses, cidrSets, differenceSets, formatAddress, intersectionSets, parseCidr, unionSets } from './net';
 import {
+  addToVocabulary,
   and3,
   describeLabels,
   evaluateSelector,
@@ -37,7 +38,6 @@ import {
   selectsEverything,
   type KubeLabelSelector,
   type Labels,
-  type Selector,
   type Tri,
 } from './labelSelector';
 
@@ -173,14 +173,6 @@ function podLabels(ns: Namespace, pod: Labels): Labels {
 
 const namespaceLabels = (ns: Namespace): Labels => ({ ...ns.labels, 'projectcalico.org/name': ns.name });
 
-function addVocabulary(into: Map<string, Set<string>>, sel: Selector): void {
-  for (const [k, vals] of selectorVocabulary(sel)) {
-    const set = into.get(k) ?? new Set<string>();
-    for (const v of vals) set.add(v);
-    into.set(k, set);
-  }
-}
-
 // ---- ports
 
 /** Does one port spec (number, "a:b" range, or a name) cover 22? Named ports are resolved on the destination pod. */
@@ -261,7 +253,7 @@ function kubePolicy(o: Obj): Policy {
   const base = { label, namespace: ns, tier: 'default', order: 1000, sortName: `knp.default.${name}`, vocabulary: new Map<string, Set<string>>() };
   try {
     const podSel = fromKubeSelector(isObj(s.podSelector) ? (s.podSelector as KubeLabelSelector) : {});
-    addVocabulary(base.vocabulary, podSel);
+    selectorVocabulary(podSel, base.vocabulary);
     const egress = kubePolicyTypes(s).includes('Egress');
     const rules = egress ? kubeRules(label, s) : [];
     return { ...base, applies: (n, pod) => (egress && n.name === ns ? evaluateSelector(podSel, pod) : false), rulesFor: () => rules };
@@ -380,13 +372,13 @@ function calicoPolicy(o: Obj, global: boolean): Policy {
     const selector = parseCalicoSelector(str(s.selector));
     const nsSelector = s.namespaceSelector !== undefined ? parseCalicoSelector(str(s.namespaceSelector)) : undefined;
     const saSelector = str(s.serviceAccountSelector);
-    addVocabulary(base.vocabulary, selector);
+    selectorVocabulary(selector, base.vocabulary);
     const egress = calicoPolicyTypes(s).includes('Egress');
     const rawRules = egress ? arr(s.egress).filter(isObj) : [];
     for (const r of rawRules) {
       const src = isObj(r.source) ? r.source : {};
-      for (const k of ['selector', 'notSelector'] as const) if (src[k] !== undefined) addVocabulary(base.vocabulary, parseCalicoSelector(str(src[k])));
-      if (isObj(src.serviceAccounts)) base.vocabulary.set(SA_LABEL, new Set([...(base.vocabulary.get(SA_LABEL) ?? []), ...arr(src.serviceAccounts.names).map(String)]));
+      for (const k of ['selector', 'notSelector'] as const) if (src[k] !== undefined) selectorVocabulary(parseCalicoSelector(str(src[k])), base.vocabulary);
+      if (isObj(src.serviceAccounts)) addToVocabulary(base.vocabulary, SA_LABEL, arr(src.serviceAccounts.names).map(String));
     }
     const prefix = `${label}${Number.isFinite(order) ? ` (order ${order})` : ''}`;
     const build = (n: Namespace): Rule[] =>
@@ -531,7 +523,7 @@ export function sshEgressByNamespace(input: NetworkPolicyInput): NamespaceEgress
     const relevant = usable.filter((p) => p.namespace === undefined || p.namespace === ns.name);
     const tiers = ['default', ...otherTiers].map((t) => sortTier(relevant.filter((p) => p.tier === t)));
     const vocabulary = new Map<string, Set<string>>();
-    for (const p of relevant) for (const [k, v] of p.vocabulary) if (!fixedKey(k)) vocabulary.set(k, new Set([...(vocabulary.get(k) ?? []), ...v]));
+    for (const p of relevant) for (const [k, v] of p.vocabulary) if (!fixedKey(k)) addToVocabulary(vocabulary, k, v);
     const reasons = new Map<string, string[]>();
     const undecided = new Set<string>([...broken, ...tierNote]);
     let classes = 0;
