@@ -96,22 +96,17 @@ export function parseCalicoSelector(text: string | undefined): Selector {
     i++;
     return tok as Extract<Token, { t: T }>;
   };
-  const orExpr = (): Selector => {
-    const args = [andExpr()];
-    while (peek().t === '||') {
+  /** `operand (sep operand)*`: one operand alone, else their `op`. */
+  const chain = (sep: '||' | '&&', op: 'or' | 'and', operand: () => Selector) => (): Selector => {
+    const args = [operand()];
+    while (peek().t === sep) {
       i++;
-      args.push(andExpr());
+      args.push(operand());
     }
-    return args.length === 1 ? args[0] : { op: 'or', args };
+    return args.length === 1 ? args[0] : { op, args };
   };
-  const andExpr = (): Selector => {
-    const args = [operation()];
-    while (peek().t === '&&') {
-      i++;
-      args.push(operation());
-    }
-    return args.length === 1 ? args[0] : { op: 'and', args };
-  };
+  const andExpr = chain('&&', 'and', () => operation());
+  const orExpr = chain('||', 'or', andExpr);
   const operation = (): Selector => {
     const tok = peek();
     if (tok.t === '!') {
