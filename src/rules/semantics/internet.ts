@@ -39,7 +39,7 @@ const BITS: Record<Family, number> = { 4: 32, 6: 128 };
 const PUBLIC_SPACE: Readonly<AddressSets> = differenceSets(cidrSetsOf(['0.0.0.0/0', PUBLIC_V6]), cidrSetsOf([...NOT_PUBLIC_V4, ...NOT_PUBLIC_V6]));
 
 /** The public addresses of a set. */
-export function publicPart(set: AddressSet, family: Family): AddressSet {
+function publicPart(set: AddressSet, family: Family): AddressSet {
   return intersection(set, PUBLIC_SPACE[family]);
 }
 
@@ -54,7 +54,7 @@ const familyName = (f: Family) => (f === 4 ? 'IPv4' : 'IPv6');
  * Why the set is the internet for one family, or undefined when it is not: it covers every public address, or it holds
  * a run of public addresses wider than the policy's prefix (runs are maximal, so adjacent pieces count as one block).
  */
-export function familyVerdict(set: AddressSet, family: Family, policy: InternetPolicy): string | undefined {
+function familyVerdict(set: AddressSet, family: Family, policy: InternetPolicy): string | undefined {
   if (PUBLIC_SPACE[family].every(([s, e]) => covers(set, s, e))) return `every public ${familyName(family)} address`;
   const prefix = family === 4 ? policy.ipv4 : policy.ipv6;
   const limit = 1n << BigInt(BITS[family] - prefix);

@@ -255,7 +255,7 @@ export interface NaclVerdict {
 }
 
 /** True when an inbound NACL entry matches the protocol and port (Protocol "-1" = all, "6" = tcp, "17" = udp). */
-export function naclEntryMatches(entry: NetworkAclEntry, protocol: 'tcp' | 'udp', port: number): boolean {
+function naclEntryMatches(entry: NetworkAclEntry, protocol: 'tcp' | 'udp', port: number): boolean {
   const proto = normalizeProtocol(entry.Protocol);
   if (proto === 'all') return true;
   if (proto !== protocol) return false;

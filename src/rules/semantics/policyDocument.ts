@@ -104,7 +104,7 @@ export function parsePolicyDocument(raw: unknown): PolicyDocument {
 const compiled = new Map<string, RegExp>();
 
 /** IAM wildcard matching (`*` any run, `?` one character); action names are case-insensitive. */
-export function wildcardMatches(pattern: string, value: string, caseInsensitive = true): boolean {
+function wildcardMatches(pattern: string, value: string, caseInsensitive = true): boolean {
   const key = `${caseInsensitive ? 'i' : 's'}${pattern}`;
   let re = compiled.get(key);
   if (!re) compiled.set(key, (re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, caseInsensitive ? 'is' : 's')));
@@ -112,13 +112,13 @@ export function wildcardMatches(pattern: string, value: string, caseInsensitive 
 }
 
 /** True when the statement's Action (or NotAction) covers `action`. */
-export function coversAction(s: Statement, action: string): boolean {
+function coversAction(s: Statement, action: string): boolean {
   if (s.action) return s.action.some((p) => wildcardMatches(p, action));
   if (s.notAction) return !s.notAction.some((p) => wildcardMatches(p, action));
   return false;
 }
 
-export function statementLabel(s: Statement, source: string, index: number): string {
+function statementLabel(s: Statement, source: string, index: number): string {
   return `${source} statement ${s.sid ? `"${s.sid}"` : `#${index}`}`;
 }
 

@@ -23,7 +23,7 @@ const toInternetGateway = (r: Route) => typeof r.GatewayId === 'string' && r.Gat
  * prefixes are resolved in the internet gateway's favour (never a missed exposure). NAT, virtual private, egress-only
  * gateways and `local` are not internet gateways.
  */
-export function internetGatewayRoutes(rt: RouteTable, prefixLists: readonly PrefixListView[]): GatewayRoute[] {
+function internetGatewayRoutes(rt: RouteTable, prefixLists: readonly PrefixListView[]): GatewayRoute[] {
   const dests: { route: Route; destination: string; cidr: Cidr }[] = [];
   for (const route of rt.Routes ?? []) {
     const plain = route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock;
