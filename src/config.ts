@@ -42,7 +42,7 @@ export function parseConfig(raw: unknown, source = 'config', now = new Date()): 
  * EKS_DRIFT_ALLOWED_PUBLIC_ENDPOINT_CIDRS (comma-separated).
  */
 export function loadConfig(path?: string, env: NodeJS.ProcessEnv = process.env, now = new Date()): Config {
-  let raw: Record<string, unknown> = {};
+  let raw: unknown = {};
   if (path) {
     let text: string;
     try {
@@ -51,23 +51,24 @@ export function loadConfig(path?: string, env: NodeJS.ProcessEnv = process.env, 
       throw new InputError(`cannot read config ${path}: ${(e as Error).message}`);
     }
     try {
-      raw = JSON.parse(text) as Record<string, unknown>;
+      raw = JSON.parse(text);
     } catch (e) {
       throw new InputError(`${path}: not valid JSON: ${(e as Error).message}`);
     }
   } else if (env.EKS_DRIFT_CONFIG) {
     try {
-      raw = JSON.parse(env.EKS_DRIFT_CONFIG) as Record<string, unknown>;
+      raw = JSON.parse(env.EKS_DRIFT_CONFIG);
     } catch (e) {
       throw new InputError(`EKS_DRIFT_CONFIG: not valid JSON: ${(e as Error).message}`);
     }
   }
   const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
-  const overrides: Record<string, unknown> = {
+  const overrides = Object.entries({
     requiredTags: list(env.EKS_DRIFT_REQUIRED_TAGS),
     allowedSshCidrs: list(env.EKS_DRIFT_ALLOWED_SSH_CIDRS),
     allowedPublicEndpointCidrs: list(env.EKS_DRIFT_ALLOWED_PUBLIC_ENDPOINT_CIDRS),
-  };
-  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) raw[k] = v;
-  return parseConfig(raw, path ?? 'config', now);
+  }).filter(([, v]) => v !== undefined);
+  // Overrides go into an object only: anything else (null, a list, a string) is left for the schema to reject.
+  const merged = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? { ...raw, ...Object.fromEntries(overrides) } : raw;
+  return parseConfig(merged, path ?? 'config', now);
 }
