@@ -56,6 +56,19 @@ describe('config: CIDRs are parsed as the rules parse them', () => {
   });
 });
 
+describe('config: what is not a JSON object is a clear error', () => {
+  it.each(['null', '"x"', '[]', '5'])('EKS_DRIFT_CONFIG=%s with an environment override', (text) => {
+    let error: unknown;
+    try {
+      loadConfig(undefined, { EKS_DRIFT_CONFIG: text, EKS_DRIFT_REQUIRED_TAGS: 'owner' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(/^config: at \(root\): Expected object, received /);
+  });
+});
+
 describe(`config: suppressions end within ${MAX_SUPPRESSION_DAYS} days`, () => {
   it('accepts an ISO date or date-time up to a year ahead, and an expired one (it simply no longer applies)', () => {
     for (const expires of ['2027-01-31', '2027-12-01', '2027-06-30T18:00:00Z', '2027-06-30T18:00:00+02:00', '2026-01-01']) {

@@ -17,7 +17,7 @@ const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
   low: 'note',
   info: 'note',
 };
-/** GitHub code scanning reads `security-severity` (0–10) to rank security alerts. */
+/** GitHub code scanning reads `security-severity` (0–10) to rank security alerts: > 9.0 is Critical, ≥ 7.0 High. */
 const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '1.0' };
 
 export function bySeverity(a: Finding, b: Finding): number {
@@ -73,11 +73,6 @@ export function findingsTable(findings: Finding[], notEvaluated: NotEvaluated[])
     .join(', ');
   parts.push('', `${findings.length} finding(s)${summary ? `: ${summary}` : ''}${notEvaluated.length ? `; ${notEvaluated.length} rule evaluation(s) incomplete` : ''}.`);
   return parts.join('\n');
-}
-
-/** GitHub shows a result under `results[].properties["security-severity"]` (0–10): > 9.0 is Critical, ≥ 7.0 High. */
-export function securitySeverity(s: Severity): string {
-  return SECURITY_SEVERITY[s];
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadConfig, type Config } from '../config';
+import { loadConfig } from '../config';
 import { InputError } from '../errors';
 import { SEVERITIES, severityRank, type Finding, type NotEvaluated, type Severity } from '../findings/finding';
 import { FileFindingStore } from '../findings/fileStore';
@@ -39,18 +39,10 @@ function readerFor(worldPath: string | undefined): AwsReader {
   return worldPath ? new WorldReader(loadWorld(worldPath)) : new SdkReader({});
 }
 
-function storeFor(statePath: string | undefined) {
-  return statePath ? new FileFindingStore(statePath) : new MemoryFindingStore();
-}
-
 /** The pipeline's store, cluster index and CreateCluster records: in `--state FILE`, else in memory for this run. */
 function stateDeps(statePath: string | undefined) {
-  const store = storeFor(statePath);
+  const store = statePath ? new FileFindingStore(statePath) : new MemoryFindingStore();
   return { store, state: store.state, indexCache: createClusterIndexCache({ state: store.state }) };
-}
-
-function configFor(path: string | undefined): Config {
-  return loadConfig(path, process.env);
 }
 
 function severityOption(v: string): Severity {
@@ -59,7 +51,7 @@ function severityOption(v: string): Severity {
 }
 
 export async function scan(opts: { world?: string; cluster?: string[]; config?: string; state?: string }, io: Io) {
-  const config = configFor(opts.config);
+  const config = loadConfig(opts.config);
   const reader = withSharedLookups(withAccountReads(readerFor(opts.world)));
   // With --state, the CreateCluster records kept there come before LookupEvents, and what LookupEvents finds is kept.
   const creatorSources = creatorSourcesFor({ reader, state: opts.state ? new FileFindingStore(opts.state).state : undefined });
@@ -143,7 +135,7 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .option('--config <file>', 'eks-drift.config.json')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (files: string[], o: { world?: string; state?: string; config?: string; format: string }) => {
-      const deps = { reader: readerFor(o.world), config: configFor(o.config), log: new MemoryLogger(), ...stateDeps(o.state) };
+      const deps = { reader: readerFor(o.world), config: loadConfig(o.config), log: new MemoryLogger(), ...stateDeps(o.state) };
       const results: ReturnType<typeof replayJson>[] = [];
       for (const file of files) {
         let raw: unknown;
@@ -172,7 +164,7 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .option('--config <file>', 'eks-drift.config.json')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o: { world?: string; state?: string; config?: string; format: string }) => {
-      const deps = { reader: readerFor(o.world), config: configFor(o.config), log: new MemoryLogger(), ...stateDeps(o.state) };
+      const deps = { reader: readerFor(o.world), config: loadConfig(o.config), log: new MemoryLogger(), ...stateDeps(o.state) };
       const progress = io.progress;
       const out = await sweep(deps, { onProgress: progress && ((done, total, name) => progress(`sweeping ${done}/${total}: ${name}`)) });
       progress?.('');

@@ -1,6 +1,6 @@
 import type { IpPermission } from '@aws-sdk/client-ec2';
 import type { ClusterRule, Violation } from './engine/rule';
-import { describePermission, normalizeProtocol, permissionPortRange } from './semantics/net';
+import { describePermission, normalizeProtocol, permissionEvidence, permissionPortRange } from './semantics/net';
 import { RESOURCE, sgLabel } from './semantics/resources';
 
 /** Ports the control plane and nodes need between them (AWS EKS "Restricting cluster traffic"): 443, 10250, 53. */
@@ -58,7 +58,7 @@ export const clusterSgRestricted: ClusterRule = {
           roles,
           usedBy,
           allowedFromOthers: 'tcp 443, tcp 10250, tcp 53, udp 53',
-          ipPermissions: bad.map(({ p, sources }) => ({ IpProtocol: p.IpProtocol, FromPort: p.FromPort, ToPort: p.ToPort, sources, admits: describePermission(p) })),
+          ipPermissions: bad.map(({ p, sources }) => permissionEvidence(p, sources)),
         },
       });
     }

@@ -1,15 +1,15 @@
 import type { ClusterView } from '../inventory/view';
 import type { AccessEntryView } from '../inventory/reader';
 import type { ClusterRule } from './engine/rule';
-import { authenticationMode, hasClusterAdminPolicy, principalKey, recordPrincipal, CLUSTER_ADMIN_POLICY } from './semantics/iam';
-import { bootstrapAdminEntries } from './semantics/creator';
+import { authenticationMode, hasClusterAdminPolicy, principalKey, CLUSTER_ADMIN_POLICY } from './semantics/iam';
+import { bootstrapAdminEntries, creatorOfRecord } from './semantics/creator';
 import { hasPart } from './engine/parts';
 import { RESOURCE } from './semantics/resources';
 
-function creatorOf(view: ClusterView): { arn: string; type?: string; eventID?: string } | undefined {
+function creatorOf(view: ClusterView): { arn: string; eventID?: string } | undefined {
   if (!hasPart(view, 'creator') || !view.creatorEvent) return undefined;
-  const p = recordPrincipal(view.creatorEvent.record);
-  return p ? { ...p, eventID: view.creatorEvent.EventId } : undefined;
+  const c = creatorOfRecord(view.creatorEvent.record);
+  return c ? { arn: c.arn, eventID: view.creatorEvent.EventId } : undefined;
 }
 
 function entryEvidence(e: AccessEntryView): Record<string, unknown> {

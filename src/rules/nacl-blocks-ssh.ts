@@ -1,6 +1,6 @@
 import type { ClusterRule, Violation } from './engine/rule';
 import type { NetworkAcl, NetworkAclEntry } from '@aws-sdk/client-ec2';
-import type { Config } from '../config';
+import type { Config } from '../configSchema';
 import type { ClusterView } from '../inventory/view';
 import { describePermission, naclAdmits } from './semantics/net';
 import { RESOURCE, list } from './semantics/resources';

@@ -4,7 +4,7 @@ import { evaluateActions, parsePolicyDocument, type NamedDocument } from './sema
 import { RESOURCE, list } from './semantics/resources';
 
 /** What the SSM agent needs to register the node and open Session Manager sessions. */
-export const SESSION_MANAGER_ACTIONS = [
+const SESSION_MANAGER_ACTIONS = [
   'ssm:UpdateInstanceInformation',
   'ssmmessages:CreateControlChannel',
   'ssmmessages:CreateDataChannel',

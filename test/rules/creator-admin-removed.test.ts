@@ -51,6 +51,13 @@ describe('creator-admin-removed', () => {
   });
 
   describe('CONFIG_MAP mode: the invisible system:masters grant', () => {
+    it('names the creator role, as creator-role-dedicated does, when the record holds only the assumed-role session ARN', () => {
+      const session = { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/eks-creator/ci-run-42` };
+      const [f] = run({ cluster: mode('CONFIG_MAP'), kubernetes: {}, creatorEvent: createClusterEvent(CREATOR, 'evt-create-1', { userIdentity: session }) });
+      expect(f.evidence).toMatchObject({ creator: CREATOR });
+      expect(f.message).toContain(`its creator ${CREATOR} keeps`);
+    });
+
     it('fires always: the creator is authenticated into system:masters, which the API server authorizes before RBAC', () => {
       const [f] = run({ cluster: mode('CONFIG_MAP'), kubernetes: {}, creatorEvent: createClusterEvent(CREATOR) });
       expect(f.evidence).toMatchObject({ authenticationMode: 'CONFIG_MAP', creator: CREATOR, authorizedBy: expect.stringContaining('before RBAC') });

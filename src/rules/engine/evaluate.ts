@@ -1,4 +1,4 @@
-import type { Config } from '../../config';
+import type { Config } from '../../configSchema';
 import type { Finding, NotEvaluated, Severity } from '../../findings/finding';
 import type { AccountView, ClusterView, ViewPart } from '../../inventory/view';
 import { RULES } from './catalog';

@@ -1,6 +1,6 @@
-import type { Finding, Severity } from '../../findings/finding';
+import type { Severity } from '../../findings/finding';
 import type { AccountView, ClusterView, ViewPart } from '../../inventory/view';
-import type { Config } from '../../config';
+import type { Config } from '../../configSchema';
 
 /** What a rule says about one resource; the engine adds identity, catalog text and severity overrides. */
 export interface Violation {
@@ -29,7 +29,7 @@ export interface ClusterRule extends RuleMeta {
   needs: ViewPart[];
   /**
    * Parts read only in some cases (e.g. Kubernetes objects in CONFIG_MAP mode). The view builder reads them, but the
-   * engine does not require them up front: the rule calls `requirePart` (src/rules/parts.ts) before reading one, or
+   * engine does not require them up front: the rule calls `requirePart` (engine/parts.ts) before reading one, or
    * `hasPart` when the part only sharpens its verdict.
    */
   mayNeed?: ViewPart[];
@@ -47,5 +47,3 @@ export interface EventRule extends RuleMeta {
 }
 
 export type Rule = ClusterRule | AccountRule | EventRule;
-
-export type { Finding };

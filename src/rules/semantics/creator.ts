@@ -4,7 +4,7 @@ import { createdCluster } from '../../inventory/creator';
 import { hasClusterAdminPolicy, principalKey, toTime } from './iam';
 
 /** How close to the cluster's creation an admin access entry must be created to count as the creator's bootstrap entry. */
-export const BOOTSTRAP_WINDOW_MS = 10 * 60 * 1000;
+const BOOTSTRAP_WINDOW_MS = 10 * 60 * 1000;
 
 /** Access entries with AmazonEKSClusterAdminPolicy created within 10 minutes of the cluster: candidates for the bootstrap entry. */
 export function bootstrapAdminEntries(view: ClusterView): AccessEntryView[] {

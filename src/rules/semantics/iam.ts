@@ -33,15 +33,3 @@ export function toTime(d: Date | string | number | undefined): number | undefine
   const t = d instanceof Date ? d.getTime() : typeof d === 'number' ? d * (d < 1e12 ? 1000 : 1) : Date.parse(d);
   return Number.isNaN(t) ? undefined : t;
 }
-
-/** The principal that made a CloudTrail record: the role (not the session) for AssumedRole, else userIdentity.arn. */
-export function recordPrincipal(record: Record<string, unknown> | undefined): { arn: string; type?: string } | undefined {
-  const ui = record?.userIdentity as
-    | { type?: string; arn?: string; sessionContext?: { sessionIssuer?: { arn?: string } } }
-    | undefined;
-  if (!ui) return undefined;
-  const issuer = ui.sessionContext?.sessionIssuer?.arn;
-  if (ui.type === 'AssumedRole' && issuer) return { arn: issuer, type: ui.type };
-  if (ui.arn) return { arn: ui.arn, type: ui.type };
-  return issuer ? { arn: issuer, type: ui.type } : undefined;
-}

@@ -1,9 +1,9 @@
 import type { IpPermission } from '@aws-sdk/client-ec2';
-import type { Config } from '../../config';
+import type { Config } from '../../configSchema';
 import type { ClusterView, GroupAttachment } from '../../inventory/view';
 import type { Violation } from '../engine/rule';
-import { culprits, hasPublicAddresses, internetVerdict, unionSets } from './internet';
-import { cidrSets, describePermission, normalizeProtocol, parseCidr, permissionAdmits, permissionEvidence, permissionPortRange, type AddressSet, type Cidr, type Family } from './net';
+import { culprits, hasPublicAddresses, internetVerdict } from './internet';
+import { cidrSets, describePermission, normalizeProtocol, parseCidr, permissionAdmits, permissionEvidence, permissionPortRange, unionSets, type AddressSets, type Cidr } from './net';
 import { prefixListCidrs, prefixListEvidence } from './prefixLists';
 import { RESOURCE, list, sgLabel } from './resources';
 
@@ -13,7 +13,7 @@ export interface OpenPermission {
   p: IpPermission;
   sources: string[];
   prefixLists: string[];
-  set: Record<Family, AddressSet>;
+  set: AddressSets;
 }
 
 /** A slice of traffic judged as one: a TCP/UDP port range, a whole other protocol, or "other" (only all-traffic rules reach it). */
@@ -36,7 +36,7 @@ interface Exposure {
 }
 
 const SSH: Unit = { proto: 'tcp', from: 22, to: 22 };
-const EMPTY: Record<Family, AddressSet> = { 4: [], 6: [] };
+const EMPTY: AddressSets = { 4: [], 6: [] };
 
 function reaches(p: IpPermission, u: Unit): boolean {
   const proto = normalizeProtocol(p.IpProtocol);
@@ -68,7 +68,7 @@ function units(perms: OpenPermission[]): Unit[] {
   return out.filter((u) => perms.some(({ p }) => reaches(p, u)));
 }
 
-function setOf(perms: OpenPermission[]): Record<Family, AddressSet> {
+function setOf(perms: OpenPermission[]): AddressSets {
   return perms.reduce((acc, p) => unionSets(acc, p.set), EMPTY);
 }
 

@@ -96,22 +96,17 @@ export function parseCalicoSelector(text: string | undefined): Selector {
     i++;
     return tok as Extract<Token, { t: T }>;
   };
-  const orExpr = (): Selector => {
-    const args = [andExpr()];
-    while (peek().t === '||') {
+  /** `operand (sep operand)*`: one operand alone, else their `op`. */
+  const chain = (sep: '||' | '&&', op: 'or' | 'and', operand: () => Selector) => (): Selector => {
+    const args = [operand()];
+    while (peek().t === sep) {
       i++;
-      args.push(andExpr());
+      args.push(operand());
     }
-    return args.length === 1 ? args[0] : { op: 'or', args };
+    return args.length === 1 ? args[0] : { op, args };
   };
-  const andExpr = (): Selector => {
-    const args = [operation()];
-    while (peek().t === '&&') {
-      i++;
-      args.push(operation());
-    }
-    return args.length === 1 ? args[0] : { op: 'and', args };
-  };
+  const andExpr = chain('&&', 'and', () => operation());
+  const orExpr = chain('||', 'or', andExpr);
   const operation = (): Selector => {
     const tok = peek();
     if (tok.t === '!') {
@@ -241,13 +236,16 @@ export function evaluateSelector(sel: Selector, labels: Labels): Tri {
   }
 }
 
+/** Adds `values` to those known for label `key` in a vocabulary (label keys, with the literal values compared against them). */
+export function addToVocabulary(into: Map<string, Set<string>>, key: string, values: Iterable<string>): void {
+  const set = into.get(key) ?? new Set<string>();
+  for (const v of values) set.add(v);
+  into.set(key, set);
+}
+
 /** Every label key a selector reads, with the literal values it compares against. */
 export function selectorVocabulary(sel: Selector, into = new Map<string, Set<string>>()): Map<string, Set<string>> {
-  const add = (k: string, ...vals: string[]) => {
-    const set = into.get(k) ?? new Set<string>();
-    for (const x of vals) set.add(x);
-    into.set(k, set);
-  };
+  const add = (k: string, ...vals: string[]) => addToVocabulary(into, k, vals);
   switch (sel.op) {
     case 'has':
       add(sel.key);

@@ -127,11 +127,11 @@ export function withinAny(cidr: string, allowed: readonly string[]): boolean {
 /** A set of addresses of one family: sorted, disjoint, inclusive intervals. */
 export type AddressSet = [bigint, bigint][];
 
-export function fullSpace(family: Family): AddressSet {
+function fullSpace(family: Family): AddressSet {
   return [[0n, family === 4 ? (1n << 32n) - 1n : (1n << 128n) - 1n]];
 }
 
-export function subtract(set: AddressSet, start: bigint, end: bigint): AddressSet {
+function subtract(set: AddressSet, start: bigint, end: bigint): AddressSet {
   const out: AddressSet = [];
   for (const [s, e] of set) {
     if (e < start || s > end) {
@@ -144,7 +144,7 @@ export function subtract(set: AddressSet, start: bigint, end: bigint): AddressSe
   return out;
 }
 
-export function intersect(set: AddressSet, start: bigint, end: bigint): AddressSet {
+function intersect(set: AddressSet, start: bigint, end: bigint): AddressSet {
   const out: AddressSet = [];
   for (const [s, e] of set) {
     const a = s > start ? s : start;
@@ -174,21 +174,50 @@ export function addRange(set: AddressSet, start: bigint, end: bigint): AddressSe
   return out;
 }
 
+/** The addresses in `a` or `b`. */
+export function union(a: AddressSet, b: AddressSet): AddressSet {
+  return b.reduce((acc, [s, e]) => addRange(acc, s, e), a);
+}
+
+/** The addresses in both `a` and `b`. */
+export function intersection(a: AddressSet, b: AddressSet): AddressSet {
+  return b.flatMap(([s, e]) => intersect(a, s, e));
+}
+
+/** The addresses in `a` and not in `b`. */
+export function difference(a: AddressSet, b: AddressSet): AddressSet {
+  return b.reduce((acc, [s, e]) => subtract(acc, s, e), a);
+}
+
+/** An address set per family. */
+export type AddressSets = Record<Family, AddressSet>;
+
+const perFamily =
+  (op: (a: AddressSet, b: AddressSet) => AddressSet) =>
+  (a: AddressSets, b: AddressSets): AddressSets => ({ 4: op(a[4], b[4]), 6: op(a[6], b[6]) });
+
+export const unionSets = perFamily(union);
+export const intersectionSets = perFamily(intersection);
+export const differenceSets = perFamily(difference);
+
+/** Every address of both families. */
+export const allAddresses = (): AddressSets => ({ 4: fullSpace(4), 6: fullSpace(6) });
+
 /** The addresses of several CIDRs, per family (a set may be built from pieces: 0.0.0.0/1 + 128.0.0.0/1 is everything). */
-export function cidrSets(cidrs: Iterable<Cidr>): Record<Family, AddressSet> {
-  const out: Record<Family, AddressSet> = { 4: [], 6: [] };
+export function cidrSets(cidrs: Iterable<Cidr>): AddressSets {
+  const out: AddressSets = { 4: [], 6: [] };
   for (const c of cidrs) out[c.family] = addRange(out[c.family], c.start, c.end);
   return out;
 }
 
 /** The addresses of CIDRs written as text; malformed ones admit nothing. */
-export function cidrSetsOf(texts: readonly string[]): Record<Family, AddressSet> {
+export function cidrSetsOf(texts: readonly string[]): AddressSets {
   return cidrSets(texts.map(parseCidr).filter((c): c is Cidr => c !== undefined));
 }
 
 /** True when every address of [start, end] is in the set. */
 export function covers(set: AddressSet, start: bigint, end: bigint): boolean {
-  return set.reduce<AddressSet>((rest, [s, e]) => subtract(rest, s, e), [[start, end]]).length === 0;
+  return difference([[start, end]], set).length === 0;
 }
 
 export function formatAddress(family: Family, v: bigint): string {
@@ -226,7 +255,7 @@ export interface NaclVerdict {
 }
 
 /** True when an inbound NACL entry matches the protocol and port (Protocol "-1" = all, "6" = tcp, "17" = udp). */
-export function naclEntryMatches(entry: NetworkAclEntry, protocol: 'tcp' | 'udp', port: number): boolean {
+function naclEntryMatches(entry: NetworkAclEntry, protocol: 'tcp' | 'udp', port: number): boolean {
   const proto = normalizeProtocol(entry.Protocol);
   if (proto === 'all') return true;
   if (proto !== protocol) return false;
@@ -246,7 +275,7 @@ export function naclAdmits(acl: NetworkAcl, protocol: 'tcp' | 'udp', port: numbe
     .filter((e) => e.Egress !== true && naclEntryMatches(e, protocol, port))
     .sort((a, b) => (a.RuleNumber ?? 0) - (b.RuleNumber ?? 0));
   const allowed = allowedSources.map(parseCidr).filter((c): c is Cidr => c !== undefined);
-  const remaining: Record<Family, AddressSet> = { 4: fullSpace(4), 6: fullSpace(6) };
+  const remaining = allAddresses();
   const earlier: NetworkAclEntry[] = [];
   for (const entry of inbound) {
     const cidr = parseCidr(entry.CidrBlock ?? entry.Ipv6CidrBlock ?? '');

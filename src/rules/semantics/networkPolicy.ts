@@ -21,9 +21,10 @@
  * earlier Deny for 0.0.0.0/0 shadows later Allows exactly. What cannot be decided (named ports, `contains`/`starts
  * with` selectors, source nets, HTTP matches, tiers whose order is not read) is reported as undecided, never guessed.
  */
-import type { AddressSet, Family } from './net';
-import { formatAddress, fullSpace, intersect, parseCidr, subtract } from './net';
+import type { AddressSets, Family } from './net';
+import { allAddresses, cidrSets, differenceSets, formatAddress, intersectionSets, parseCidr, unionSets } from './net';
 import {
+  addToVocabulary,
   and3,
   describeLabels,
   evaluateSelector,
@@ -37,7 +38,6 @@ import {
   selectsEverything,
   type KubeLabelSelector,
   type Labels,
-  type Selector,
   type Tri,
 } from './labelSelector';
 
@@ -73,13 +73,13 @@ export interface NamespaceEgress {
 // Destinations: addresses outside the cluster, and endpoint addresses
 
 interface Space {
-  ext: Record<Family, AddressSet>;
-  ep: Record<Family, AddressSet>;
+  ext: AddressSets;
+  ep: AddressSets;
 }
 
-const everything = (): Space => ({ ext: { 4: fullSpace(4), 6: fullSpace(6) }, ep: { 4: fullSpace(4), 6: fullSpace(6) } });
+const everything = (): Space => ({ ext: allAddresses(), ep: allAddresses() });
 const nothing = (): Space => ({ ext: { 4: [], 6: [] }, ep: { 4: [], 6: [] } });
-const emptySet = (s: Record<Family, AddressSet>) => s[4].length === 0 && s[6].length === 0;
+const emptySet = (s: AddressSets) => s[4].length === 0 && s[6].length === 0;
 const isEmpty = (s: Space) => emptySet(s.ext) && emptySet(s.ep);
 
 /** A set of addresses given by CIDRs (`undefined` = all), minus other CIDRs, per family. */
@@ -89,60 +89,27 @@ interface Nets {
   family?: Family;
 }
 
-const netSets = new WeakMap<Nets, Record<Family, AddressSet>>();
+const netSets = new WeakMap<Nets, AddressSets>();
 
 /** netSet, parsed once per rule (the same rule is walked for every label class of every namespace). */
-function netSetOf(n: Nets): Record<Family, AddressSet> {
+function netSetOf(n: Nets): AddressSets {
   let set = netSets.get(n);
   if (!set) netSets.set(n, (set = netSet(n)));
   return set;
 }
 
-function netSet(n: Nets): Record<Family, AddressSet> {
-  const out: Record<Family, AddressSet> = { 4: [], 6: [] };
-  for (const fam of [4, 6] as Family[]) {
-    if (n.family && n.family !== fam) continue;
-    let set: AddressSet = [];
-    if (!n.include) set = fullSpace(fam);
-    else {
-      for (const text of n.include) {
-        const c = parseCidr(text);
-        if (!c) throw new Error(`not a CIDR: ${text}`);
-        if (c.family === fam) set = union(set, [[c.start, c.end]]);
-      }
-    }
-    for (const text of n.exclude) {
-      const c = parseCidr(text);
-      if (!c) throw new Error(`not a CIDR: ${text}`);
-      if (c.family === fam) set = subtract(set, c.start, c.end);
-    }
-    out[fam] = set;
-  }
-  return out;
+function netSet(n: Nets): AddressSets {
+  const parse = (text: string) => {
+    const c = parseCidr(text);
+    if (!c) throw new Error(`not a CIDR: ${text}`);
+    return c;
+  };
+  const included = n.include ? cidrSets(n.include.map(parse)) : allAddresses();
+  const set = differenceSets(included, cidrSets(n.exclude.map(parse)));
+  return n.family ? { 4: [], 6: [], [n.family]: set[n.family] } : set;
 }
 
-function union(a: AddressSet, b: AddressSet): AddressSet {
-  const all = [...a, ...b].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-  const out: AddressSet = [];
-  for (const [s, e] of all) {
-    const last = out[out.length - 1];
-    if (last && s <= last[1] + 1n) last[1] = e > last[1] ? e : last[1];
-    else out.push([s, e]);
-  }
-  return out;
-}
-
-const meet = (a: Record<Family, AddressSet>, b: Record<Family, AddressSet>): Record<Family, AddressSet> => ({
-  4: b[4].flatMap(([s, e]) => intersect(a[4], s, e)),
-  6: b[6].flatMap(([s, e]) => intersect(a[6], s, e)),
-});
-const minus = (a: Record<Family, AddressSet>, b: Record<Family, AddressSet>): Record<Family, AddressSet> => ({
-  4: b[4].reduce((acc, [s, e]) => subtract(acc, s, e), a[4]),
-  6: b[6].reduce((acc, [s, e]) => subtract(acc, s, e), a[6]),
-});
-const join = (a: Record<Family, AddressSet>, b: Record<Family, AddressSet>): Record<Family, AddressSet> => ({ 4: union(a[4], b[4]), 6: union(a[6], b[6]) });
-
-function example(s: Record<Family, AddressSet>): string | undefined {
+function example(s: AddressSets): string | undefined {
   if (s[4].length) return formatAddress(4, s[4][0][0]);
   if (s[6].length) return formatAddress(6, s[6][0][0]);
   return undefined;
@@ -205,14 +172,6 @@ function podLabels(ns: Namespace, pod: Labels): Labels {
 }
 
 const namespaceLabels = (ns: Namespace): Labels => ({ ...ns.labels, 'projectcalico.org/name': ns.name });
-
-function addVocabulary(into: Map<string, Set<string>>, sel: Selector): void {
-  for (const [k, vals] of selectorVocabulary(sel)) {
-    const set = into.get(k) ?? new Set<string>();
-    for (const v of vals) set.add(v);
-    into.set(k, set);
-  }
-}
 
 // ---- ports
 
@@ -294,7 +253,7 @@ function kubePolicy(o: Obj): Policy {
   const base = { label, namespace: ns, tier: 'default', order: 1000, sortName: `knp.default.${name}`, vocabulary: new Map<string, Set<string>>() };
   try {
     const podSel = fromKubeSelector(isObj(s.podSelector) ? (s.podSelector as KubeLabelSelector) : {});
-    addVocabulary(base.vocabulary, podSel);
+    selectorVocabulary(podSel, base.vocabulary);
     const egress = kubePolicyTypes(s).includes('Egress');
     const rules = egress ? kubeRules(label, s) : [];
     return { ...base, applies: (n, pod) => (egress && n.name === ns ? evaluateSelector(podSel, pod) : false), rulesFor: () => rules };
@@ -413,13 +372,13 @@ function calicoPolicy(o: Obj, global: boolean): Policy {
     const selector = parseCalicoSelector(str(s.selector));
     const nsSelector = s.namespaceSelector !== undefined ? parseCalicoSelector(str(s.namespaceSelector)) : undefined;
     const saSelector = str(s.serviceAccountSelector);
-    addVocabulary(base.vocabulary, selector);
+    selectorVocabulary(selector, base.vocabulary);
     const egress = calicoPolicyTypes(s).includes('Egress');
     const rawRules = egress ? arr(s.egress).filter(isObj) : [];
     for (const r of rawRules) {
       const src = isObj(r.source) ? r.source : {};
-      for (const k of ['selector', 'notSelector'] as const) if (src[k] !== undefined) addVocabulary(base.vocabulary, parseCalicoSelector(str(src[k])));
-      if (isObj(src.serviceAccounts)) base.vocabulary.set(SA_LABEL, new Set([...(base.vocabulary.get(SA_LABEL) ?? []), ...arr(src.serviceAccounts.names).map(String)]));
+      for (const k of ['selector', 'notSelector'] as const) if (src[k] !== undefined) selectorVocabulary(parseCalicoSelector(str(src[k])), base.vocabulary);
+      if (isObj(src.serviceAccounts)) addToVocabulary(base.vocabulary, SA_LABEL, arr(src.serviceAccounts.names).map(String));
     }
     const prefix = `${label}${Number.isFinite(order) ? ` (order ${order})` : ''}`;
     const build = (n: Namespace): Rule[] =>
@@ -467,16 +426,16 @@ function reached(rule: Rule, state: Space): { sure: Space; maybeEndpoints: boole
   const sure = nothing();
   let maybeEndpoints = false;
   if (rule.dest.reach === 'any') {
-    sure.ext = meet(state.ext, nets);
-    if (rule.dest.notEndpoints === undefined) sure.ep = meet(state.ep, nets);
-    else maybeEndpoints = !emptySet(meet(state.ep, nets));
-  } else if (rule.dest.reach === 'all-endpoints') sure.ep = meet(state.ep, nets);
-  else maybeEndpoints = !emptySet(meet(state.ep, nets));
+    sure.ext = intersectionSets(state.ext, nets);
+    if (rule.dest.notEndpoints === undefined) sure.ep = intersectionSets(state.ep, nets);
+    else maybeEndpoints = !emptySet(intersectionSets(state.ep, nets));
+  } else if (rule.dest.reach === 'all-endpoints') sure.ep = intersectionSets(state.ep, nets);
+  else maybeEndpoints = !emptySet(intersectionSets(state.ep, nets));
   return { sure, maybeEndpoints };
 }
 
-const subtractSpace = (a: Space, b: Space): Space => ({ ext: minus(a.ext, b.ext), ep: minus(a.ep, b.ep) });
-const joinSpace = (a: Space, b: Space): Space => ({ ext: join(a.ext, b.ext), ep: join(a.ep, b.ep) });
+const subtractSpace = (a: Space, b: Space): Space => ({ ext: differenceSets(a.ext, b.ext), ep: differenceSets(a.ep, b.ep) });
+const joinSpace = (a: Space, b: Space): Space => ({ ext: unionSets(a.ext, b.ext), ep: unionSets(a.ep, b.ep) });
 
 function describeReach(s: Space): string {
   const ext = example(s.ext);
@@ -564,7 +523,7 @@ export function sshEgressByNamespace(input: NetworkPolicyInput): NamespaceEgress
     const relevant = usable.filter((p) => p.namespace === undefined || p.namespace === ns.name);
     const tiers = ['default', ...otherTiers].map((t) => sortTier(relevant.filter((p) => p.tier === t)));
     const vocabulary = new Map<string, Set<string>>();
-    for (const p of relevant) for (const [k, v] of p.vocabulary) if (!fixedKey(k)) vocabulary.set(k, new Set([...(vocabulary.get(k) ?? []), ...v]));
+    for (const p of relevant) for (const [k, v] of p.vocabulary) if (!fixedKey(k)) addToVocabulary(vocabulary, k, v);
     const reasons = new Map<string, string[]>();
     const undecided = new Set<string>([...broken, ...tierNote]);
     let classes = 0;

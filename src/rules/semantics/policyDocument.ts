@@ -104,7 +104,7 @@ export function parsePolicyDocument(raw: unknown): PolicyDocument {
 const compiled = new Map<string, RegExp>();
 
 /** IAM wildcard matching (`*` any run, `?` one character); action names are case-insensitive. */
-export function wildcardMatches(pattern: string, value: string, caseInsensitive = true): boolean {
+function wildcardMatches(pattern: string, value: string, caseInsensitive = true): boolean {
   const key = `${caseInsensitive ? 'i' : 's'}${pattern}`;
   let re = compiled.get(key);
   if (!re) compiled.set(key, (re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, caseInsensitive ? 'is' : 's')));
@@ -112,13 +112,13 @@ export function wildcardMatches(pattern: string, value: string, caseInsensitive 
 }
 
 /** True when the statement's Action (or NotAction) covers `action`. */
-export function coversAction(s: Statement, action: string): boolean {
+function coversAction(s: Statement, action: string): boolean {
   if (s.action) return s.action.some((p) => wildcardMatches(p, action));
   if (s.notAction) return !s.notAction.some((p) => wildcardMatches(p, action));
   return false;
 }
 
-export function statementLabel(s: Statement, source: string, index: number): string {
+function statementLabel(s: Statement, source: string, index: number): string {
   return `${source} statement ${s.sid ? `"${s.sid}"` : `#${index}`}`;
 }
 
@@ -277,24 +277,28 @@ export interface TrustVerdict {
  * identity variants) names `Principal: "*"` or `{"AWS": "*"}` (or uses NotPrincipal), and no condition pins the
  * caller down (aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalOrgID, sts:ExternalId… with a positive operator
  * and a real value) — conditions on anything else (source IP, MFA, time) still let any principal in. A Deny for
- * every principal, unconditional or unless the caller is pinned down (StringNotEquals aws:PrincipalAccount …),
- * closes it again.
+ * every principal, unconditional or unless the caller is pinned down (StringNotEquals aws:PrincipalAccount …, and no
+ * other condition), closes it again for the actions it covers.
  */
 export function trustAllowsAnyPrincipal(doc: PolicyDocument, source = 'trust policy'): TrustVerdict {
   const verdict: TrustVerdict = { open: false, openedBy: [], restricted: [] };
-  const covers = (s: Statement) => ASSUME_ACTIONS.some((a) => coversAction(s, a));
+  const actionsOf = (s: Statement) => ASSUME_ACTIONS.filter((a) => coversAction(s, a));
+  // Conditions are ANDed: a Deny closes only when every one of them is a test on who the caller is.
+  const conditionCount = (s: Statement) => Object.values(s.condition ?? {}).reduce((n, block) => n + Object.keys(block).length, 0);
   const closers = doc.statements
-    .map((s, i) => ({ s, label: statementLabel(s, source, i) }))
-    .filter(({ s }) => s.effect === 'Deny' && covers(s) && anyPrincipal(s.principal))
-    .filter(({ s }) => !s.condition || identityConditions(s, NEGATIVE_OPERATORS).length > 0);
+    .map((s, i) => ({ s, label: statementLabel(s, source, i), actions: actionsOf(s) }))
+    .filter(({ s, actions }) => s.effect === 'Deny' && actions.length > 0 && anyPrincipal(s.principal))
+    .filter(({ s }) => identityConditions(s, NEGATIVE_OPERATORS).length === conditionCount(s));
   doc.statements.forEach((s, i) => {
-    if (s.effect !== 'Allow' || !covers(s)) return;
+    const actions = actionsOf(s);
+    if (s.effect !== 'Allow' || !actions.length) return;
     const everyone = anyPrincipal(s.principal) || s.notPrincipal !== undefined;
     if (!everyone) return;
     const label = statementLabel(s, source, i);
     const pinned = identityConditions(s, POSITIVE_OPERATORS);
     if (pinned.length) return void verdict.restricted.push({ statement: label, by: pinned });
-    if (closers.length) return void verdict.restricted.push({ statement: label, by: closers.map((c) => `${c.label} (Deny)`) });
+    const closing = closers.filter((c) => c.actions.some((a) => actions.includes(a)));
+    if (actions.every((a) => closing.some((c) => c.actions.includes(a)))) return void verdict.restricted.push({ statement: label, by: closing.map((c) => `${c.label} (Deny)`) });
     verdict.openedBy.push({
       statement: label,
       principal: s.notPrincipal !== undefined ? { NotPrincipal: s.notPrincipal } : s.principal,

@@ -1,7 +1,7 @@
 import type { Route, RouteTable } from '@aws-sdk/client-ec2';
 import type { PrefixListView } from '../../inventory/view';
-import { culprits, internetVerdict, unionSets, type InternetPolicy } from './internet';
-import { addRange, parseCidr, subtract, type AddressSet, type Cidr, type Family } from './net';
+import { culprits, internetVerdict, type InternetPolicy } from './internet';
+import { addRange, difference, parseCidr, union, unionSets, type AddressSets, type Cidr } from './net';
 import { prefixListCidrs } from './prefixLists';
 
 /** A route that sends part of the address space to an internet gateway (`igw-`), once more specific routes are taken out. */
@@ -10,7 +10,7 @@ export interface GatewayRoute {
   /** The destination as written: a CIDR or a prefix list id. */
   destination: string;
   /** The destinations this route actually wins (longest prefix match). */
-  set: Record<Family, AddressSet>;
+  set: AddressSets;
 }
 
 const toInternetGateway = (r: Route) => typeof r.GatewayId === 'string' && r.GatewayId.startsWith('igw-') && r.State !== 'blackhole';
@@ -23,7 +23,7 @@ const toInternetGateway = (r: Route) => typeof r.GatewayId === 'string' && r.Gat
  * prefixes are resolved in the internet gateway's favour (never a missed exposure). NAT, virtual private, egress-only
  * gateways and `local` are not internet gateways.
  */
-export function internetGatewayRoutes(rt: RouteTable, prefixLists: readonly PrefixListView[]): GatewayRoute[] {
+function internetGatewayRoutes(rt: RouteTable, prefixLists: readonly PrefixListView[]): GatewayRoute[] {
   const dests: { route: Route; destination: string; cidr: Cidr }[] = [];
   for (const route of rt.Routes ?? []) {
     const plain = route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock;
@@ -35,24 +35,24 @@ export function internetGatewayRoutes(rt: RouteTable, prefixLists: readonly Pref
     }
   }
   dests.sort((a, b) => b.cidr.prefix - a.cidr.prefix || Number(toInternetGateway(b.route)) - Number(toInternetGateway(a.route)));
-  const claimed: Record<Family, AddressSet> = { 4: [], 6: [] };
+  const claimed: AddressSets = { 4: [], 6: [] };
   const out = new Map<Route, GatewayRoute>();
   for (const d of dests) {
-    const won = claimed[d.cidr.family].reduce<AddressSet>((rest, [s, e]) => subtract(rest, s, e), [[d.cidr.start, d.cidr.end]]);
+    const won = difference([[d.cidr.start, d.cidr.end]], claimed[d.cidr.family]);
     claimed[d.cidr.family] = addRange(claimed[d.cidr.family], d.cidr.start, d.cidr.end);
     if (!won.length || !toInternetGateway(d.route)) continue;
     const g = out.get(d.route) ?? { route: d.route, destination: d.destination, set: { 4: [], 6: [] } };
-    for (const [s, e] of won) g.set[d.cidr.family] = addRange(g.set[d.cidr.family], s, e);
+    g.set[d.cidr.family] = union(g.set[d.cidr.family], won);
     out.set(d.route, g);
   }
   return [...out.values()];
 }
 
-const union = (routes: readonly GatewayRoute[]): Record<Family, AddressSet> => routes.reduce((acc, r) => unionSets(acc, r.set), { 4: [], 6: [] } as Record<Family, AddressSet>);
+const unionOf = (routes: readonly GatewayRoute[]): AddressSets => routes.reduce((acc, r) => unionSets(acc, r.set), { 4: [], 6: [] } as AddressSets);
 
 /** Whether a route table sends the internet to an internet gateway: the verdict and the routes responsible, or undefined. */
 export function internetRoutes(rt: RouteTable, prefixLists: readonly PrefixListView[], policy: InternetPolicy): { verdict: string; routes: GatewayRoute[] } | undefined {
   const routes = internetGatewayRoutes(rt, prefixLists);
-  const verdict = internetVerdict(union(routes), policy);
-  return verdict ? { verdict, routes: culprits(routes, union, policy).culprits } : undefined;
+  const verdict = internetVerdict(unionOf(routes), policy);
+  return verdict ? { verdict, routes: culprits(routes, unionOf, policy).culprits } : undefined;
 }

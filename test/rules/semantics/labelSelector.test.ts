@@ -45,6 +45,13 @@ describe('Calico selector syntax', () => {
     expect(() => sel("(app == 'x'")).toThrow(/expected \)/);
   });
 
+  it('&& binds tighter than ||, both chain left to right', () => {
+    expect(sel('has(a) || has(b) && has(c) || has(d)')).toEqual({
+      op: 'or',
+      args: [{ op: 'has', key: 'a' }, { op: 'and', args: [{ op: 'has', key: 'b' }, { op: 'has', key: 'c' }] }, { op: 'has', key: 'd' }],
+    });
+  });
+
   it('formats back to the syntax people write', () => {
     expect(formatSelector(sel("a == 'x' && !(b in {'1','2'} || has(c))"))).toBe("a == 'x' && !(b in {'1', '2'} || has(c))");
   });

@@ -122,6 +122,21 @@ describe('Calico policy semantics', () => {
     expect(v.reasons).toEqual(['GlobalNetworkPolicy deny-v4 (order 10) egress rule 2 allows TCP 22 to any destination (e.g. ::): every pod']);
   });
 
+  it('ipVersion and notNets narrow what a Deny covers: the rest stays open to a later allow', () => {
+    const deny = (rule: Record<string, unknown>) =>
+      calico({ calicoGlobalNetworkPolicies: [gnp('deny', { order: 10, selector: 'all()', types: ['Egress'], egress: [{ action: 'Deny', protocol: 'TCP', ...rule }, { action: 'Allow' }] })] }).reasons;
+    expect(deny({ ipVersion: 6, destination: { ports: [22] } })).toEqual(['GlobalNetworkPolicy deny (order 10) egress rule 2 allows TCP 22 to any destination (e.g. 0.0.0.0): every pod']);
+    expect(deny({ ipVersion: 4, destination: { ports: [22] } })).toEqual(['GlobalNetworkPolicy deny (order 10) egress rule 2 allows TCP 22 to any destination (e.g. ::): every pod']);
+    expect(deny({ destination: { nets: ['0.0.0.0/0', '::/0'], notNets: ['192.0.2.0/24'], ports: [22] } })).toEqual([
+      'GlobalNetworkPolicy deny (order 10) egress rule 2 allows TCP 22 to any destination (e.g. 192.0.2.0): every pod',
+    ]);
+  });
+
+  it('a CIDR that does not parse leaves the namespace not evaluated, and open', () => {
+    const v = one({ networkPolicies: [knp('apps', 'bad-cidr', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/33' } }], ports: [{ port: 22 }] }] })] });
+    expect(v).toMatchObject({ open: true, reasons: [], undecided: ['pods of apps not evaluated: not a CIDR: 10.0.0.0/33'] });
+  });
+
   it('Pass hands the packet to the next tier, and past the last tier to the namespace profile (allow)', () => {
     const v = calico({ calicoGlobalNetworkPolicies: [gnp('pass', { order: 1, selector: 'all()', types: ['Egress'], egress: [{ action: 'Pass' }] })] });
     expect(v.reasons).toEqual(['TCP 22 (e.g. 0.0.0.0) is passed through every tier and allowed by the namespace profile: every pod']);

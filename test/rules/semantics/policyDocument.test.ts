@@ -90,6 +90,17 @@ describe('trustAllowsAnyPrincipal', () => {
     expect(trust(allow, { Effect: 'Deny', Principal: '*', Action: 'sts:AssumeRole', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } }).open).toBe(true);
   });
 
+  it('a Deny that also needs another condition, or covers only some of the allowed actions, does not close it', () => {
+    const allow = { Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole' };
+    const outsidersWithoutMfa = { StringNotEquals: { 'aws:PrincipalOrgID': 'o-abc123' }, Bool: { 'aws:MultiFactorAuthPresent': 'false' } };
+    // Conditions are ANDed: an outsider who signs in with MFA is not denied.
+    expect(trust(allow, { Effect: 'Deny', Principal: '*', Action: 'sts:AssumeRole', Condition: outsidersWithoutMfa }).open).toBe(true);
+    const pinned = { StringNotEquals: { 'aws:PrincipalOrgID': 'o-abc123' } };
+    const allowBoth = { Effect: 'Allow', Principal: '*', Action: ['sts:AssumeRole', 'sts:AssumeRoleWithSAML'] };
+    expect(trust(allowBoth, { Effect: 'Deny', Principal: '*', Action: 'sts:AssumeRole', Condition: pinned }).open).toBe(true);
+    expect(trust(allowBoth, { Effect: 'Deny', Principal: '*', Action: 'sts:AssumeRole*', Condition: pinned }).open).toBe(false);
+  });
+
   it('Allow with NotPrincipal lets in everyone else', () => {
     expect(trust({ Effect: 'Allow', NotPrincipal: { AWS: 'arn:aws:iam::111122223333:user/x' }, Action: 'sts:AssumeRole' }).open).toBe(true);
   });
