@@ -1,6 +1,7 @@
+import { clusterArnOf } from './arn';
 import type { AwsReader } from './inventory/reader';
 import { ReadError } from './inventory/reader';
-import type { Config } from './config';
+import type { Config } from './configSchema';
 import type { Finding, NotEvaluated } from './findings/finding';
 import { notices, type ChangeKind, type Changes, type Delivery, type FindingStore, type Notice, type ScopeRef } from './findings/store';
 import { CAUSES, cloudTrailTrigger, type Cause, type SweepTrigger, type Trigger } from './findings/trigger';
@@ -76,11 +77,6 @@ export const EVENT_DELIVERS: readonly Cause[] = ['event', 'sweep'];
 export const DEFAULT_SWEEP_CONCURRENCY = 8;
 /** A sweep's deliveries stay its own until its digest is out (the sweep Lambda's timeout). */
 const SWEEP_LEASE_MS = 15 * 60_000;
-
-export function clusterArnOf(name: string, account: string, region: string): string {
-  const partition = region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
-  return `arn:${partition}:eks:${region}:${account}:cluster/${name}`;
-}
 
 type Ids = { account: string; region: string };
 interface EvalOptions {

@@ -1,4 +1,4 @@
-import type { Suppression } from '../config';
+import type { Suppression } from '../configSchema';
 import type { Cause } from './trigger';
 import { reconcileWith } from './reconcile';
 import { acknowledgeWith, collectWith, releaseWith } from './outbox';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Suppression } from '../config';
+import type { Suppression } from '../configSchema';
 import { mapLimit } from '../concurrency';
 import { findingKey, type Finding } from './finding';
 import { decide, type Change, type Desired } from './decide';

@@ -1,4 +1,4 @@
-import type { Suppression } from '../config';
+import type { Suppression } from '../configSchema';
 import type { Finding } from './finding';
 import { findingKey } from './finding';
 import type { Cause, Trigger } from './trigger';

@@ -1,4 +1,4 @@
-import type { Suppression } from '../config';
+import type { Suppression } from '../configSchema';
 import type { Finding } from './finding';
 
 /**

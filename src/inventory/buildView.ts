@@ -1,3 +1,4 @@
+import { clusterArnOf } from '../arn';
 import type { Cluster } from '@aws-sdk/client-eks';
 import type { NetworkAcl, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
 import type { InstanceProfile } from '@aws-sdk/client-iam';
@@ -199,9 +200,7 @@ async function readNodeRoles(reader: AwsReader, nodes: Nodes, account: string): 
 }
 
 function arnOf(cluster: Cluster, name: string, ids: Ids): string {
-  if (cluster.arn) return cluster.arn;
-  const partition = ids.region.startsWith('cn-') ? 'aws-cn' : ids.region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
-  return `arn:${partition}:eks:${ids.region}:${ids.account}:cluster/${name}`;
+  return cluster.arn ?? clusterArnOf(name, ids.account, ids.region);
 }
 
 export interface BuildOptions {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { AwsSecurityFinding, Partition, Resource, SeverityLabel } from '@aws-sdk/client-securityhub';
+import type { AwsSecurityFinding, Resource, SeverityLabel } from '@aws-sdk/client-securityhub';
+import { partitionOf } from '../arn';
 import { findingKey, type Finding, type Severity } from '../findings/finding';
 import { consoleUrl } from '../notify/console';
 import type { ChangeKind } from '../findings/store';
@@ -33,12 +34,6 @@ const TYPES: Record<string, string[]> = {
   'cloudtrail-enabled': [BEST_PRACTICE, 'TTPs/Defense Evasion'],
   'root-user-activity': ['Unusual Behaviors/User'],
 };
-
-export function partitionOf(region: string): Partition {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
 
 /** The product ARN of the account's own custom integration: no partner registration needed. */
 export function productArn(account: string, region: string): string {
