@@ -14,7 +14,7 @@ export interface AuditDeliveryOutcome extends EventOutcome {
  * The idempotency key of a delivery: its log group and the ids of the log events that caused the evaluation.
  * CloudWatch Logs gives every log event a unique id, and a retried invocation carries the same batch.
  */
-export function deliveryIdOf(logGroup: string, writes: KubernetesWrite[]): string {
+function deliveryIdOf(logGroup: string, writes: KubernetesWrite[]): string {
   const ids = writes.map((w) => w.logEventId).sort();
   return `audit:${createHash('sha256').update(JSON.stringify([logGroup, ids])).digest('hex').slice(0, 40)}`;
 }
