@@ -166,6 +166,21 @@ describe('serverless package (CloudFormation template)', () => {
     }
   });
 
+  it('every role writes logs only to the log groups of the functions that run with it', () => {
+    const functionsByRole = new Map<string, string[]>();
+    for (const [, f] of ofType('AWS::Lambda::Function')) {
+      const role = (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      functionsByRole.set(role, [...(functionsByRole.get(role) ?? []), f.Properties.FunctionName as string]);
+    }
+    expect(functionsByRole.get('DetectorRole')).toHaveLength(8);
+    for (const [roleId, functions] of functionsByRole) {
+      const logs = statementsOf(roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:') && !/SubscriptionFilter/.test(a)));
+      expect({ roleId, actions: logs.flatMap(actionsOf).sort() }).toEqual({ roleId, actions: ['logs:CreateLogStream', 'logs:PutLogEvents'] });
+      const groups = ([] as unknown[]).concat(resolve(logs[0].Resource)).sort();
+      expect({ roleId, groups }).toEqual({ roleId, groups: functions.map((n) => arn('logs', `log-group:/aws/lambda/${n}:*`)).sort() });
+    }
+  });
+
   it('the guard function can log, publish to the findings topic and dead-letter: nothing else', () => {
     expect(statementsOf('GuardRole').map((s) => [s.Sid, s.Action])).toEqual([
       ['Logs', ['logs:CreateLogStream', 'logs:PutLogEvents']],
