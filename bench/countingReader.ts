@@ -183,6 +183,20 @@ export class CountingReader implements AwsReader {
     for (let i = 0; i < n; i++) await this.call(operation);
   }
 
+  /** A read that is one request. */
+  private async single<T>(operation: string, read: () => Promise<T>): Promise<T> {
+    const r = await this.timed(read);
+    await this.call(operation);
+    return r;
+  }
+
+  /** A read that pages `pageSize` items at a time (one request when it finds nothing). */
+  private async list<T extends readonly unknown[] | undefined>(operation: string, pageSize: number, read: () => Promise<T>): Promise<T> {
+    const r = await this.timed(read);
+    await this.paged(operation, pages(r?.length ?? 0, pageSize));
+    return r;
+  }
+
   async identity(): Promise<{ account: string; region: string }> {
     if (this.opts.cacheIdentity !== false && this.identityCache) return this.identityCache;
     const id = await this.timed(() => this.inner.identity());
@@ -191,29 +205,10 @@ export class CountingReader implements AwsReader {
     return id;
   }
 
-  async listClusters(): Promise<string[]> {
-    const r = await this.timed(() => this.inner.listClusters());
-    await this.paged('eks:ListClusters', pages(r.length, PAGE.listClusters));
-    return r;
-  }
-
-  async describeCluster(name: string): Promise<Cluster | undefined> {
-    const r = await this.timed(() => this.inner.describeCluster(name));
-    await this.call('eks:DescribeCluster');
-    return r;
-  }
-
-  async listNodegroups(cluster: string): Promise<string[]> {
-    const r = await this.timed(() => this.inner.listNodegroups(cluster));
-    await this.paged('eks:ListNodegroups', pages(r.length, PAGE.listNodegroups));
-    return r;
-  }
-
-  async describeNodegroup(cluster: string, nodegroup: string) {
-    const r = await this.timed(() => this.inner.describeNodegroup(cluster, nodegroup));
-    await this.call('eks:DescribeNodegroup');
-    return r;
-  }
+  listClusters = () => this.list('eks:ListClusters', PAGE.listClusters, () => this.inner.listClusters());
+  describeCluster = (name: string) => this.single('eks:DescribeCluster', () => this.inner.describeCluster(name));
+  listNodegroups = (cluster: string) => this.list('eks:ListNodegroups', PAGE.listNodegroups, () => this.inner.listNodegroups(cluster));
+  describeNodegroup = (cluster: string, nodegroup: string) => this.single('eks:DescribeNodegroup', () => this.inner.describeNodegroup(cluster, nodegroup));
 
   /** ListAccessEntries, then DescribeAccessEntry and ListAssociatedAccessPolicies for each entry, in parallel. */
   async listAccessEntries(cluster: string): Promise<AccessEntryView[]> {
@@ -223,35 +218,12 @@ export class CountingReader implements AwsReader {
     return r;
   }
 
-  async describeAddon(cluster: string, addonName: string) {
-    const r = await this.timed(() => this.inner.describeAddon(cluster, addonName));
-    await this.call('eks:DescribeAddon');
-    return r;
-  }
+  describeAddon = (cluster: string, addonName: string) => this.single('eks:DescribeAddon', () => this.inner.describeAddon(cluster, addonName));
 
-  async describeSecurityGroups(q: { groupIds?: string[]; filters?: Filter[] }) {
-    const r = await this.timed(() => this.inner.describeSecurityGroups(q));
-    await this.paged('ec2:DescribeSecurityGroups', pages(r.length, PAGE.ec2Describe));
-    return r;
-  }
-
-  async describeSubnets(q: { subnetIds?: string[]; filters?: Filter[] }) {
-    const r = await this.timed(() => this.inner.describeSubnets(q));
-    await this.paged('ec2:DescribeSubnets', pages(r.length, PAGE.ec2Describe));
-    return r;
-  }
-
-  async describeRouteTables(q: { routeTableIds?: string[]; filters?: Filter[] }) {
-    const r = await this.timed(() => this.inner.describeRouteTables(q));
-    await this.paged('ec2:DescribeRouteTables', pages(r.length, PAGE.ec2Describe));
-    return r;
-  }
-
-  async describeNetworkAcls(q: { networkAclIds?: string[]; filters?: Filter[] }) {
-    const r = await this.timed(() => this.inner.describeNetworkAcls(q));
-    await this.paged('ec2:DescribeNetworkAcls', pages(r.length, PAGE.ec2Describe));
-    return r;
-  }
+  describeSecurityGroups = (q: { groupIds?: string[]; filters?: Filter[] }) => this.list('ec2:DescribeSecurityGroups', PAGE.ec2Describe, () => this.inner.describeSecurityGroups(q));
+  describeSubnets = (q: { subnetIds?: string[]; filters?: Filter[] }) => this.list('ec2:DescribeSubnets', PAGE.ec2Describe, () => this.inner.describeSubnets(q));
+  describeRouteTables = (q: { routeTableIds?: string[]; filters?: Filter[] }) => this.list('ec2:DescribeRouteTables', PAGE.ec2Describe, () => this.inner.describeRouteTables(q));
+  describeNetworkAcls = (q: { networkAclIds?: string[]; filters?: Filter[] }) => this.list('ec2:DescribeNetworkAcls', PAGE.ec2Describe, () => this.inner.describeNetworkAcls(q));
 
   /** One request for a template's versions; the latest/default versions of every template page 200 at a time. */
   async describeLaunchTemplateVersions(q: { launchTemplateId?: string; launchTemplateName?: string; versions: string[] }) {
@@ -260,41 +232,13 @@ export class CountingReader implements AwsReader {
     return r;
   }
 
-  async describeInstances(q: { instanceIds?: string[]; filters?: Filter[] }) {
-    const r = await this.timed(() => this.inner.describeInstances(q));
-    await this.paged('ec2:DescribeInstances', pages(r.length, PAGE.ec2Describe));
-    return r;
-  }
+  describeInstances = (q: { instanceIds?: string[]; filters?: Filter[] }) => this.list('ec2:DescribeInstances', PAGE.ec2Describe, () => this.inner.describeInstances(q));
+  describeManagedPrefixLists = (q: { prefixListIds: string[] }) => this.list('ec2:DescribeManagedPrefixLists', PAGE.ec2Describe, () => this.inner.describeManagedPrefixLists(q));
+  getManagedPrefixListEntries = (prefixListId: string) => this.list('ec2:GetManagedPrefixListEntries', PAGE.ec2Describe, () => this.inner.getManagedPrefixListEntries(prefixListId));
 
-  async describeManagedPrefixLists(q: { prefixListIds: string[] }) {
-    const r = await this.timed(() => this.inner.describeManagedPrefixLists(q));
-    await this.paged('ec2:DescribeManagedPrefixLists', pages(r.length, PAGE.ec2Describe));
-    return r;
-  }
-
-  async getManagedPrefixListEntries(prefixListId: string) {
-    const r = await this.timed(() => this.inner.getManagedPrefixListEntries(prefixListId));
-    await this.paged('ec2:GetManagedPrefixListEntries', pages(r?.length ?? 0, PAGE.ec2Describe));
-    return r;
-  }
-
-  async describeTrails() {
-    const r = await this.timed(() => this.inner.describeTrails());
-    await this.call('cloudtrail:DescribeTrails');
-    return r;
-  }
-
-  async getTrailStatus(trailArn: string) {
-    const r = await this.timed(() => this.inner.getTrailStatus(trailArn));
-    await this.call('cloudtrail:GetTrailStatus');
-    return r;
-  }
-
-  async getEventSelectors(trailArn: string) {
-    const r = await this.timed(() => this.inner.getEventSelectors(trailArn));
-    await this.call('cloudtrail:GetEventSelectors');
-    return r;
-  }
+  describeTrails = () => this.single('cloudtrail:DescribeTrails', () => this.inner.describeTrails());
+  getTrailStatus = (trailArn: string) => this.single('cloudtrail:GetTrailStatus', () => this.inner.getTrailStatus(trailArn));
+  getEventSelectors = (trailArn: string) => this.single('cloudtrail:GetEventSelectors', () => this.inner.getEventSelectors(trailArn));
 
   /**
    * LookupEvents takes a single lookup attribute: the live reader asks by EventName and matches the resource itself,
@@ -333,53 +277,14 @@ export class CountingReader implements AwsReader {
 
   // ---- IAM (one request each; the lists page by 100)
 
-  async getRole(roleName: string) {
-    const r = await this.timed(() => this.inner.getRole(roleName));
-    await this.call('iam:GetRole');
-    return r;
-  }
-
-  async listAttachedRolePolicies(roleName: string) {
-    const r = await this.timed(() => this.inner.listAttachedRolePolicies(roleName));
-    await this.paged('iam:ListAttachedRolePolicies', pages(r.length, PAGE.iamList));
-    return r;
-  }
-
-  async listRolePolicies(roleName: string) {
-    const r = await this.timed(() => this.inner.listRolePolicies(roleName));
-    await this.paged('iam:ListRolePolicies', pages(r.length, PAGE.iamList));
-    return r;
-  }
-
-  async getRolePolicy(roleName: string, policyName: string) {
-    const r = await this.timed(() => this.inner.getRolePolicy(roleName, policyName));
-    await this.call('iam:GetRolePolicy');
-    return r;
-  }
-
-  async getPolicy(policyArn: string) {
-    const r = await this.timed(() => this.inner.getPolicy(policyArn));
-    await this.call('iam:GetPolicy');
-    return r;
-  }
-
-  async getPolicyVersion(policyArn: string, versionId: string) {
-    const r = await this.timed(() => this.inner.getPolicyVersion(policyArn, versionId));
-    await this.call('iam:GetPolicyVersion');
-    return r;
-  }
-
-  async getInstanceProfile(name: string) {
-    const r = await this.timed(() => this.inner.getInstanceProfile(name));
-    await this.call('iam:GetInstanceProfile');
-    return r;
-  }
-
-  async listInstanceProfilesForRole(roleName: string) {
-    const r = await this.timed(() => this.inner.listInstanceProfilesForRole(roleName));
-    await this.paged('iam:ListInstanceProfilesForRole', pages(r.length, PAGE.iamList));
-    return r;
-  }
+  getRole = (roleName: string) => this.single('iam:GetRole', () => this.inner.getRole(roleName));
+  listAttachedRolePolicies = (roleName: string) => this.list('iam:ListAttachedRolePolicies', PAGE.iamList, () => this.inner.listAttachedRolePolicies(roleName));
+  listRolePolicies = (roleName: string) => this.list('iam:ListRolePolicies', PAGE.iamList, () => this.inner.listRolePolicies(roleName));
+  getRolePolicy = (roleName: string, policyName: string) => this.single('iam:GetRolePolicy', () => this.inner.getRolePolicy(roleName, policyName));
+  getPolicy = (policyArn: string) => this.single('iam:GetPolicy', () => this.inner.getPolicy(policyArn));
+  getPolicyVersion = (policyArn: string, versionId: string) => this.single('iam:GetPolicyVersion', () => this.inner.getPolicyVersion(policyArn, versionId));
+  getInstanceProfile = (name: string) => this.single('iam:GetInstanceProfile', () => this.inner.getInstanceProfile(name));
+  listInstanceProfilesForRole = (roleName: string) => this.list('iam:ListInstanceProfilesForRole', PAGE.iamList, () => this.inner.listInstanceProfilesForRole(roleName));
 
   /** Paged 100 items (roles and policies) at a time, the API's default page. */
   async getAccountAuthorizationDetails() {
@@ -390,15 +295,6 @@ export class CountingReader implements AwsReader {
 
   // ---- Auto Scaling
 
-  async describeAutoScalingGroups(q: { names?: string[]; filters?: AutoScalingFilter[] }) {
-    const r = await this.timed(() => this.inner.describeAutoScalingGroups(q));
-    await this.paged('autoscaling:DescribeAutoScalingGroups', pages(r.length, PAGE.autoScaling));
-    return r;
-  }
-
-  async describeLaunchConfigurations(names: string[]) {
-    const r = await this.timed(() => this.inner.describeLaunchConfigurations(names));
-    await this.paged('autoscaling:DescribeLaunchConfigurations', pages(r.length, PAGE.autoScaling));
-    return r;
-  }
+  describeAutoScalingGroups = (q: { names?: string[]; filters?: AutoScalingFilter[] }) => this.list('autoscaling:DescribeAutoScalingGroups', PAGE.autoScaling, () => this.inner.describeAutoScalingGroups(q));
+  describeLaunchConfigurations = (names: string[]) => this.list('autoscaling:DescribeLaunchConfigurations', PAGE.autoScaling, () => this.inner.describeLaunchConfigurations(names));
 }

@@ -71,27 +71,9 @@ const started = Date.now();
 const work = mkdtempSync(join(tmpdir(), 'eks-drift-bench-'));
 const measureJs = join(work, 'measure.cjs');
 const costJs = join(work, 'cost.cjs');
-await build({
-  entryPoints: ['bench/cost.ts'],
-  outfile: costJs,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  mainFields: ['module', 'main'],
-  logLevel: 'warning',
-});
-await build({
-  entryPoints: ['bench/measure.ts'],
-  outfile: measureJs,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  mainFields: ['module', 'main'],
-  sourcemap: 'inline',
-  logLevel: 'warning',
-});
+const bundle = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', mainFields: ['module', 'main'], logLevel: 'warning' };
+await build({ ...bundle, entryPoints: ['bench/cost.ts'], outfile: costJs });
+await build({ ...bundle, entryPoints: ['bench/measure.ts'], outfile: measureJs, sourcemap: 'inline' });
 
 /** One measurement phase in its own process, so its peak memory is its own. */
 function phase(name, clusters, events) {

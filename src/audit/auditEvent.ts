@@ -28,7 +28,7 @@ const objectRefSchema = z
   })
   .passthrough();
 
-export const auditEventSchema = z
+const auditEventSchema = z
   .object({
     kind: z.literal('Event'),
     apiVersion: z.literal('audit.k8s.io/v1'),
@@ -49,9 +49,8 @@ export const auditEventSchema = z
   .passthrough();
 
 export type AuditEvent = z.infer<typeof auditEventSchema>;
-export type AuditUser = z.infer<typeof userInfoSchema>;
 
-export type ParsedAuditLine = { ok: true; event: AuditEvent } | { ok: false; reason: string };
+type ParsedAuditLine = { ok: true; event: AuditEvent } | { ok: false; reason: string };
 
 /** Parses one log event's message; `reason` says why it is not an audit.k8s.io/v1 Event. */
 export function parseAuditLine(message: string): ParsedAuditLine {

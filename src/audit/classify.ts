@@ -13,7 +13,7 @@ export type LineVerdict =
   | { id: string; status: 'ignored'; reason: string }
   | { id: string; status: 'invalid'; reason: string };
 
-export type DeliveryClassification =
+type DeliveryClassification =
   | { status: 'invalid'; reason: string }
   | { status: 'ignored'; reason: string; data?: CloudWatchLogsDecodedData }
   | { status: 'lines'; data: CloudWatchLogsDecodedData; cluster: string; lines: LineVerdict[] };
@@ -21,7 +21,7 @@ export type DeliveryClassification =
 /** EKS control-plane logs: `/aws/eks/<cluster>/cluster` (cluster names: letters, digits, '-' and '_'). */
 const EKS_LOG_GROUP = /^\/aws\/eks\/([0-9A-Za-z][A-Za-z0-9_-]{0,99})\/cluster$/;
 
-export function clusterOfLogGroup(logGroup: string): string | undefined {
+function clusterOfLogGroup(logGroup: string): string | undefined {
   return EKS_LOG_GROUP.exec(logGroup)?.[1];
 }
 

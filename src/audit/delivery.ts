@@ -22,7 +22,7 @@ const decodedSchema = z
   })
   .passthrough();
 
-export type DecodedDelivery =
+type DecodedDelivery =
   | { ok: true; data: CloudWatchLogsDecodedData }
   | { ok: false; reason: string };
 

@@ -14,7 +14,7 @@ export interface AuditDeliveryOutcome extends EventOutcome {
  * The idempotency key of a delivery: its log group and the ids of the log events that caused the evaluation.
  * CloudWatch Logs gives every log event a unique id, and a retried invocation carries the same batch.
  */
-export function deliveryIdOf(logGroup: string, writes: KubernetesWrite[]): string {
+function deliveryIdOf(logGroup: string, writes: KubernetesWrite[]): string {
   const ids = writes.map((w) => w.logEventId).sort();
   return `audit:${createHash('sha256').update(JSON.stringify([logGroup, ids])).digest('hex').slice(0, 40)}`;
 }
@@ -42,18 +42,16 @@ function reasons(lines: LineVerdict[]): string {
  * counted; they never hide the valid writes beside them.
  */
 export async function processAuditDelivery(raw: unknown, deps: PipelineDeps): Promise<AuditDeliveryOutcome> {
-  const none = { clusters: [], scopes: [], findings: [], lines: [] as LineOutcome[] };
+  /** An outcome that evaluates nothing, logged and counted like an EventBridge event's. */
+  const unprocessed = (status: 'invalid' | 'ignored', reason: string, fields: { logGroup?: string; lines?: LineOutcome[]; level?: 'warn' }): AuditDeliveryOutcome => {
+    const { lines = [], level, ...logged } = fields;
+    deps.log.log(level ?? (status === 'invalid' ? 'error' : 'info'), status === 'invalid' ? 'invalid audit-log delivery' : 'audit-log delivery ignored', { ...logged, reason });
+    deps.log.metric(status === 'invalid' ? 'InvalidEvents' : 'IgnoredEvents');
+    return { status, reason, clusters: [], scopes: [], findings: [], lines };
+  };
   const c = classifyDelivery(raw);
-  if (c.status === 'invalid') {
-    deps.log.log('error', 'invalid audit-log delivery', { reason: c.reason });
-    deps.log.metric('InvalidEvents');
-    return { status: 'invalid', reason: c.reason, ...none };
-  }
-  if (c.status === 'ignored') {
-    deps.log.log('info', 'audit-log delivery ignored', { reason: c.reason, logGroup: c.data?.logGroup });
-    deps.log.metric('IgnoredEvents');
-    return { status: 'ignored', reason: c.reason, ...none };
-  }
+  if (c.status === 'invalid') return unprocessed('invalid', c.reason, {});
+  if (c.status === 'ignored') return unprocessed('ignored', c.reason, { logGroup: c.data?.logGroup });
 
   const { data, cluster } = c;
   const lines: LineOutcome[] = c.lines.map((l) =>
@@ -61,10 +59,7 @@ export async function processAuditDelivery(raw: unknown, deps: PipelineDeps): Pr
   );
   const ids = await deps.reader.identity();
   if (data.owner !== ids.account) {
-    const reason = `delivery from account ${data.owner}, this deployment reads account ${ids.account}`;
-    deps.log.log('warn', 'audit-log delivery ignored', { reason, logGroup: data.logGroup });
-    deps.log.metric('IgnoredEvents');
-    return { status: 'ignored', reason, ...none, lines };
+    return unprocessed('ignored', `delivery from account ${data.owner}, this deployment reads account ${ids.account}`, { logGroup: data.logGroup, lines, level: 'warn' });
   }
 
   for (const l of c.lines) {
@@ -74,11 +69,8 @@ export async function processAuditDelivery(raw: unknown, deps: PipelineDeps): Pr
   }
   const writes = c.lines.flatMap((l) => (l.status === 'write' ? [l] : []));
   if (!writes.length) {
-    const invalid = c.lines.some((l) => l.status === 'invalid');
     const reason = c.lines.length ? reasons(c.lines) : 'the delivery holds no log event';
-    deps.log.log(invalid ? 'error' : 'info', invalid ? 'invalid audit-log delivery' : 'audit-log delivery ignored', { logGroup: data.logGroup, reason });
-    deps.log.metric(invalid ? 'InvalidEvents' : 'IgnoredEvents');
-    return { status: invalid ? 'invalid' : 'ignored', reason, ...none, lines };
+    return unprocessed(c.lines.some((l) => l.status === 'invalid') ? 'invalid' : 'ignored', reason, { logGroup: data.logGroup, lines });
   }
 
   const ruleIds = [...new Set(writes.flatMap((w) => w.write.rules))];

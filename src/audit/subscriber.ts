@@ -49,7 +49,7 @@ export function parseClusterSelection(value: string | undefined): '*' | string[]
   return [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))];
 }
 
-export function auditLoggingEnabled(cluster: Cluster): boolean {
+function auditLoggingEnabled(cluster: Cluster): boolean {
   return (cluster.logging?.clusterLogging ?? []).some((e) => e.enabled === true && (e.types ?? []).includes('audit'));
 }
 
@@ -68,7 +68,7 @@ async function existingFilter(logs: CloudWatchLogsClient, logGroupName: string, 
 }
 
 /** Ensures one cluster's audit log group is subscribed. Never throws: the outcome says what happened. */
-export async function ensureSubscribed(
+async function ensureSubscribed(
   deps: { reader: Pick<ClusterReader, 'describeCluster'>; logs: CloudWatchLogsClient },
   name: string,
   s: SubscriptionSettings,

@@ -5,7 +5,7 @@ import type { Logger } from '../log';
 import { ensureAllSubscribed, parseClusterSelection, type ClusterReader, type SubscriptionSettings } from './subscriber';
 
 /** The two EKS reads the subscriber needs; its bundle carries no other client (EC2, CloudTrail, DynamoDB…). */
-export function eksClusterReader(eks: EKSClient): ClusterReader {
+function eksClusterReader(eks: EKSClient): ClusterReader {
   return {
     async listClusters() {
       const names: string[] = [];
@@ -29,7 +29,7 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return v;
 }
 
-export function subscriptionSettingsFromEnv(env: NodeJS.ProcessEnv): SubscriptionSettings {
+function subscriptionSettingsFromEnv(env: NodeJS.ProcessEnv): SubscriptionSettings {
   return {
     clusters: parseClusterSelection(env.AUDIT_LOG_CLUSTERS),
     filterName: required(env, 'AUDIT_SUBSCRIPTION_FILTER_NAME'),

@@ -27,7 +27,7 @@ function objectTerm(resource: string): string {
  * A write whose objectRef names no object (deletecollection) is let through: it may delete the watched one.
  * A missing responseStatus is let through too (the handler treats "not known to have failed" as a change).
  */
-export function auditFilterPattern(): string {
+function auditFilterPattern(): string {
   const resources = [...new Set(WATCHED.map((w) => w.resource))];
   const terms = [
     `$.stage = "ResponseComplete"`,

@@ -166,6 +166,21 @@ describe('serverless package (CloudFormation template)', () => {
     }
   });
 
+  it('every role writes logs only to the log groups of the functions that run with it', () => {
+    const functionsByRole = new Map<string, string[]>();
+    for (const [, f] of ofType('AWS::Lambda::Function')) {
+      const role = (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      functionsByRole.set(role, [...(functionsByRole.get(role) ?? []), f.Properties.FunctionName as string]);
+    }
+    expect(functionsByRole.get('DetectorRole')).toHaveLength(8);
+    for (const [roleId, functions] of functionsByRole) {
+      const logs = statementsOf(roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:') && !/SubscriptionFilter/.test(a)));
+      expect({ roleId, actions: logs.flatMap(actionsOf).sort() }).toEqual({ roleId, actions: ['logs:CreateLogStream', 'logs:PutLogEvents'] });
+      const groups = ([] as unknown[]).concat(resolve(logs[0].Resource)).sort();
+      expect({ roleId, groups }).toEqual({ roleId, groups: functions.map((n) => arn('logs', `log-group:/aws/lambda/${n}:*`)).sort() });
+    }
+  });
+
   it('the guard function can log, publish to the findings topic and dead-letter: nothing else', () => {
     expect(statementsOf('GuardRole').map((s) => [s.Sid, s.Action])).toEqual([
       ['Logs', ['logs:CreateLogStream', 'logs:PutLogEvents']],
@@ -211,8 +226,8 @@ describe('serverless package (CloudFormation template)', () => {
     expect((baseline as unknown as { DependsOn: string[] }).DependsOn).toEqual(expect.arrayContaining(['SweepLambdaFunction', 'FindingsTable', 'FindingsTopic']));
     const fn = resources.DeployBaselineLambdaFunction;
     expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.SWEEP_FUNCTION).toBe('eks-drift-test-sweep');
-    const statements = (resources.BaselineRole.Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[])[0].PolicyDocument.Statement;
-    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    const statements = statementsOf('BaselineRole');
+    const actions = statements.flatMap(actionsOf);
     expect(actions.sort()).toEqual(['lambda:InvokeFunction', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
     expect(resolve(statements.find((s) => s.Action === 'lambda:InvokeFunction')!.Resource)).toBe(arn('lambda', 'function:eks-drift-test-sweep'));
   });
@@ -284,8 +299,6 @@ describe('serverless package (CloudFormation template)', () => {
 
   describe('optional sinks', () => {
     const SINKS = { SecurityHubSink: 'SecurityHubSink', OrgBusSink: 'OrgBusSink' };
-    const statements = (role: string) =>
-      (resources[role].Properties.Policies as { PolicyDocument: { Statement: { Sid: string; Action: string | string[]; Resource: unknown; Condition?: unknown }[] } }[])[0].PolicyDocument.Statement;
 
     it('are off unless their stack parameter is set (defaults: the --param values)', () => {
       expect(template.parameters.SecurityHub.Default).toBe('false');
@@ -315,7 +328,7 @@ describe('serverless package (CloudFormation template)', () => {
     });
 
     it('Security Hub: BatchImportFindings on the own product ARN of the account only; BatchUpdateFindings only to set NEW or SUPPRESSED', () => {
-      const st = statements('SecurityHubSinkRole');
+      const st = statementsOf('SecurityHubSinkRole');
       expect(st.flatMap((s) => s.Action).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings', 'sqs:SendMessage']);
       expect(st.find((s) => s.Action === 'securityhub:BatchImportFindings')!.Resource).toEqual({
         'Fn::Sub': 'arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default',
@@ -327,7 +340,7 @@ describe('serverless package (CloudFormation template)', () => {
     });
 
     it('organisation bus: events:PutEvents on exactly the bus of the parameter', () => {
-      const st = statements('OrgBusSinkRole');
+      const st = statementsOf('OrgBusSinkRole');
       expect(st.flatMap((s) => s.Action).sort()).toEqual(['events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
       expect(st.find((s) => s.Action === 'events:PutEvents')!.Resource).toEqual({ Ref: 'OrgEventBusArn' });
       expect((resources.OrgBusSinkLambdaFunction.Properties.Environment as { Variables: Record<string, unknown> }).Variables.ORG_EVENT_BUS_ARN).toEqual({ Ref: 'OrgEventBusArn' });

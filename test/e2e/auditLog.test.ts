@@ -5,9 +5,9 @@ import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/clien
 import { CreateClusterCommand, EKSClient, type Cluster } from '@aws-sdk/client-eks';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { drainQueue } from '../support/sqs';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { drainQueue, subscribeQueue } from '../support/sqs';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { matchesFilter, parseFilterPattern } from '../../src/audit/filterPattern';
 import { processAuditDelivery } from '../../src/audit/pipeline';
@@ -172,9 +172,7 @@ describeWithMoto('EKS audit log against moto', () => {
       sqs = new SQSClient(cfg);
       const ddb = new DynamoDBClient(cfg);
       const topic = await sns.send(new CreateTopicCommand({ Name: 'eks-drift-test-findings' }));
-      queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'oncall' }))).QueueUrl!;
-      const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-      await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn!, Protocol: 'sqs', Endpoint: arn, Attributes: { RawMessageDelivery: 'true' } }));
+      queueUrl = await subscribeQueue(sns, sqs, topic.TopicArn!, 'oncall');
       await ddb.send(new CreateTableCommand({ TableName: 'eks-drift-test-findings', ...FINDINGS_TABLE_DEFINITION }));
       deps = {
         reader,

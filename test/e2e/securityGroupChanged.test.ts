@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, CreateNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { drainQueue } from '../support/sqs';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { drainQueue, subscribeQueue } from '../support/sqs';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { describeWithMoto, motoClientConfig, startMoto, type Moto } from '../support/moto';
@@ -109,10 +109,7 @@ describeWithMoto.each(HANDLERS)('securityGroupChanged handler (%s) against moto 
     await eks.send(new CreateNodegroupCommand({ clusterName: 'prod', nodegroupName: 'ng', nodeRole: `arn:aws:iam::${ACCOUNT}:role/node`, subnets: [subnet.Subnet!.SubnetId!] }));
 
     const topic = await sns.send(new CreateTopicCommand({ Name: 'eks-drift-test-findings' }));
-    const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'oncall' }));
-    queueUrl = queue.QueueUrl!;
-    const qattr = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-    await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn!, Protocol: 'sqs', Endpoint: qattr.Attributes!.QueueArn!, Attributes: { RawMessageDelivery: 'true' } }));
+    queueUrl = await subscribeQueue(sns, sqs, topic.TopicArn!, 'oncall');
     await ddb.send(new CreateTableCommand({ TableName: 'eks-drift-test-findings', ...FINDINGS_TABLE_DEFINITION }));
 
     // The handler logs JSON lines and EMF metrics (CloudWatch format) on stdout; keep the test output readable.

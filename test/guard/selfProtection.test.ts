@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SNSEvent } from 'aws-lambda';
 import { GUARDED_CALLS, TAMPER_RULE_ID } from '../../src/guard/catalog';
 import { tamperAlert, tamperCallFromEvent, tamperCallFromGuardMessage, type TamperCall } from '../../src/guard/alert';
@@ -15,6 +15,7 @@ import { MemoryLogger } from '../../src/log';
 import { packageTemplate, resolveIntrinsics, type Deployment, type PackagedTemplate } from '../support/packagedTemplate';
 import { transformInput, type InputTransformer } from '../support/eventBridgeInput';
 import { describeWithMoto, motoClientConfig, startMoto, type Moto } from '../support/moto';
+import { drainQueue, subscribeQueue } from '../support/sqs';
 import { lambdaContext } from '../support/lambdaContext';
 import { sampleFiles as detectorSamples, loadSample as loadDetectorSample, demoReader } from '../events/support';
 import { classifyEvent } from '../../src/events/classify';
@@ -279,9 +280,7 @@ describeWithMoto('the guard function through SNS (moto): filtered subscribers re
     const sns = new SNSClient(motoClientConfig(moto.endpoint));
     sqs = new SQSClient(motoClientConfig(moto.endpoint));
     const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'eks-drift-prod-findings' }))).TopicArn!;
-    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'oncall' }))).QueueUrl!;
-    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: { RawMessageDelivery: 'true', FilterPolicy: JSON.stringify({ severity: ['critical'] }) } }));
+    queueUrl = await subscribeQueue(sns, sqs, topicArn, 'oncall', { severity: ['critical'] });
     sns.destroy();
   });
   afterAll(async () => {
@@ -298,11 +297,11 @@ describeWithMoto('the guard function through SNS (moto): filtered subscribers re
     } finally {
       process.env = saved;
     }
-    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
-    expect(r.Messages).toHaveLength(1);
-    const payload = parseNotificationMessage(r.Messages![0].Body!);
+    const messages = await drainQueue(sqs, queueUrl);
+    expect(messages).toHaveLength(1);
+    const payload = parseNotificationMessage(messages[0].Body!);
     expect(payload.changes[0].finding).toMatchObject({ ruleId: TAMPER_RULE_ID, resourceId: 'eks-drift-prod-sweep', severity: 'critical' });
-    expect(r.Messages![0].MessageAttributes?.severity?.StringValue).toBe('critical');
+    expect(messages[0].MessageAttributes?.severity?.StringValue).toBe('critical');
   });
 
   it('guardHandlerFromEnv needs FINDINGS_TOPIC_ARN', () => {

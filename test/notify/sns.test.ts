@@ -1,6 +1,7 @@
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { describeWithMoto, motoClientConfig, startMoto, type Moto } from '../support/moto';
+import { drainQueue, subscribeQueue } from '../support/sqs';
 import { buildNotifications, parseNotificationMessage } from '../../src/notify/message';
 import { publishNotifications } from '../../src/notify/sns';
 import { base, endpointPublic, finding, loggingOff, sshOpen } from './fixtures';
@@ -16,28 +17,10 @@ describeWithMoto('publishNotifications through SNS to filtered SQS subscriptions
   let topicArn: string;
   const queues: Record<string, string> = {};
 
-  async function subscribe(name: string, filterPolicy?: Record<string, unknown>) {
-    const q = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-    const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl!, AttributeNames: ['QueueArn'] }));
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn: topicArn,
-        Protocol: 'sqs',
-        Endpoint: attrs.Attributes!.QueueArn!,
-        Attributes: { RawMessageDelivery: 'true', ...(filterPolicy ? { FilterPolicy: JSON.stringify(filterPolicy) } : {}) },
-      }),
-    );
-    queues[name] = q.QueueUrl!;
-  }
-
-  async function drain(name: string): Promise<Message[]> {
-    const out: Message[] = [];
-    for (;;) {
-      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues[name], MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }));
-      if (!r.Messages?.length) return out;
-      out.push(...r.Messages);
-    }
-  }
+  const subscribe = async (name: string, filterPolicy?: Record<string, unknown>) => {
+    queues[name] = await subscribeQueue(sns, sqs, topicArn, name, filterPolicy);
+  };
+  const drain = (name: string): Promise<Message[]> => drainQueue(sqs, queues[name]);
 
   const rulesOf = (ms: Message[]) => ms.map((m) => parseNotificationMessage(m.Body!).changes.map((c) => `${c.change}:${c.finding.ruleId}`).join(','));
 

@@ -1,7 +1,8 @@
 import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describeWithMoto, motoClientConfig, startMoto, type Moto } from '../support/moto';
+import { createQueue, drainQueue } from '../support/sqs';
 import { snsEvent } from '../support/snsEvent';
 import { base, endpointPublic, finding, sshOpen, ACCOUNT, REGION } from '../notify/fixtures';
 import { buildNotifications } from '../../src/notify/message';
@@ -23,11 +24,11 @@ describeWithMoto('organisation bus sink against moto EventBridge (a rule on the 
     events = new EventBridgeClient(cfg);
     sqs = new SQSClient(cfg);
     busArn = (await events.send(new CreateEventBusCommand({ Name: 'security-central' }))).EventBusArn!;
-    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'soc' }))).QueueUrl!;
-    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    const soc = await createQueue(sqs, 'soc');
+    queueUrl = soc.queueUrl;
     // What a security account would route: every eks-drift change (moto cannot match inside arrays of objects).
     await events.send(new PutRuleCommand({ Name: 'eks-drift-changes', EventBusName: 'security-central', EventPattern: JSON.stringify({ source: [EVENT_SOURCE], 'detail-type': [DETAIL_TYPE] }) }));
-    await events.send(new PutTargetsCommand({ Rule: 'eks-drift-changes', EventBusName: 'security-central', Targets: [{ Id: 'soc', Arn: queueArn }] }));
+    await events.send(new PutTargetsCommand({ Rule: 'eks-drift-changes', EventBusName: 'security-central', Targets: [{ Id: 'soc', Arn: soc.queueArn }] }));
   });
   afterAll(async () => {
     events?.destroy();
@@ -35,14 +36,7 @@ describeWithMoto('organisation bus sink against moto EventBridge (a rule on the 
     await moto?.stop();
   });
 
-  async function arrived(): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    for (;;) {
-      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-      if (!r.Messages?.length) return out;
-      out.push(...r.Messages.map((m) => JSON.parse(m.Body!)));
-    }
-  }
+  const arrived = async (): Promise<Record<string, unknown>[]> => (await drainQueue(sqs, queueUrl)).map((m) => JSON.parse(m.Body!));
 
   it('puts each opened and resolved change on the central bus, the finding with its account and region as detail', async () => {
     const notifications = buildNotifications({ ...base, changes: { opened: [sshOpen], resolved: [endpointPublic] } });
