@@ -1,12 +1,5 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { createBaselineResource } from '../src/deploy/baseline';
-import { LambdaLogger } from '../src/lambdaLogger';
+import { lambdaHandler } from '../src/lambdaLogger';
 
-const log = new LambdaLogger();
-let run: ReturnType<typeof createBaselineResource> | undefined;
-
-export const handler = log.handler(async (event: CloudFormationCustomResourceEvent) => {
-  run ??= createBaselineResource({ lambda: new LambdaClient({}), sweepFunction: process.env.SWEEP_FUNCTION ?? '', log });
-  return run(event);
-});
+export const handler = lambdaHandler((env, log) => createBaselineResource({ lambda: new LambdaClient({}), sweepFunction: env.SWEEP_FUNCTION ?? '', log }));

@@ -1,4 +1,4 @@
 import { eventBusSinkFromEnv } from '../src/sinks/eventBus';
-import { snsSubscriberHandler } from '../src/notify/subscriberHandler';
+import { lambdaHandler } from '../src/lambdaLogger';
 
-export const handler = snsSubscriberHandler(eventBusSinkFromEnv);
+export const handler = lambdaHandler(eventBusSinkFromEnv);

@@ -1,4 +1,4 @@
 import { securityHubSinkFromEnv } from '../src/sinks/securityHub';
-import { snsSubscriberHandler } from '../src/notify/subscriberHandler';
+import { lambdaHandler } from '../src/lambdaLogger';
 
-export const handler = snsSubscriberHandler(securityHubSinkFromEnv);
+export const handler = lambdaHandler(securityHubSinkFromEnv);

@@ -1,4 +1,4 @@
 import { slackNotifierFromEnv } from '../src/notify/slackNotifier';
-import { snsSubscriberHandler } from '../src/notify/subscriberHandler';
+import { lambdaHandler } from '../src/lambdaLogger';
 
-export const handler = snsSubscriberHandler(slackNotifierFromEnv);
+export const handler = lambdaHandler(slackNotifierFromEnv);

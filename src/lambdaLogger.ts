@@ -63,3 +63,17 @@ export class LambdaLogger implements Logger {
     };
   }
 }
+
+/**
+ * A Lambda handler whose work is built from the environment at the first invocation of a container and reused by the
+ * next ones, with Powertools logging and metrics around every invocation. What it throws fails the invocation, so
+ * Lambda's retries and the on-failure destination keep the event.
+ */
+export function lambdaHandler<E, R>(build: (env: NodeJS.ProcessEnv, log: Logger) => (event: E) => Promise<R>) {
+  const log = new LambdaLogger();
+  let run: ((event: E) => Promise<R>) | undefined;
+  return log.handler(async (event: E) => {
+    run ??= build(process.env, log);
+    return run(event);
+  });
+}

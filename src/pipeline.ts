@@ -185,7 +185,7 @@ function countPublished(deps: PipelineDeps, published: readonly Notice[]): void 
 }
 
 /** Publishes what an event's evaluation of one scope changed (and what earlier ones left pending there). */
-export async function evaluateAndPublish(deps: PipelineDeps, ids: Ids, scope: Omit<ScopeOutcome, 'published' | 'notifications'>): Promise<ScopeOutcome> {
+export async function publishEvaluation(deps: PipelineDeps, ids: Ids, scope: Omit<ScopeOutcome, 'published' | 'notifications'>): Promise<ScopeOutcome> {
   return { ...scope, ...(await publishScope(deps, ids, scope, scope.changes.deliveries, EVENT_DELIVERS)) };
 }
 
@@ -239,13 +239,13 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
     );
     if (f) {
       const changes = await deps.store.reconcile({ ...ids, cluster: null, clusterArn: null, ruleIds: [f.ruleId], findings: [f], trigger, mode: 'add', ...o }, deps.config.suppressions);
-      scopes.push(await evaluateAndPublish(deps, ids, { cluster: null, clusterArn: null, deleted: false, changes, notEvaluated: [] }));
+      scopes.push(await publishEvaluation(deps, ids, { cluster: null, clusterArn: null, deleted: false, changes, notEvaluated: [] }));
     }
   }
 
   const ruleIds = c.entry.rules;
   if (c.refs.accountLevel) {
-    scopes.push(await evaluateAndPublish(deps, ids, await reconcileAccount(deps, ids, trigger, o)));
+    scopes.push(await publishEvaluation(deps, ids, await reconcileAccount(deps, ids, trigger, o)));
   }
 
   const clusterRuleIds = ruleIds.filter((id) => CLUSTER_RULE_IDS.includes(id));
@@ -261,7 +261,7 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
     : { clusters: [], reason: c.refs.accountLevel ? undefined : `no guideline evaluates ${record.eventName} yet` };
   for (const name of resolved.clusters) {
     const scope = await reconcileCluster(eventDeps, ids, name, clusterRuleIds, trigger, { ...o, createsScope: name === created, creatorSources });
-    scopes.push(await evaluateAndPublish(deps, ids, scope));
+    scopes.push(await publishEvaluation(deps, ids, scope));
   }
 
   if (!scopes.length) return ignore(resolved.reason ?? 'the call touched no EKS cluster');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EVENT_DELIVERS, evaluateAndPublish, openFindings, reconcileCluster, type EventOutcome, type PipelineDeps } from '../pipeline';
+import { EVENT_DELIVERS, publishEvaluation, openFindings, reconcileCluster, type EventOutcome, type PipelineDeps } from '../pipeline';
 import { classifyDelivery, type KubernetesWrite, type LineVerdict } from './classify';
 import { kubernetesTrigger } from './trigger';
 
@@ -82,7 +82,7 @@ export async function processAuditDelivery(raw: unknown, deps: PipelineDeps): Pr
     writes.map((w) => w.write),
   );
   // Like any event: first-check changes (a rule never run on this cluster) wait for the sweep's digest.
-  const scope = await evaluateAndPublish(deps, ids, await reconcileCluster(deps, ids, cluster, ruleIds, trigger, { deliver: EVENT_DELIVERS }));
+  const scope = await publishEvaluation(deps, ids, await reconcileCluster(deps, ids, cluster, ruleIds, trigger, { deliver: EVENT_DELIVERS }));
   return {
     eventId: deliveryId,
     eventName: summary(writes.map((w) => w.write)),
