@@ -360,13 +360,15 @@ describe('alert integrity: the KMS key, who may publish and who may subscribe', 
     expect(resources.AlertsKey.Properties.EnableKeyRotation).toBe(true);
   });
 
-  it('key policy: the account administers the key but cannot use it; the stack\'s three roles use it through SNS, SQS and DynamoDB only; EventBridge only to dead-letter into SQS', () => {
+  it('key policy: the account administers the key but cannot use it; each role uses it only through the services it writes with (the detector: SNS, SQS, DynamoDB; the guard: SNS, SQS; the rest only to dead-letter into SQS)', () => {
     const statements = resolve((resources.AlertsKey.Properties.KeyPolicy as { Statement: unknown }).Statement) as PolicyStatement[];
     const crypto = /^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey)/;
     const users = statements.filter((s) => s.Effect === 'Allow' && ([] as string[]).concat(s.Action).some((a) => crypto.test(a) || a === 'kms:*'));
     expect(users.map((s) => s.Principal)).toEqual([
-      { AWS: [DEPLOYMENT.attributes['DetectorRole.Arn'], DEPLOYMENT.attributes['SlackNotifierRole.Arn'], DEPLOYMENT.attributes['GuardRole.Arn']] },
+      { AWS: DEPLOYMENT.attributes['DetectorRole.Arn'] },
+      { AWS: DEPLOYMENT.attributes['GuardRole.Arn'] },
       { Service: 'events.amazonaws.com' },
+      { AWS: DEPLOYMENT.attributes['SlackNotifierRole.Arn'] },
       { AWS: DEPLOYMENT.attributes['BaselineRole.Arn'] },
       { AWS: DEPLOYMENT.attributes['AuditSubscriberRole.Arn'] },
       { AWS: DEPLOYMENT.attributes['SecurityHubSinkRole.Arn'] },
@@ -375,6 +377,8 @@ describe('alert integrity: the KMS key, who may publish and who may subscribe', 
     const viaSqs = { StringEquals: { 'kms:ViaService': 'sqs.eu-west-1.amazonaws.com' } };
     expect(users.map((s) => s.Condition)).toEqual([
       { StringEquals: { 'kms:ViaService': ['sns.eu-west-1.amazonaws.com', 'sqs.eu-west-1.amazonaws.com', 'dynamodb.eu-west-1.amazonaws.com'] } },
+      { StringEquals: { 'kms:ViaService': ['sns.eu-west-1.amazonaws.com', 'sqs.eu-west-1.amazonaws.com'] } },
+      viaSqs,
       viaSqs,
       viaSqs,
       viaSqs,
