@@ -7,7 +7,6 @@ import { factsEqual, isDirty, type IndexEntry, type StateStore, type StoredFacts
 /** What one cluster is made of, as far as "which cluster uses resource X" needs to know. */
 export interface ClusterFacts {
   name: string;
-  vpcId?: string;
   /** Control-plane subnets and every node group's subnets. */
   subnetIds: Set<string>;
   /** Cluster SG, additional control-plane SGs, remote-access SGs, launch template SGs. */
@@ -93,7 +92,6 @@ export function clusterFacts(name: string, cluster: Cluster, nodegroups: readonl
   const vpc = cluster.resourcesVpcConfig;
   const facts: ClusterFacts = {
     name,
-    vpcId: vpc?.vpcId || undefined,
     subnetIds: new Set(vpc?.subnetIds ?? []),
     securityGroupIds: new Set([...(vpc?.securityGroupIds ?? []), ...(vpc?.clusterSecurityGroupId ? [vpc.clusterSecurityGroupId] : [])]),
     launchTemplateIds: new Set(),
@@ -144,7 +142,6 @@ export async function buildClusterIndex(reader: AwsReader, now: () => number = D
 }
 
 const storedFacts = (f: ClusterFacts): StoredFacts => ({
-  ...(f.vpcId ? { vpcId: f.vpcId } : {}),
   subnetIds: [...f.subnetIds].sort(),
   securityGroupIds: [...f.securityGroupIds].sort(),
   launchTemplateIds: [...f.launchTemplateIds].sort(),
@@ -155,7 +152,6 @@ const storedFacts = (f: ClusterFacts): StoredFacts => ({
 
 const liveFacts = (name: string, f: StoredFacts): ClusterFacts => ({
   name,
-  vpcId: f.vpcId,
   subnetIds: new Set(f.subnetIds),
   securityGroupIds: new Set(f.securityGroupIds),
   launchTemplateIds: new Set(f.launchTemplateIds),

@@ -27,7 +27,6 @@ const indexEntry = z.object({
   cluster: z.string(),
   facts: z
     .object({
-      vpcId: z.string().optional(),
       subnetIds: stringList,
       securityGroupIds: stringList,
       launchTemplateIds: stringList,

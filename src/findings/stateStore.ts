@@ -24,7 +24,6 @@ import { parseLookupRecord } from '../inventory/lookupMatch';
 
 /** What "which cluster uses X" needs to know about one cluster, as stored (plain arrays). */
 export interface StoredFacts {
-  vpcId?: string;
   subnetIds: string[];
   securityGroupIds: string[];
   launchTemplateIds: string[];
@@ -83,7 +82,6 @@ function normalFacts(f: StoredFacts | undefined): StoredFacts | undefined {
   if (!f) return undefined;
   const s = (xs: string[]) => [...new Set(xs)].sort();
   return {
-    ...(f.vpcId ? { vpcId: f.vpcId } : {}),
     subnetIds: s(f.subnetIds),
     securityGroupIds: s(f.securityGroupIds),
     launchTemplateIds: s(f.launchTemplateIds),

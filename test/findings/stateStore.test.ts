@@ -15,7 +15,6 @@ import { startDynalite, type Dynalite } from '../support/dynalite';
  * began after it, concurrent writers all land, records are kept once.
  */
 const facts = (sg: string, over: Partial<StoredFacts> = {}): StoredFacts => ({
-  vpcId: 'vpc-1',
   subnetIds: ['subnet-1'],
   securityGroupIds: [sg],
   launchTemplateIds: [],

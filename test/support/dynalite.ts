@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FINDINGS_TABLE_DEFINITION } from '../../src/findings/dynamoStore';
 
 // dynalite ships no types; the little we use is typed here.
@@ -30,6 +30,11 @@ export async function startDynalite(): Promise<Dynalite> {
     async createFindingsTable() {
       const TableName = `eks-drift-test-findings-${++tables}`;
       await client.send(new CreateTableCommand({ TableName, ...FINDINGS_TABLE_DEFINITION }));
+      // dynalite answers CREATING and turns the table ACTIVE on a later tick; on a loaded machine the first
+      // request can arrive before that and get ResourceNotFound, as it would from DynamoDB itself.
+      while ((await client.send(new DescribeTableCommand({ TableName }))).Table?.TableStatus !== 'ACTIVE') {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       return TableName;
     },
     async stop() {
