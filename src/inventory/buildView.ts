@@ -14,7 +14,7 @@ import { identifyCreator } from '../rules/semantics/creator';
 type Ids = { account: string; region: string };
 
 /** Which view parts depend on knowing the nodes (node groups, their launch templates, self-managed groups and instances). */
-const NEEDS_NODES: readonly ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'nodeRoles'];
+const NEEDS_NODES: readonly ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'nodeRoles', 'eksLaunchTemplates'];
 
 /** The addon whose configuration `pod-sg-isolation` and `ssh-egress-blocked` read; the only one the rules need. */
 const VPC_CNI = 'vpc-cni';
@@ -214,8 +214,8 @@ export interface BuildOptions {
 /**
  * Reads one cluster's current state, only the parts asked for, in as few calls as the joins allow. Undefined when
  * the cluster does not exist. A part whose read fails (AccessDenied, throttling after retries) lands in
- * `unreadable` and the rest is still built. Reading the nodes for 'securityGroups', 'network' or 'nodeRoles' reads
- * the node groups completely, so 'nodegroups' is marked loaded then too. 'creatorRole' is read after 'creator' and
+ * `unreadable` and the rest is still built. Reading the nodes for 'securityGroups', 'network', 'nodeRoles' or
+ * 'eksLaunchTemplates' reads the node groups completely, so 'nodegroups' is marked loaded then too. 'creatorRole' is read after 'creator' and
  * 'accessEntries', which say who the creator is.
  */
 export async function buildClusterView(
@@ -271,7 +271,7 @@ export async function buildClusterView(
       (async () => {
         let nodes: Nodes;
         try {
-          nodes = await readNodes(reader, cluster, clusterName);
+          nodes = await readNodes(reader, cluster, clusterName, { eksLaunchTemplates: parts.has('eksLaunchTemplates') });
         } catch (e) {
           for (const p of wantNodes) fail(p, e);
           return;
@@ -280,6 +280,7 @@ export async function buildClusterView(
         view.selfManagedInstances = nodes.selfManagedInstances;
         view.selfManagedGroups = nodes.selfManagedGroups;
         loaded.add('nodegroups');
+        if (parts.has('eksLaunchTemplates')) loaded.add('eksLaunchTemplates');
         // Both parts may reference the same prefix list: read each once.
         const lists = new Map<string, Promise<PrefixListView>>();
         const prefixLists = async (wanted: string[]) => {

@@ -2,7 +2,7 @@ import type { Cluster, Nodegroup } from '@aws-sdk/client-eks';
 import type { Instance, LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import type { AutoScalingGroup, LaunchConfiguration, LaunchTemplateSpecification } from '@aws-sdk/client-auto-scaling';
 import type { AwsReader } from './reader';
-import type { GroupAttachment, NodegroupView, SelfManagedGroupView } from './view';
+import type { EksLaunchTemplate, GroupAttachment, NodegroupView, SelfManagedGroupView } from './view';
 import { instanceGroupIds } from './ec2Filters';
 
 /**
@@ -135,6 +135,34 @@ export function versionNamed(found: readonly LaunchTemplateVersion[], version: s
       : found.find((v) => String(v.VersionNumber) === version);
 }
 
+/** What readNodes reads beyond the nodes themselves. */
+export interface ReadNodesOptions {
+  /** The launch templates EKS created for managed node groups without their own (through their Auto Scaling groups). */
+  eksLaunchTemplates?: boolean;
+}
+
+/**
+ * What a managed node group without a template of its own launches from: the template (or mixed-instances policy)
+ * EKS gave its Auto Scaling groups. Anything that cannot be told is a `problem`, never an empty answer.
+ */
+function eksLaunchTemplateOf(
+  ng: Nodegroup,
+  described: ReadonlyMap<string, AutoScalingGroup>,
+  versionFor: (ref: TemplateRef) => LaunchTemplateVersion | undefined,
+): EksLaunchTemplate {
+  const name = ng.nodegroupName;
+  const names = uniq((ng.resources?.autoScalingGroups ?? []).map((a) => a.name));
+  if (!names.length) return { autoScalingGroups: [], versions: [], problem: `node group ${name} reports no Auto Scaling group: the launch template EKS created for it cannot be read` };
+  const autoScalingGroups = uniq(names.map((n) => described.get(n)));
+  const refs = autoScalingGroups.flatMap((g) => groupTemplates(g).map((ref) => ({ g, ref })));
+  const problems = [
+    ...names.filter((n) => !described.has(n)).map((n) => `Auto Scaling group ${n} of node group ${name} was not found`),
+    ...autoScalingGroups.filter((g) => !groupTemplates(g).length).map((g) => `Auto Scaling group ${g.AutoScalingGroupName} of node group ${name} names no launch template`),
+    ...refs.filter(({ ref }) => !versionFor(ref)).map(({ g, ref }) => `${describeRef(ref)} of Auto Scaling group ${g.AutoScalingGroupName} (node group ${name}) was not found`),
+  ];
+  return { autoScalingGroups, versions: uniq(refs.map(({ ref }) => versionFor(ref))), ...(problems.length ? { problem: problems.join('; ') } : {}) };
+}
+
 /**
  * Reads the nodes of a cluster. Which instances and Auto Scaling groups are its nodes:
  * - a managed node group's Auto Scaling groups (DescribeNodegroup) and every member of them, whatever its other tags
@@ -148,11 +176,13 @@ export function versionNamed(found: readonly LaunchTemplateVersion[], version: s
  * (hand-written worlds).
  * Each group's launch template versions and launch configuration are read once; one that is referenced but cannot
  * be found is a `launchTemplateProblem` (the rules reading it are not evaluated), never an empty template.
+ * With `eksLaunchTemplates`, the templates EKS created for managed node groups without their own are read in the same
+ * batch, from the Auto Scaling groups the tag queries already returned.
  * Calls: ListNodegroups, two DescribeInstances and two DescribeAutoScalingGroups by tag, DescribeNodegroup per node
  * group, DescribeLaunchTemplateVersions per template; more only when something is off (a member or group stripped of
  * its tags, a group known only through its instances, a launch configuration).
  */
-export async function readNodes(reader: AwsReader, cluster: Cluster, name: string): Promise<Nodes> {
+export async function readNodes(reader: AwsReader, cluster: Cluster, name: string, opts: ReadNodesOptions = {}): Promise<Nodes> {
   const [managed, taggedK8s, taggedEks, groupsK8s, groupsEks] = await Promise.all([
     describeNodegroups(reader, name),
     reader.describeInstances({ filters: [{ Name: 'tag-key', Values: [`kubernetes.io/cluster/${name}`] }] }),
@@ -181,7 +211,10 @@ export async function readNodes(reader: AwsReader, cluster: Cluster, name: strin
   }
   // Instances tagged through their launch template belong to groups that may carry no cluster tag themselves.
   const selfManagedNames = uniq([...described.keys(), ...tagged.map((i) => tagOf(i.Tags, GROUP_TAG))]).filter((n) => !managedAsgs.has(n));
-  const undescribed = selfManagedNames.filter((n) => !described.has(n));
+  // A node group without a template of its own runs the one EKS created for it, which its Auto Scaling groups name.
+  const eksManaged = opts.eksLaunchTemplates ? managed.filter((ng) => !nodegroupTemplate(ng)) : [];
+  const eksGroupNames = uniq(eksManaged.flatMap((ng) => (ng.resources?.autoScalingGroups ?? []).map((a) => a.name)));
+  const undescribed = uniq([...selfManagedNames, ...eksGroupNames]).filter((n) => !described.has(n));
   if (undescribed.length) for (const g of await reader.describeAutoScalingGroups({ names: undescribed })) if (g.AutoScalingGroupName) described.set(g.AutoScalingGroupName, g);
   const groups = selfManagedNames.map((n) => described.get(n)).filter((g): g is AutoScalingGroup => !!g);
 
@@ -195,7 +228,7 @@ export async function readNodes(reader: AwsReader, cluster: Cluster, name: strin
   const configNames = uniq(groups.map((g) => g.LaunchConfigurationName));
   const [members, versionFor, configs] = await Promise.all([
     unsure.length ? reader.describeInstances({ filters: [{ Name: `tag:${GROUP_TAG}`, Values: unsure }] }) : Promise.resolve([] as Instance[]),
-    readTemplates(reader, uniq([...managed.map(nodegroupTemplate), ...groups.flatMap(groupTemplates)])),
+    readTemplates(reader, uniq([...managed.map(nodegroupTemplate), ...groups.flatMap(groupTemplates), ...uniq(eksGroupNames.map((n) => described.get(n))).flatMap(groupTemplates)])),
     configNames.length ? reader.describeLaunchConfigurations(configNames) : Promise.resolve([] as LaunchConfiguration[]),
   ]);
 
@@ -215,6 +248,7 @@ export async function readNodes(reader: AwsReader, cluster: Cluster, name: strin
       nodegroup: ng,
       ...(launchTemplate ? { launchTemplate } : {}),
       ...(problem ? { launchTemplateProblem: problem } : {}),
+      ...(eksManaged.includes(ng) ? { eksLaunchTemplate: eksLaunchTemplateOf(ng, described, versionFor) } : {}),
       securityGroupIds: nodegroupSecurityGroupIds(cluster, ng, launchTemplate),
       instances: live.filter((i) => managedOwner(i) === ng.nodegroupName),
     };

@@ -4,7 +4,7 @@ import type { ClusterView, RoleDetails, ViewPart } from './view';
 import type { World, WorldRole } from './world';
 import { buildAccountView, buildClusterView } from './buildView';
 
-const ALL_PARTS: ReadonlySet<ViewPart> = new Set<ViewPart>(['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles']);
+const ALL_PARTS: ReadonlySet<ViewPart> = new Set<ViewPart>(['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles', 'eksLaunchTemplates']);
 
 /** Adds items keyed by id, keeping the first (several clusters can share a subnet, route table or security group). */
 function adder<T>(into: T[], idOf: (t: T) => string | undefined) {
@@ -93,6 +93,8 @@ export async function snapshotAccount(reader: AwsReader): Promise<World> {
     for (const ng of v.nodegroups) {
       add.nodegroup({ ...ng.nodegroup, clusterName: v.name });
       add.launchTemplateVersion(ng.launchTemplate);
+      ng.eksLaunchTemplate?.autoScalingGroups.forEach(add.group);
+      ng.eksLaunchTemplate?.versions.forEach(add.launchTemplateVersion);
       ng.instances.forEach(add.instance);
     }
     v.selfManagedInstances.forEach(add.instance);

@@ -19,7 +19,8 @@ export type ViewPart =
   | 'kubernetes'
   | 'creator' // the CreateCluster CloudTrail records (this cluster's, and every other one the sources know)
   | 'creatorRole' // the IAM role behind the creator (reads 'creator' and 'accessEntries' first)
-  | 'nodeRoles'; // the IAM roles of the nodes, with their policy documents (reads the nodes first)
+  | 'nodeRoles' // the IAM roles of the nodes, with their policy documents (reads the nodes first)
+  | 'eksLaunchTemplates'; // the templates EKS created for managed node groups without one of their own (reads the nodes first)
 
 /** Why a security group is in the view: which role it plays for the cluster. */
 export type SecurityGroupRole =
@@ -36,8 +37,21 @@ export interface NodegroupView {
   launchTemplateProblem?: string;
   /** Its running nodes: instances of its Auto Scaling groups (`aws:autoscaling:groupName`, a tag no user can change). */
   instances: Instance[];
+  /** Without a launch template of its own, what its nodes launch from: the template EKS created for it (read for 'eksLaunchTemplates' only). */
+  eksLaunchTemplate?: EksLaunchTemplate;
   /** Security groups attached to this node group's nodes, per the rules in DESIGN ("Node security groups"). */
   securityGroupIds: string[];
+}
+
+/**
+ * The launch template EKS created in the account for a managed node group given none: its Auto Scaling groups say
+ * which template and version (or mixed-instances policy) they launch from.
+ */
+export interface EksLaunchTemplate {
+  autoScalingGroups: AutoScalingGroup[];
+  versions: LaunchTemplateVersion[];
+  /** Why what the nodes launch from is not fully known (no Auto Scaling group, a version not found): rules reading it are not evaluated. */
+  problem?: string;
 }
 
 /** Security groups that apply together to one network interface: AWS merges their inbound rules additively. */

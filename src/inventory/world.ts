@@ -184,6 +184,9 @@ const networkAcl = obj({
   Tags: tagsEc2.optional(),
 });
 
+/** Instance metadata service options, as launch templates, launch configurations and DescribeInstances spell them. */
+const metadataOptions = obj({ HttpTokens: str.optional(), HttpPutResponseHopLimit: z.number().optional(), HttpEndpoint: str.optional() });
+
 const launchTemplateVersion = obj({
   LaunchTemplateId: str.optional(),
   LaunchTemplateName: str.optional(),
@@ -197,6 +200,7 @@ const launchTemplateVersion = obj({
     NetworkInterfaces: z.array(obj({ AssociatePublicIpAddress: z.boolean().optional(), Groups: strs.optional(), SubnetId: str.optional(), DeviceIndex: z.number().optional() })).optional(),
     IamInstanceProfile: obj({ Arn: str.optional(), Name: str.optional() }).optional(),
     TagSpecifications: z.array(obj({ ResourceType: str.optional(), Tags: tagsEc2.optional() })).optional(),
+    MetadataOptions: metadataOptions.optional(),
   }).optional(),
 }).refine((v) => v.LaunchTemplateId !== undefined || v.LaunchTemplateName !== undefined, { message: 'a launch template version needs LaunchTemplateId or LaunchTemplateName' });
 
@@ -217,6 +221,7 @@ const instance = obj({
   KeyName: str.optional(),
   IamInstanceProfile: obj({ Arn: str.optional(), Id: str.optional() }).optional(),
   State: obj({ Name: str.optional() }).optional(),
+  MetadataOptions: metadataOptions.optional(),
   SecurityGroups: z.array(obj({ GroupId: str.optional() })).optional(),
   NetworkInterfaces: z
     .array(obj({ NetworkInterfaceId: str.optional(), SubnetId: str.optional(), Groups: z.array(obj({ GroupId: str.optional() })).optional() }))
@@ -309,6 +314,7 @@ const launchConfiguration = obj({
   AssociatePublicIpAddress: z.boolean().optional(),
   IamInstanceProfile: str.optional(),
   CreatedTime: date.optional(),
+  MetadataOptions: metadataOptions.optional(),
 });
 
 const autoScalingGroup = obj({
