@@ -48,6 +48,10 @@ describe('examples/demo-world.json through the world reader and view builder', (
         'creator-role-dedicated arn:aws:iam::111122223333:role/eks-creator',
         'ssh-egress-blocked prod',
         'nodes-ssm-managed arn:aws:iam::111122223333:role/prod-node-role',
+        'node-imds-restricted prod-ng-ssh',
+        'node-imds-restricted lt-0aa1111111111111a',
+        'node-imds-restricted i-0aa1111111111111a',
+        'node-imds-restricted i-0aa3333333333333a',
       ].sort(),
     );
     const creator = result.findings.find((f) => f.ruleId === 'creator-admin-removed')!;

@@ -3,18 +3,18 @@
  * exactly the thing it is about.
  */
 import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
-import type { Instance, IpPermission, LaunchTemplateVersion, NetworkAcl, NetworkAclEntry, Route, RouteTable, SecurityGroup } from '@aws-sdk/client-ec2';
+import type { Instance, IpPermission, LaunchTemplateInstanceMetadataOptions, LaunchTemplateVersion, NetworkAcl, NetworkAclEntry, Route, RouteTable, SecurityGroup } from '@aws-sdk/client-ec2';
 import { dump as stringify } from 'js-yaml';
 import { parseConfig, type Config } from '../../src/config';
 import type { Finding } from '../../src/findings/finding';
 import type { AccessEntryView, KubernetesState } from '../../src/inventory/reader';
-import type { AccountView, ClusterView, NodegroupView, NodeRoleView, PrefixListView, RoleDetails, SecurityGroupRole, SelfManagedGroupView, SubnetView, TrailView, ViewPart } from '../../src/inventory/view';
+import type { AccountView, ClusterView, EksLaunchTemplate, NodegroupView, NodeRoleView, PrefixListView, RoleDetails, SecurityGroupRole, SelfManagedGroupView, SubnetView, TrailView, ViewPart } from '../../src/inventory/view';
 import { LOOKUP_SOURCE } from '../../src/inventory/creator';
 import { evaluateAccount, evaluateCluster } from '../../src/rules/engine/evaluate';
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
-export const ALL_PARTS: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles'];
+export const ALL_PARTS: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles', 'eksLaunchTemplates'];
 
 export function config(raw: Record<string, unknown> = {}): Config {
   return parseConfig(raw);
@@ -121,6 +121,19 @@ export function launchTemplate(data: LaunchTemplateVersion['LaunchTemplateData']
   return { LaunchTemplateId: id, LaunchTemplateName: `${id}-name`, VersionNumber: version, DefaultVersion: true, LaunchTemplateData: data };
 }
 
+/** Metadata service settings nodes must have: IMDSv2 only, a token that cannot leave the node. */
+export const IMDS_LOCKED = { HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' } as const;
+
+/** The launch template EKS created for node group `name` (given none of its own), launched by its Auto Scaling group. */
+export function eksLaunchTemplate(name: string, metadataOptions: LaunchTemplateInstanceMetadataOptions = IMDS_LOCKED, version = 1): EksLaunchTemplate {
+  const id = `lt-eks-${name}`;
+  return {
+    autoScalingGroups: [{ AutoScalingGroupName: `eks-${name}`, LaunchTemplate: { LaunchTemplateId: id, LaunchTemplateName: `eks-${name}`, Version: String(version) }, MinSize: 1, MaxSize: 3, DesiredCapacity: 2, DefaultCooldown: 300, HealthCheckType: 'EC2', CreatedTime: new Date('2026-01-10T10:00:00Z'), AvailabilityZones: ['us-east-1a'] }],
+    versions: [{ LaunchTemplateId: id, LaunchTemplateName: `eks-${name}`, VersionNumber: version, DefaultVersion: true, LaunchTemplateData: { MetadataOptions: metadataOptions } }],
+  };
+}
+
+/** A managed node group; without a launch template of its own it runs the (compliant) one EKS created for it. */
 export function nodegroup(name: string, p: Partial<Nodegroup> = {}, lt?: LaunchTemplateVersion, securityGroupIds: string[] = ['sg-cluster']): NodegroupView {
   return {
     nodegroup: {
@@ -132,6 +145,7 @@ export function nodegroup(name: string, p: Partial<Nodegroup> = {}, lt?: LaunchT
       ...p,
     },
     launchTemplate: lt,
+    ...(lt || p.launchTemplate ? {} : { eksLaunchTemplate: eksLaunchTemplate(name) }),
     securityGroupIds,
     instances: [],
   };

@@ -17,6 +17,7 @@ import { cloudtrailEnabled } from '../cloudtrail-enabled';
 import { creatorRoleDedicated } from '../creator-role-dedicated';
 import { sshEgressBlocked } from '../ssh-egress-blocked';
 import { nodesSsmManaged } from '../nodes-ssm-managed';
+import { nodeImdsRestricted } from '../node-imds-restricted';
 
 /** The guideline catalog, in DESIGN order. Rule ids are part of the contract. */
 export const RULES: readonly Rule[] = [
@@ -38,6 +39,7 @@ export const RULES: readonly Rule[] = [
   creatorRoleDedicated,
   sshEgressBlocked,
   nodesSsmManaged,
+  nodeImdsRestricted,
 ];
 
 const BY_ID = new Map(RULES.map((r) => [r.id, r]));
