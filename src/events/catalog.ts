@@ -122,6 +122,11 @@ const NODEGROUP_RULES = [...NODE_RULES, 'cluster-tagged'] as const;
 const LAUNCH_TEMPLATE_RULES = ['nodes-no-public-ip', 'nodegroup-no-ssh-key', 'no-internet-ssh', 'no-internet-ingress', 'nodes-ssm-managed'] as const;
 /** An IAM role's policies and trust: what a creator role keeps, what a node role grants. */
 const ROLE_RULES = ['creator-role-dedicated', 'nodes-ssm-managed'] as const;
+/**
+ * What a node's metadata service answers: the launch template (or the one EKS made) or launch configuration it starts
+ * from, and its own settings (ModifyInstanceMetadataOptions).
+ */
+const NODE_METADATA_RULES = ['node-imds-restricted'] as const;
 /** Every cluster-scoped rule: a created or deleted cluster is evaluated (or resolved) whole. */
 const ALL_CLUSTER_RULES = [
   'nodes-in-private-subnets',
@@ -140,6 +145,7 @@ const ALL_CLUSTER_RULES = [
   'creator-role-dedicated',
   'ssh-egress-blocked',
   'nodes-ssm-managed',
+  ...NODE_METADATA_RULES,
 ] as const;
 
 // ---------------------------------------------------------------------------------------------------- EC2 extractors
@@ -376,14 +382,14 @@ const EC2: Row[] = [
   [
     'CreateLaunchTemplateVersion',
     'network',
-    LAUNCH_TEMPLATE_RULES,
+    [...LAUNCH_TEMPLATE_RULES, ...NODE_METADATA_RULES],
     launchTemplate('CreateLaunchTemplateVersionRequest', 'CreateLaunchTemplateVersionResponse', 'launchTemplateVersion'),
-    'a new node launch template version (public IP, key pair, security groups)',
+    'a new node launch template version (public IP, key pair, security groups, metadata options)',
   ],
   [
     'ModifyLaunchTemplate',
     'network',
-    LAUNCH_TEMPLATE_RULES,
+    [...LAUNCH_TEMPLATE_RULES, ...NODE_METADATA_RULES],
     launchTemplate('ModifyLaunchTemplateRequest', 'ModifyLaunchTemplateResponse', 'launchTemplate'),
     'changes the default version of a node launch template',
   ],
@@ -401,10 +407,10 @@ const EKS: Row[] = [
   // A version upgrade replaces the control plane and may move default add-ons; re-check cluster-level settings.
   ['UpdateClusterVersion', 'clusterConfig', ['endpoint-not-public', 'control-plane-logging', 'pod-sg-isolation'], cluster, 'control plane upgrade'],
   ['DeleteCluster', 'clusterConfig', ALL_CLUSTER_RULES, cluster, 'the cluster is gone: resolve its findings'],
-  ['CreateNodegroup', 'nodegroup', NODEGROUP_RULES, nodegroup, 'new nodes: subnets, SSH key, remote access, launch template'],
+  ['CreateNodegroup', 'nodegroup', [...NODEGROUP_RULES, ...NODE_METADATA_RULES], nodegroup, 'new nodes: subnets, SSH key, remote access, launch template'],
   ['UpdateNodegroupConfig', 'nodegroup', NODEGROUP_RULES, nodegroup, 'node group configuration'],
-  ['UpdateNodegroupVersion', 'nodegroup', NODEGROUP_RULES, nodegroup, 'node group AMI or launch template version'],
-  ['DeleteNodegroup', 'nodegroup', NODEGROUP_RULES, nodegroup, 'nodes gone: resolve their findings'],
+  ['UpdateNodegroupVersion', 'nodegroup', [...NODEGROUP_RULES, ...NODE_METADATA_RULES], nodegroup, 'node group AMI or launch template version'],
+  ['DeleteNodegroup', 'nodegroup', [...NODEGROUP_RULES, ...NODE_METADATA_RULES], nodegroup, 'nodes gone: resolve their findings'],
   ['CreateAccessEntry', 'accessEntry', ['creator-admin-removed'], cluster, 'grants an IAM principal access to the cluster'],
   ['UpdateAccessEntry', 'accessEntry', ['creator-admin-removed'], cluster, 'changes an access entry'],
   ['DeleteAccessEntry', 'accessEntry', ['creator-admin-removed'], cluster, 'removes an access entry (e.g. the creator bootstrap entry)'],
@@ -445,6 +451,17 @@ function runInstances(r: CloudTrailRecord): ResourceRefs {
   return refs({ instanceIds: uniq(list(res(r, 'instancesSet')).map((i) => scalar(at(i, 'instanceId')))) });
 }
 
+/**
+ * ModifyInstanceMetadataOptions, wrapper style (`ModifyInstanceMetadataOptionsRequest.InstanceId`, as a public
+ * remediation tool's recorded events show); the response (`ModifyInstanceMetadataOptionsResponse.instanceId`) names
+ * the instance too. Resolution reads it like a launched one: any node, managed or self-managed.
+ */
+function modifyInstanceMetadataOptions(r: CloudTrailRecord): ResourceRefs {
+  const request = req(r, 'ModifyInstanceMetadataOptionsRequest') ?? r.requestParameters;
+  const response = res(r, 'ModifyInstanceMetadataOptionsResponse') ?? r.responseElements;
+  return refs({ instanceIds: uniq([scalar(at(response, 'instanceId')), scalar(at(request, 'InstanceId')), scalar(at(request, 'instanceId'))]) });
+}
+
 // ---------------------------------------------------------------------------------------------------- IAM
 
 /** Attach/DetachRolePolicy, Put/DeleteRolePolicy, UpdateAssumeRolePolicy: `requestParameters.roleName`. */
@@ -453,11 +470,21 @@ function iamRole(r: CloudTrailRecord): ResourceRefs {
 }
 
 const AUTOSCALING: Row[] = [
-  ['CreateAutoScalingGroup', 'selfManagedNodes', NODE_RULES, autoScalingGroup, 'new self-managed nodes: subnets, launch template (key, public IP, security groups, role)'],
-  ['UpdateAutoScalingGroup', 'selfManagedNodes', NODE_RULES, autoScalingGroup, 'moves self-managed nodes to other subnets or another launch template'],
+  [
+    'CreateAutoScalingGroup',
+    'selfManagedNodes',
+    [...NODE_RULES, ...NODE_METADATA_RULES],
+    autoScalingGroup,
+    'new self-managed nodes: subnets, launch template (key, public IP, security groups, role, metadata options)',
+  ],
+  // Also a managed node group's own group, moved to another version of the template EKS made for it.
+  ['UpdateAutoScalingGroup', 'selfManagedNodes', [...NODE_RULES, ...NODE_METADATA_RULES], autoScalingGroup, 'moves self-managed nodes to other subnets or another launch template'],
 ];
 
-const EC2_INSTANCES: Row[] = [['RunInstances', 'selfManagedNodes', NODE_RULES, runInstances, 'a node launched outside a managed node group (key, public IP, security groups, role)']];
+const EC2_INSTANCES: Row[] = [
+  ['RunInstances', 'selfManagedNodes', [...NODE_RULES, ...NODE_METADATA_RULES], runInstances, 'a node launched outside a managed node group (key, public IP, security groups, role, metadata options)'],
+  ['ModifyInstanceMetadataOptions', 'selfManagedNodes', NODE_METADATA_RULES, modifyInstanceMetadataOptions, "changes a node's metadata service after launch (IMDSv1, hop limit)"],
+];
 
 // IAM records say us-east-1 wherever the detector runs: see serverless.iam-forwarder.yml.
 const IAM: Row[] = [

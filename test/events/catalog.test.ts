@@ -28,6 +28,7 @@ const WATCHED: Record<string, [string, Family][]> = {
     ['CreateLaunchTemplateVersion', 'network'],
     ['ModifyLaunchTemplate', 'network'],
     ['RunInstances', 'selfManagedNodes'],
+    ['ModifyInstanceMetadataOptions', 'selfManagedNodes'],
   ],
   'autoscaling.amazonaws.com': [
     ['CreateAutoScalingGroup', 'selfManagedNodes'],
@@ -146,6 +147,21 @@ describe('resource extraction', () => {
     it('without a response, falls back to the name', () => {
       const raw = withDetail({ eventName: 'ModifyLaunchTemplate', requestParameters: { ModifyLaunchTemplateRequest: { LaunchTemplateName: 'prod-nodes', SetDefaultVersion: '4' } }, responseElements: null });
       expect(refsOf(raw)).toMatchObject({ launchTemplateIds: [], launchTemplateNames: ['prod-nodes'] });
+    });
+  });
+
+  describe('ModifyInstanceMetadataOptions (wrapper style)', () => {
+    const base = { eventSource: 'ec2.amazonaws.com', eventName: 'ModifyInstanceMetadataOptions' };
+
+    it('reads the instance from the request, and from the response when the request lacks it', () => {
+      const request = withDetail({ ...base, requestParameters: { ModifyInstanceMetadataOptionsRequest: { InstanceId: 'i-0aa1111111111111a', HttpTokens: 'optional', HttpEndpoint: 'enabled' } }, responseElements: null });
+      expect(refsOf(request)).toMatchObject({ instanceIds: ['i-0aa1111111111111a'], launchTemplateIds: [] });
+      const response = withDetail({ ...base, requestParameters: {}, responseElements: { ModifyInstanceMetadataOptionsResponse: { instanceId: 'i-0aa1111111111111a', instanceMetadataOptions: { state: 'pending', httpTokens: 'optional' } } } });
+      expect(refsOf(response).instanceIds).toEqual(['i-0aa1111111111111a']);
+    });
+
+    it('re-evaluates only the metadata rule: nothing else a node has changed', () => {
+      expect(lookupCatalog('ec2.amazonaws.com', 'ModifyInstanceMetadataOptions')).toMatchObject({ family: 'selfManagedNodes', handler: 'nodesChanged', rules: ['node-imds-restricted'] });
     });
   });
 
@@ -278,6 +294,10 @@ describe('eventBridgePatterns', () => {
       'detail-type': ['AWS API Call via CloudTrail'],
       detail: { eventSource: ['iam.amazonaws.com'], eventName: ['AttachRolePolicy', 'DetachRolePolicy', 'PutRolePolicy', 'DeleteRolePolicy', 'UpdateAssumeRolePolicy'], errorCode: [{ exists: false }] },
     });
+  });
+
+  it("each pattern fits EventBridge's default 2048-character quota", () => {
+    for (const [handler, p] of Object.entries(patterns)) expect({ handler, fits: JSON.stringify(p).length <= 2048 }).toEqual({ handler, fits: true });
   });
 
   it('routes every catalog call to exactly its handler, and the failed call to none', () => {

@@ -77,6 +77,8 @@ const EXPECTED: Record<string, Expect> = {
   'autoscaling-CreateAutoScalingGroup-self-managed-nodes.json': w('selfManagedNodes', { autoScalingGroupNames: ['prod-self-managed'], clusterNames: [] }, ['prod']),
   'autoscaling-UpdateAutoScalingGroup-launch-template.json': w('selfManagedNodes', { autoScalingGroupNames: ['prod-self-managed'], clusterNames: [] }, ['prod']),
   'ec2-RunInstances-self-managed-node.json': w('selfManagedNodes', { clusterNames: [], instanceIds: ['i-0aa3333333333333a'] }, ['prod']),
+  // a node's metadata service reopened after launch (any node: this one is a managed node group's)
+  'ec2-ModifyInstanceMetadataOptions-node-imdsv1.json': w('selfManagedNodes', { clusterNames: [], instanceIds: ['i-0aa1111111111111a'] }, ['prod']),
   'ec2-RunInstances-unrelated-instance.json': w('selfManagedNodes', { clusterNames: [], instanceIds: ['i-0cc2222222222222c'] }, [], { reason: /^i-0cc2222222222222c is not a node of any EKS cluster$/ }),
   // IAM: creator roles and node roles
   'iam-AttachRolePolicy-creator-role.json': w('iamRole', { roleNames: ['eks-creator'] }, ['prod']),
