@@ -22,6 +22,7 @@ const STORY = [
   'eks-UpdateClusterConfig-public-endpoint.json',
   'cloudtrail-StopLogging-by-arn.json',
   'ec2-AuthorizeSecurityGroupIngress-root-user.json',
+  'ec2-ModifyInstanceMetadataOptions-node-imdsv1.json',
   'iam-AttachRolePolicy-creator-role.json',
   'autoscaling-CreateAutoScalingGroup-self-managed-nodes.json',
 ].map((f) => `events/${f}`);

@@ -290,8 +290,8 @@ describe('the baseline, and the cause of every alert', () => {
     expect(whoOf(payloads(d)[0])).toBe('arn:aws:sts::111122223333:assumed-role/dev-admin/alice');
     expect(payloads(d)[0].attributes.cause).toEqual({ DataType: 'String', StringValue: 'event' });
 
-    // The endpoint made public, the trail stopped, the creation role given AdministratorAccess and a self-managed
-    // group created with a key: all with no event reaching the detector.
+    // The endpoint made public, the trail stopped, IMDSv1 turned back on for a node, the creation role given
+    // AdministratorAccess and a self-managed group created with a key: all with no event reaching the detector.
     const silent = demo();
     const s = deps(new WorldReader(silent), store);
     await sweep(s, { sweepId: 'sweep:later' });
@@ -299,9 +299,18 @@ describe('the baseline, and the cause of every alert', () => {
       'sweep opened account cloudtrail-enabled arn:aws:cloudtrail:us-east-1:111122223333:trail/org-audit',
       'sweep opened prod creator-role-dedicated arn:aws:iam::111122223333:role/eks-creator',
       'sweep opened prod endpoint-not-public prod',
+      'sweep opened prod node-imds-restricted i-0aa1111111111111a',
       'sweep opened prod nodegroup-no-ssh-key prod-self-managed',
     ]);
     expect(s.published.map((n) => n.Message).join()).not.toContain('alice');
+  });
+
+  it("IMDSv1 turned back on for a node (ModifyInstanceMetadataOptions): the instance's alert names who did it", async () => {
+    const d = deps(undefined, await deployed());
+    await processEvent(sample('ec2-ModifyInstanceMetadataOptions-node-imdsv1.json'), d);
+    expect(changesOf(d)).toEqual(['event opened prod node-imds-restricted i-0aa1111111111111a']);
+    expect(whoOf(payloads(d)[0])).toBe('arn:aws:sts::111122223333:assumed-role/dev-admin/alice');
+    expect(payloads(d)[0].changes[0].finding.message).toContain('node i-0aa1111111111111a of node group prod-ng-ssh lets pods take the node role');
   });
 
   it("a rule added after the deployment: events leave its findings to the next sweep's digest, blaming no one", async () => {
@@ -314,6 +323,7 @@ describe('the baseline, and the cause of every alert', () => {
       'ec2-AuthorizeSecurityGroupIngress-ssh-world.json',
       'eks-UpdateClusterConfig-public-endpoint.json',
       'cloudtrail-StopLogging-by-arn.json',
+      'ec2-ModifyInstanceMetadataOptions-node-imdsv1.json',
       'iam-AttachRolePolicy-creator-role.json',
       'autoscaling-CreateAutoScalingGroup-self-managed-nodes.json',
     ];
@@ -322,6 +332,7 @@ describe('the baseline, and the cause of every alert', () => {
       'event opened prod no-internet-ssh sg-0aa1111111111111a',
       'event opened prod endpoint-not-public prod',
       'event opened account cloudtrail-enabled arn:aws:cloudtrail:us-east-1:111122223333:trail/org-audit',
+      'event opened prod node-imds-restricted i-0aa1111111111111a',
       'event opened prod creator-role-dedicated arn:aws:iam::111122223333:role/eks-creator',
       'event opened prod nodegroup-no-ssh-key prod-self-managed',
     ]);
@@ -378,6 +389,7 @@ describe('no lost alert', () => {
       'sweep opened prod creator-role-dedicated arn:aws:iam::111122223333:role/eks-creator',
       'sweep opened prod endpoint-not-public prod',
       'sweep opened prod no-internet-ssh sg-0aa1111111111111a',
+      'sweep opened prod node-imds-restricted i-0aa1111111111111a',
       'sweep opened prod nodegroup-no-ssh-key prod-self-managed',
     ]);
   });
