@@ -6,7 +6,7 @@ import type { ViewPart } from '../../src/inventory/view';
 import { generateWorld, DEFAULT_WORLD_PARAMS } from '../../bench/generate';
 import { counting } from '../events/support';
 
-const ALL = new Set<ViewPart>(['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles']);
+const ALL = new Set<ViewPart>(['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles', 'eksLaunchTemplates']);
 const EC2 = ['describeSecurityGroups', 'describeSubnets', 'describeRouteTables', 'describeNetworkAcls', 'describeInstances', 'describeLaunchTemplateVersions', 'describeAutoScalingGroups'];
 const ec2Calls = (calls: Record<string, number>) => EC2.reduce((n, m) => n + (calls[m] ?? 0), 0);
 

@@ -6,7 +6,7 @@ import { MemoryFindingStore } from '../../src/findings/memoryStore';
 import { ReadError } from '../../src/inventory/reader';
 import { IDS, createClusterEvent, instrument, prodWorld, selfManagedWorld, world } from './worlds';
 
-const ALL: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles'];
+const ALL: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles', 'eksLaunchTemplates'];
 
 async function view(parts: ViewPart[] = ALL, raw = prodWorld(), faults = {}) {
   const r = instrument(new WorldReader(world(raw)), faults);
@@ -250,7 +250,7 @@ describe('buildClusterView', () => {
       const { v } = await view(ALL, prodWorld(), { listAccessEntries: 'AccessDeniedException' });
       expect(v.unreadable).toEqual([{ part: 'accessEntries', reason: expect.stringContaining('AccessDeniedException') }]);
       expect(v.loaded.has('accessEntries')).toBe(false);
-      expect([...v.loaded].sort()).toEqual(['addons', 'creator', 'creatorRole', 'kubernetes', 'network', 'nodeRoles', 'nodegroups', 'securityGroups']);
+      expect([...v.loaded].sort()).toEqual(['addons', 'creator', 'creatorRole', 'eksLaunchTemplates', 'kubernetes', 'network', 'nodeRoles', 'nodegroups', 'securityGroups']);
     });
 
     it('IAM reads denied make the node roles and the creator role unreadable, and leave the rest', async () => {

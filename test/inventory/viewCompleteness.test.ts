@@ -10,7 +10,7 @@ import { IDS, instrument, prodWorld, world } from './worlds';
  * node's network interface, strips its cluster tags, pins an unreadable launch template version or hides the internet
  * behind a prefix list must not get a silent pass.
  */
-const ALL: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles'];
+const ALL: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles', 'eksLaunchTemplates'];
 type Raw = ReturnType<typeof prodWorld> & {
   eks: { nodegroups: Record<string, unknown>[] };
   ec2: Record<string, Record<string, unknown>[]>;

@@ -230,6 +230,14 @@ describe('node-imds-restricted, read from a recorded account', () => {
     expect(other.view.nodegroups.every((n) => n.eksLaunchTemplate === undefined)).toBe(true);
   });
 
+  it('an Auto Scaling group stripped of its cluster tags is read by the name its node group gives (an attacker cannot hide it)', async () => {
+    const stripped = { AutoScalingGroupName: 'eks-ng-default', LaunchTemplate: { LaunchTemplateId: 'lt-eks', Version: '1' } };
+    const { ids, result, calls } = await scan(account({ LaunchTemplate: { LaunchTemplateId: 'lt-self', Version: '1' } }, { eksGroup: stripped, node: { MetadataOptions: { State: 'applied', ...IMDSV1 } } }));
+    expect(result.notEvaluated).toEqual([]);
+    expect(ids).toEqual(['lt-app', 'i-default']);
+    expect(calls.filter((c) => c.method === 'describeAutoScalingGroups').map((c) => c.args[0])).toContainEqual({ names: ['eks-ng-default'] });
+  });
+
   it("EKS's template that cannot be read leaves the rule not evaluated, naming why", async () => {
     const spec = { LaunchTemplate: { LaunchTemplateId: 'lt-self', Version: '1' } };
     expect((await scan(account(spec, { eksGroup: null }))).result.notEvaluated.map((n) => n.reason)).toEqual(['Auto Scaling group eks-ng-default of node group ng-default was not found']);
