@@ -255,11 +255,27 @@ function accessEntryEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number
 
 /**
  * Nodes launched: one of the cluster's nodes (RunInstances, resolved by reading the instance: its Auto Scaling group,
- * else its cluster tags), or a self-managed Auto Scaling group moved to another template (resolved with one
- * DescribeAutoScalingGroups).
+ * else its cluster tags), a self-managed Auto Scaling group moved to another template (resolved with one
+ * DescribeAutoScalingGroups), or a node's metadata service reopened (ModifyInstanceMetadataOptions, resolved like a
+ * launch).
  */
 function selfManagedNodesEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number): BenchEvent {
-  if (n % 2 === 0 || !c.selfManagedGroupName) {
+  if (n % 3 === 2) {
+    const instanceId = pick(c.nodeInstanceIds, n);
+    return {
+      family: 'selfManagedNodes',
+      eventName: 'ModifyInstanceMetadataOptions',
+      cluster: c.name,
+      event: envelope(
+        acct,
+        'ec2',
+        'ModifyInstanceMetadataOptions',
+        { ModifyInstanceMetadataOptionsRequest: { InstanceId: instanceId, HttpTokens: 'optional', HttpEndpoint: 'enabled' } },
+        { ModifyInstanceMetadataOptionsResponse: { requestId: 'r', instanceId, instanceMetadataOptions: { state: 'pending', httpTokens: 'optional', httpPutResponseHopLimit: 1, httpEndpoint: 'enabled' } } },
+      ),
+    };
+  }
+  if (n % 3 === 0 || !c.selfManagedGroupName) {
     // The launch of one of the cluster's nodes (an Auto Scaling group scaling out records a RunInstances too).
     const instanceId = pick(c.nodeInstanceIds, n);
     const tags = { items: [{ key: `kubernetes.io/cluster/${c.name}`, value: 'owned' }] };

@@ -8,7 +8,8 @@
  * subnets behind an internet gateway; managed node groups of three kinds (default, launch template, SSH remote
  * access) with their instances and Auto Scaling groups; self-managed node groups on some clusters; access entries,
  * add-ons, aws-auth, namespaces and network policies (Calico on some clusters), the CreateCluster CloudTrail record;
- * IAM creator and node roles with their policies (AWS managed documents included) and instance profiles.
+ * IAM creator and node roles with their policies (AWS managed documents included) and instance profiles; metadata
+ * service settings on every template (the ones EKS creates for node groups without their own included) and node.
  * A few clusters carry violations so evaluation and the finding store do real work.
  */
 
@@ -92,6 +93,12 @@ const tcpFromGroup = (port: number, groupId: string) => ({
   PrefixListIds: [],
   UserIdGroupPairs: [{ GroupId: groupId }],
 });
+/** IMDSv2 only, a token that cannot leave the node: what most templates and nodes say. */
+const IMDS_LOCKED = { HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' };
+/** EKS's own template for a node group given none (Amazon Linux 2023: tokens required, hop limit 2 for containers). */
+const IMDS_HOP_2 = { HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled' };
+const liveImds = (o: Json) => ({ State: 'applied', ...o, HttpProtocolIpv6: 'disabled', InstanceMetadataTags: 'disabled' });
+
 const EGRESS_ALL = [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] }];
 
 export function generateWorld(params: WorldParams): SyntheticAccount {
@@ -361,7 +368,8 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
             LaunchTemplateData: {
               SecurityGroupIds: [nodeSg, clusterSg],
               ...(v === 1 ? { KeyName: 'legacy-key' } : {}),
-              MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
+              // Every ninth cluster's template keeps the hop limit at 2 (node-imds-restricted).
+              MetadataOptions: i % 9 === 7 ? { HttpTokens: 'required', HttpPutResponseHopLimit: 2 } : IMDS_LOCKED,
               TagSpecifications: [{ ResourceType: 'instance', Tags: ec2Tags({ Name: `${name}-${ngName}` }) }],
             },
           });
@@ -385,6 +393,21 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
       }
       nodegroups.push(ng);
       const managedAsg = autoScalingGroup(asg, nodeSubnets, { 'eks:cluster-name': name, 'eks:nodegroup-name': ngName, [`kubernetes.io/cluster/${name}`]: 'owned' }, createdAt);
+      // A node group without a template of its own runs one EKS created in the account; every seventh cluster's keeps
+      // EKS's hop limit of 2, the others were moved to a locked-down version.
+      const ownTemplate = ng.launchTemplate as { id: string; version: string } | undefined;
+      const eksTemplate = ownTemplate ? undefined : { id: hexId('lt', next()), imds: i % 7 === 6 ? IMDS_HOP_2 : IMDS_LOCKED };
+      if (eksTemplate) {
+        launchTemplateVersions.push({
+          LaunchTemplateId: eksTemplate.id,
+          LaunchTemplateName: `eks-${(0x100 + j).toString(16)}-${name}`,
+          VersionNumber: 1,
+          DefaultVersion: true,
+          CreateTime: createdAt,
+          LaunchTemplateData: { InstanceType: 'm6i.large', SecurityGroupIds: [clusterSg], MetadataOptions: eksTemplate.imds },
+        });
+        managedAsg.LaunchTemplate = { LaunchTemplateId: eksTemplate.id, LaunchTemplateName: `eks-${(0x100 + j).toString(16)}-${name}`, Version: '1' };
+      }
       autoScalingGroups.push(managedAsg);
       const groups = kind === 1 ? [nodeSg, clusterSg] : kind === 2 ? [clusterSg, lastOf(raSgs)] : [clusterSg];
       for (let k = 0; k < 2; k++) {
@@ -395,6 +418,8 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
           [`kubernetes.io/cluster/${name}`]: 'owned',
           'aws:autoscaling:groupName': asg,
         }, kind === 2 ? 'ops-key' : undefined, createdAt);
+        // A node launched as its template says; every tenth cluster's first node had IMDSv1 turned back on.
+        node.MetadataOptions = liveImds(i % 10 === 7 && j === 0 && k === 0 ? { ...IMDS_LOCKED, HttpTokens: 'optional' } : (eksTemplate?.imds ?? (i % 9 === 7 ? IMDS_HOP_2 : IMDS_LOCKED)));
         instances.push(node);
         nodeInstanceIds.push(node.InstanceId as string);
         member(managedAsg, node);
@@ -413,7 +438,13 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
         VersionNumber: 1,
         DefaultVersion: true,
         CreateTime: createdAt,
-        LaunchTemplateData: { SecurityGroupIds: [nodeSg], IamInstanceProfile: { Arn: `arn:aws:iam::${account}:instance-profile/${profile}` }, ...(i % 8 === 5 ? { KeyName: 'legacy-key' } : {}) },
+        LaunchTemplateData: {
+          SecurityGroupIds: [nodeSg],
+          IamInstanceProfile: { Arn: `arn:aws:iam::${account}:instance-profile/${profile}` },
+          ...(i % 8 === 5 ? { KeyName: 'legacy-key' } : {}),
+          // Every twelfth cluster's self-managed nodes answer IMDSv1.
+          MetadataOptions: i % 12 === 9 ? { HttpTokens: 'optional', HttpPutResponseHopLimit: 1 } : IMDS_LOCKED,
+        },
       });
       const selfManaged = {
         ...autoScalingGroup(selfManagedGroupName, nodeSubnets, { [`kubernetes.io/cluster/${name}`]: 'owned', Name: selfManagedGroupName }, createdAt),
@@ -424,6 +455,7 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
         const node: Json = {
           ...instance(hexId('i', next()), nodeSubnets[k % nodeSubnets.length], vpcId, [nodeSg], { [`kubernetes.io/cluster/${name}`]: 'owned', Name: selfManagedGroupName, 'aws:autoscaling:groupName': selfManagedGroupName }, undefined, createdAt),
           IamInstanceProfile: { Arn: `arn:aws:iam::${account}:instance-profile/${profile}`, Id: `AIPA${(0x7000 + i).toString(16).toUpperCase()}` },
+          MetadataOptions: liveImds(i % 12 === 9 ? { HttpTokens: 'optional', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' } : IMDS_LOCKED),
         };
         instances.push(node);
         nodeInstanceIds.push(node.InstanceId as string);
