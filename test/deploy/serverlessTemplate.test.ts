@@ -157,6 +157,12 @@ describe('serverless package (CloudFormation template)', () => {
     expect(detector).not.toContain('ec2:DescribeNetworkInterfaces');
   });
 
+  it('reads node metadata options with the node reads it has: not the account defaults nor the AMIs (an unpinned setting is a finding anyway)', () => {
+    const actions = statementsOf('DetectorRole').flatMap(actionsOf);
+    for (const a of ['ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeInstances', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeLaunchConfigurations']) expect(actions).toContain(a);
+    for (const a of ['ec2:GetInstanceMetadataDefaults', 'ec2:DescribeImages', 'ec2:DescribeImageAttribute']) expect(actions).not.toContain(a);
+  });
+
   it('every role writes only to the stack\'s own topic, table and queue (the ARNs resolve to those resources)', () => {
     for (const roleId of ['DetectorRole', 'SlackNotifierRole', 'GuardRole', 'SecurityHubSinkRole', 'OrgBusSinkRole', 'BaselineRole', 'AuditSubscriberRole']) {
       for (const s of statementsOf(roleId)) {
