@@ -215,8 +215,8 @@ export interface BuildOptions {
  * Reads one cluster's current state, only the parts asked for, in as few calls as the joins allow. Undefined when
  * the cluster does not exist. A part whose read fails (AccessDenied, throttling after retries) lands in
  * `unreadable` and the rest is still built. Reading the nodes for 'securityGroups', 'network', 'nodeRoles' or
- * 'eksLaunchTemplates' reads the node groups completely, so 'nodegroups' is marked loaded then too. 'creatorRole' is read after 'creator' and
- * 'accessEntries', which say who the creator is.
+ * 'eksLaunchTemplates' reads the node groups completely, so 'nodegroups' is marked loaded then too. 'creatorRole' is
+ * read after 'creator' and 'accessEntries', which say who the creator is.
  */
 export async function buildClusterView(
   reader: AwsReader,

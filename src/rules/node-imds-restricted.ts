@@ -193,9 +193,8 @@ function nodeViolations(nodes: Node[]): Violation[] {
     const live = instance.MetadataOptions;
     if (!live) throw new Error(`instance ${id} carries no MetadataOptions (DescribeInstances always returns them; a world file must record them)`);
     const open = gaps(live);
-    if (!open.length) continue;
-    const weaker = launches.filter((l) => [...exposures(live)].some((e) => !exposures(l.options).has(e)));
-    if (launches.length && weaker.length < launches.length) continue;
+    // A source that already leaves open everything this node does explains it: that source's finding says it.
+    if (!open.length || launches.some((l) => open.every((g) => exposures(l.options).has(g.exposure)))) continue;
     const where = owner ? ` of ${owner}` : ' (self-managed, started on its own)';
     const from = launches.length ? `: weaker than the ${list(launches.map((l) => l.label))} it launches from` : '';
     out.push({
