@@ -107,7 +107,7 @@ export function creatorSourcesFor(deps: Pick<PipelineDeps, 'reader' | 'state'>, 
 export async function reconcileCluster(deps: PipelineDeps, ids: Ids, name: string, ruleIds: readonly string[], trigger: Trigger, o: EvalOptions): Promise<Omit<ScopeOutcome, 'published' | 'notifications'>> {
   const { creatorSources = creatorSourcesFor(deps), ...stored } = o;
   const readAt = (deps.clock ?? (() => new Date()))();
-  const view = await buildClusterView(deps.reader, name, neededParts(ruleIds), ids, { creatorSources });
+  const view = await buildClusterView(deps.reader, name, neededParts(ruleIds), ids, { creatorSources, now: readAt });
   const clusterArn = view?.arn ?? clusterArnOf(name, ids.account, ids.region);
   const result = view ? evaluateCluster(view, deps.config, ruleIds) : { findings: [], notEvaluated: [], evaluatedRuleIds: CLUSTER_RULE_IDS };
   const changes = await deps.store.reconcile(
