@@ -17,6 +17,8 @@ import { cloudtrailEnabled } from '../cloudtrail-enabled';
 import { creatorRoleDedicated } from '../creator-role-dedicated';
 import { sshEgressBlocked } from '../ssh-egress-blocked';
 import { nodesSsmManaged } from '../nodes-ssm-managed';
+import { kubernetesVersionSupported } from '../kubernetes-version-supported';
+import { secretsEncrypted } from '../secrets-encrypted';
 
 /** The guideline catalog, in DESIGN order. Rule ids are part of the contract. */
 export const RULES: readonly Rule[] = [
@@ -38,6 +40,8 @@ export const RULES: readonly Rule[] = [
   creatorRoleDedicated,
   sshEgressBlocked,
   nodesSsmManaged,
+  kubernetesVersionSupported,
+  secretsEncrypted,
 ];
 
 const BY_ID = new Map(RULES.map((r) => [r.id, r]));
