@@ -256,9 +256,8 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   // A CreateCluster record never changes: kept at once, so no later evaluation waits for LookupEvents to find it.
   if (created !== undefined) await deps.state?.keepCreatorRecords([{ cluster: created, event: liveCreatorEvent(record) }]);
   const creatorSources = creatorSourcesFor(eventDeps, record);
-  const resolved = clusterRuleIds.length
-    ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache, creatorSources)
-    : { clusters: [], reason: c.refs.accountLevel ? undefined : `no guideline evaluates ${record.eventName} yet` };
+  // Every watched call re-evaluates some rule (the catalog's test): one with no cluster rule is account-level.
+  const resolved = clusterRuleIds.length ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache, creatorSources) : { clusters: [], reason: undefined };
   for (const name of resolved.clusters) {
     const scope = await reconcileCluster(eventDeps, ids, name, clusterRuleIds, trigger, { ...o, createsScope: name === created, creatorSources });
     scopes.push(await publishEvaluation(deps, ids, scope));
