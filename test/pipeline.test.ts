@@ -202,7 +202,7 @@ describe('sweep', () => {
     const out = await sweep(d, { sweepId: 'sweep:test-1' });
     expect(out.clusters.sort()).toEqual(['payments', 'prod']);
     const opened = out.scopes.flatMap((s) => s.changes.opened);
-    expect(new Set(opened.filter((f) => f.cluster === 'prod').map((f) => f.ruleId)).size).toBe(16);
+    expect(new Set(opened.filter((f) => f.cluster === 'prod').map((f) => f.ruleId)).size).toBe(18);
     expect(opened.filter((f) => f.cluster === 'payments')).toEqual([]);
     expect(opened.some((f) => f.ruleId === 'cloudtrail-enabled')).toBe(true);
   });
