@@ -290,6 +290,10 @@ describe('eventBridgePatterns', () => {
     });
   });
 
+  it('fits each pattern in EventBridge\'s event pattern quota (2,048 characters by default)', () => {
+    for (const [handler, p] of Object.entries(patterns)) expect({ handler, size: JSON.stringify(p).length, fits: JSON.stringify(p).length <= 2048 }).toMatchObject({ handler, fits: true });
+  });
+
   it('routes every catalog call to exactly its handler, and the failed call to none', () => {
     for (const e of CATALOG) {
       const probe = { source: `aws.${e.eventSource.split('.')[0]}`, 'detail-type': 'AWS API Call via CloudTrail', detail: { eventSource: e.eventSource, eventName: e.eventName } };
