@@ -43,12 +43,12 @@ function byDates(v: ClusterVersionInformation, at: Date): Support | undefined {
  * The version's stage at `at`: its dates at that moment, or its status when it was read (a status is as of the read,
  * and a version only moves on, so the later of the two stages is right whenever both are known).
  */
-export function supportAt(v: ClusterVersionInformation, at: Date): Support | undefined {
+function supportAt(v: ClusterVersionInformation, at: Date): Support | undefined {
   return later(byDates(v, at), byStatus(v));
 }
 
 /** What the calendar says of one version, with what it was read from (for the evidence). */
-export type CalendarVerdict = { support: Support; basis: string; listed?: ClusterVersionInformation } | { support?: undefined; why: string };
+type CalendarVerdict = { support: Support; basis: string; listed?: ClusterVersionInformation } | { support?: undefined; why: string };
 
 /** A calendar entry as the evidence shows it: dates as days, the status as EKS wrote it. */
 export interface CalendarDates {
