@@ -23,8 +23,8 @@ const cidr = z.string().superRefine((s, ctx) => {
   if (why) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${why}: "${s}" (a CIDR such as 10.0.0.0/16 or 2001:db8::/32)` });
 });
 
-/** The oldest Kubernetes version in EKS standard support when this default was set (1.34's ends on 2026-12-02). */
-export const DEFAULT_MINIMUM_KUBERNETES_VERSION = '1.35';
+/** The oldest Kubernetes version EKS keeps in standard support after 2026-12-02, when 1.34's ends (1.35's: 2027-03-27). */
+const DEFAULT_MINIMUM_KUBERNETES_VERSION = '1.35';
 
 const ISO_DATE = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 

@@ -401,7 +401,8 @@ const EKS: Row[] = [
   ['UpdateAddon', 'clusterConfig', ['pod-sg-isolation', 'ssh-egress-blocked'], cluster, 'add-on configuration (vpc-cni custom networking, network policy agent)'],
   // Deleting the managed vpc-cni add-on (preserve: true keeps the daemonset unmanaged) loses the configuration we can see.
   ['DeleteAddon', 'clusterConfig', ['pod-sg-isolation', 'ssh-egress-blocked'], cluster, 'removes the managed vpc-cni add-on'],
-  // Encryption cannot be removed once associated, so this call only ever resolves (once the asynchronous update is done).
+  // A key cannot be disassociated, so this call can only resolve secrets-encrypted: the re-read still shows no key
+  // while the update runs, and the sweep after it lands resolves the finding.
   ['AssociateEncryptionConfig', 'clusterConfig', ['secrets-encrypted'], cluster, 'secrets envelope encryption with a KMS key'],
 ];
 

@@ -41,9 +41,9 @@ function worldRole(d: RoleDetails): WorldRole | undefined {
 /**
  * Records the live account into a world file, as of `now` (its `recordedAt`): every cluster with everything
  * buildClusterView reads, the version calendar and the trails, so `scan --world` of the snapshot gives the same
- * findings as a live scan at that moment. Kubernetes objects that could
- * not be read are recorded as `null` (unreadable, as live). Any other part that cannot be read fails the snapshot:
- * a world missing it would claim "no such resources" and turn unevaluated rules into passes.
+ * findings as a live scan at that moment. Kubernetes objects and a version calendar that could not be read are
+ * recorded as `null` (unreadable, as live). Any other part that cannot be read fails the snapshot: a world missing it
+ * would claim "no such resources" and turn unevaluated rules into passes.
  */
 export async function snapshotAccount(reader: AwsReader, now: Date = new Date()): Promise<World> {
   const ids = await reader.identity();
