@@ -94,7 +94,7 @@ export class Semaphore {
 }
 
 // Page sizes of the paginated APIs (their maximum MaxResults), so large accounts pay for every page.
-const PAGE = { listClusters: 100, listNodegroups: 100, listAccessEntries: 100, lookupEvents: 50, ec2Describe: 1000, launchTemplateVersions: 200, kubernetesList: 500, iamList: 100, autoScaling: 100 } as const;
+const PAGE = { listClusters: 100, listNodegroups: 100, listAccessEntries: 100, clusterVersions: 100, lookupEvents: 50, ec2Describe: 1000, launchTemplateVersions: 200, kubernetesList: 500, iamList: 100, autoScaling: 100 } as const;
 
 const pages = (items: number, size: number): number => Math.max(1, Math.ceil(items / size));
 
@@ -219,6 +219,11 @@ export class CountingReader implements AwsReader {
   }
 
   describeAddon = (cluster: string, addonName: string) => this.single('eks:DescribeAddon', () => this.inner.describeAddon(cluster, addonName));
+  describeClusterVersions = () => this.list('eks:DescribeClusterVersions', PAGE.clusterVersions, () => this.inner.describeClusterVersions());
+
+  get recordedAt(): Date | undefined {
+    return this.inner.recordedAt;
+  }
 
   describeSecurityGroups = (q: { groupIds?: string[]; filters?: Filter[] }) => this.list('ec2:DescribeSecurityGroups', PAGE.ec2Describe, () => this.inner.describeSecurityGroups(q));
   describeSubnets = (q: { subnetIds?: string[]; filters?: Filter[] }) => this.list('ec2:DescribeSubnets', PAGE.ec2Describe, () => this.inner.describeSubnets(q));

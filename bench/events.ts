@@ -182,7 +182,27 @@ function nodegroupEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number):
 }
 
 function clusterConfigEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number): BenchEvent {
-  switch (n % 4) {
+  switch (n % 6) {
+    case 4:
+      return {
+        family: 'clusterConfig',
+        eventName: 'UpdateClusterVersion',
+        cluster: c.name,
+        event: envelope(acct, 'eks', 'UpdateClusterVersion', { name: c.name, version: '1.34' }, { update: { id: `u-${n}`, status: 'InProgress', type: 'VersionUpdate', params: [{ type: 'Version', value: '1.34' }], errors: [] } }),
+      };
+    case 5:
+      return {
+        family: 'clusterConfig',
+        eventName: 'AssociateEncryptionConfig',
+        cluster: c.name,
+        event: envelope(
+          acct,
+          'eks',
+          'AssociateEncryptionConfig',
+          { name: c.name, encryptionConfig: [{ resources: ['secrets'], provider: { keyArn: `arn:aws:kms:${acct.region}:${acct.account}:key/bench-${n}` } }] },
+          { update: { id: `u-${n}`, status: 'InProgress', type: 'AssociateEncryptionConfig', params: [], errors: [] } },
+        ),
+      };
     case 0:
       return {
         family: 'clusterConfig',

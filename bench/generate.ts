@@ -300,7 +300,9 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
       name,
       arn,
       createdAt,
-      version: '1.31',
+      // Every fifth cluster lags on a version out of standard support, every sixth has no KMS key for its secrets.
+      version: i % 5 === 4 ? '1.31' : '1.33',
+      ...(i % 6 === 1 ? {} : { encryptionConfig: [{ resources: ['secrets'], provider: { keyArn: `arn:aws:kms:${region}:${account}:key/${(0x5000 + i).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000` } }] }),
       endpoint: `https://${(0xabc000 + i).toString(16).toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
       roleArn: `arn:aws:iam::${account}:role/${name}-cluster`,
       resourcesVpcConfig: {
@@ -589,7 +591,8 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
   const world = {
     account,
     region,
-    eks: { clusters, nodegroups, accessEntries, addons },
+    recordedAt: iso(0),
+    eks: { clusters, nodegroups, accessEntries, addons, clusterVersions: CLUSTER_VERSIONS },
     ec2: { securityGroups, subnets, routeTables, networkAcls, launchTemplateVersions, instances },
     cloudtrail: {
       trails: [{ Name: 'organization-trail', TrailARN: trailArn, HomeRegion: region, IsMultiRegionTrail: true, S3BucketName: 'audit-logs', LogFileValidationEnabled: true, IncludeGlobalServiceEvents: true }],
@@ -603,6 +606,24 @@ export function generateWorld(params: WorldParams): SyntheticAccount {
   };
   return { world, clusters: index, account, region };
 }
+
+/** DescribeClusterVersions' clusterVersions as it stood when the synthetic account was recorded (iso(0)). */
+const CLUSTER_VERSIONS: Json[] = [
+  ['1.34', '2025-10-02', '2026-12-02', '2027-12-02', 'STANDARD_SUPPORT'],
+  ['1.33', '2025-05-29', '2026-07-29', '2027-07-29', 'STANDARD_SUPPORT'],
+  ['1.32', '2025-01-23', '2026-03-23', '2027-03-23', 'STANDARD_SUPPORT'],
+  ['1.31', '2024-09-26', '2025-11-26', '2026-11-26', 'EXTENDED_SUPPORT'],
+  ['1.30', '2024-05-23', '2025-07-23', '2026-07-23', 'EXTENDED_SUPPORT'],
+  ['1.29', '2024-01-23', '2025-03-23', '2026-03-23', 'EXTENDED_SUPPORT'],
+].map(([clusterVersion, releaseDate, endOfStandardSupportDate, endOfExtendedSupportDate, versionStatus]) => ({
+  clusterVersion,
+  clusterType: 'eks',
+  defaultVersion: clusterVersion === '1.33',
+  releaseDate,
+  endOfStandardSupportDate,
+  endOfExtendedSupportDate,
+  versionStatus,
+}));
 
 const NAMESPACES = ['default', 'kube-system', 'kube-public', 'apps'];
 

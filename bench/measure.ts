@@ -8,6 +8,7 @@
 import { defaultConfig, type Config } from '../src/config';
 import { parseWorld } from '../src/inventory/world';
 import { WorldReader } from '../src/inventory/worldReader';
+import { withClusterVersionsCache } from '../src/inventory/clusterVersions';
 import { buildAccountView, buildClusterView } from '../src/inventory/buildView';
 import type { AwsReader } from '../src/inventory/reader';
 import type { ClusterView, ViewPart } from '../src/inventory/view';
@@ -235,7 +236,8 @@ const snsChunks = (n: SnsNotification) => Math.max(1, Math.ceil(Buffer.byteLengt
 function container(s: ReturnType<typeof setup>, backend: MemoryBackend, opts: { state: boolean; log?: Logger }): PipelineDeps {
   const store = new MemoryFindingStore({}, backend);
   return {
-    reader: s.reader,
+    // As src/runtime.ts builds it: the version calendar is read once per container.
+    reader: withClusterVersionsCache(s.reader),
     store,
     config: defaultConfig,
     log: opts.log ?? quietLogger,

@@ -12,6 +12,8 @@ const PROD_NODE = 'i-0aa1111111111111a';
 
 function worldAtDeploy(world) {
   const w = structuredClone(world);
+  // Recorded that morning, before the calls (the version calendar is judged as of the recording).
+  w.recordedAt = '2026-11-28T08:00:00Z';
   const sg = w.ec2.securityGroups.find((g) => g.GroupId === PROD_CLUSTER_SG);
   sg.IpPermissions = sg.IpPermissions.filter((p) => !(p.FromPort === 22 && p.IpRanges.some((r) => r.CidrIp === '0.0.0.0/0')));
   const prod = w.eks.clusters.find((c) => c.name === 'prod');

@@ -23,6 +23,9 @@ const cidr = z.string().superRefine((s, ctx) => {
   if (why) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${why}: "${s}" (a CIDR such as 10.0.0.0/16 or 2001:db8::/32)` });
 });
 
+/** The oldest Kubernetes version EKS keeps in standard support after 2026-12-02, when 1.34's ends (1.35's: 2027-03-27). */
+const DEFAULT_MINIMUM_KUBERNETES_VERSION = '1.35';
+
 const ISO_DATE = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 /** A real calendar date or date-time in ISO 8601 (Date.parse alone takes "2027", "March 7" and rolls 2027-02-30 into March). */
@@ -64,6 +67,15 @@ export function configSchema(ruleIds: readonly string[]) {
         .object({ ipv4: z.number().int().min(0).max(32), ipv6: z.number().int().min(0).max(128) })
         .strict()
         .default({ ipv4: 16, ipv6: 32 }),
+      /**
+       * The oldest Kubernetes minor version accepted when EKS's version calendar (DescribeClusterVersions) cannot be
+       * read or does not list the cluster's version (`kubernetes-version-supported`). Keep it at the oldest version in
+       * standard support: it goes stale as the calendar moves, the calendar does not.
+       */
+      minimumKubernetesVersion: z
+        .string()
+        .regex(/^[1-9]\d*\.(0|[1-9]\d*)$/, 'must be a Kubernetes minor version such as "1.35"')
+        .default(DEFAULT_MINIMUM_KUBERNETES_VERSION),
       /** Per-rule overrides. */
       rules: z.record(ruleId, z.object({ severity: z.enum(SEVERITIES).optional(), enabled: z.boolean().optional() }).strict()).default({}),
       suppressions: z.array(suppression).default([]),

@@ -107,7 +107,7 @@ export function creatorSourcesFor(deps: Pick<PipelineDeps, 'reader' | 'state'>, 
 export async function reconcileCluster(deps: PipelineDeps, ids: Ids, name: string, ruleIds: readonly string[], trigger: Trigger, o: EvalOptions): Promise<Omit<ScopeOutcome, 'published' | 'notifications'>> {
   const { creatorSources = creatorSourcesFor(deps), ...stored } = o;
   const readAt = (deps.clock ?? (() => new Date()))();
-  const view = await buildClusterView(deps.reader, name, neededParts(ruleIds), ids, { creatorSources });
+  const view = await buildClusterView(deps.reader, name, neededParts(ruleIds), ids, { creatorSources, now: readAt });
   const clusterArn = view?.arn ?? clusterArnOf(name, ids.account, ids.region);
   const result = view ? evaluateCluster(view, deps.config, ruleIds) : { findings: [], notEvaluated: [], evaluatedRuleIds: CLUSTER_RULE_IDS };
   const changes = await deps.store.reconcile(
@@ -256,9 +256,8 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   // A CreateCluster record never changes: kept at once, so no later evaluation waits for LookupEvents to find it.
   if (created !== undefined) await deps.state?.keepCreatorRecords([{ cluster: created, event: liveCreatorEvent(record) }]);
   const creatorSources = creatorSourcesFor(eventDeps, record);
-  const resolved = clusterRuleIds.length
-    ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache, creatorSources)
-    : { clusters: [], reason: c.refs.accountLevel ? undefined : `no guideline evaluates ${record.eventName} yet` };
+  // Every watched call re-evaluates some rule (the catalog's test): one with no cluster rule is account-level.
+  const resolved = clusterRuleIds.length ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache, creatorSources) : { clusters: [], reason: undefined };
   for (const name of resolved.clusters) {
     const scope = await reconcileCluster(eventDeps, ids, name, clusterRuleIds, trigger, { ...o, createsScope: name === created, creatorSources });
     scopes.push(await publishEvaluation(deps, ids, scope));

@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CloudWatchLogsEvent, Context, EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
 import { loadConfig } from './config';
 import { SdkReader } from './inventory/sdkReader';
+import { withClusterVersionsCache } from './inventory/clusterVersions';
 import { DynamoFindingStore } from './findings/dynamoStore';
 import { publishNotifications } from './notify/sns';
 import { createClusterIndexCache } from './events/resolve';
@@ -36,7 +37,8 @@ export function lambdaDeps(context?: Pick<Context, 'invokedFunctionArn'>): Pipel
   const sns = new SNSClient({});
   const store = new DynamoFindingStore(required('FINDINGS_TABLE'), new DynamoDBClient({}));
   deps = {
-    reader: new SdkReader({ identity: identityOf(context) }),
+    // The version calendar is account-wide: read once per container, again after an hour.
+    reader: withClusterVersionsCache(new SdkReader({ identity: identityOf(context) })),
     store,
     config: loadConfig(undefined, process.env),
     log,

@@ -202,7 +202,7 @@ describe('sweep', () => {
     const out = await sweep(d, { sweepId: 'sweep:test-1' });
     expect(out.clusters.sort()).toEqual(['payments', 'prod']);
     const opened = out.scopes.flatMap((s) => s.changes.opened);
-    expect(new Set(opened.filter((f) => f.cluster === 'prod').map((f) => f.ruleId)).size).toBe(17);
+    expect(new Set(opened.filter((f) => f.cluster === 'prod').map((f) => f.ruleId)).size).toBe(19);
     expect(opened.filter((f) => f.cluster === 'payments')).toEqual([]);
     expect(opened.some((f) => f.ruleId === 'cloudtrail-enabled')).toBe(true);
   });
@@ -253,6 +253,58 @@ const payloads = (d: { published: SnsNotification[] }) => d.published.map((n) =>
 const changesOf = (d: { published: SnsNotification[] }) => payloads(d).flatMap((p) => p.changes.map((c) => `${c.cause} ${c.change} ${c.finding.cluster ?? 'account'} ${c.finding.ruleId} ${c.finding.resourceId}`));
 const whoOf = (p: ReturnType<typeof payloads>[number]) => (p.trigger.kind === 'event' ? p.trigger.principalArn : undefined);
 
+describe('beyond the guide: Kubernetes versions and secrets encryption (issue 14)', () => {
+  const prodOf = (w: World) => w.eks.clusters.find((c) => c.name === 'prod')!;
+  const openOf = async (store: FindingStore, ruleId: string) => (await store.listFindings({ status: 'open' })).filter((f) => f.finding.ruleId === ruleId).map((f) => `${f.finding.cluster} ${f.finding.severity}`);
+
+  it('AssociateEncryptionConfig re-checks secrets-encrypted; the asynchronous update lands later, and the sweep resolves the finding', async () => {
+    const store = await deployed();
+    expect(await openOf(store, 'secrets-encrypted')).toEqual(['prod medium']);
+    const d = deps(undefined, store);
+    const out = await processEvent(sample('eks-AssociateEncryptionConfig.json'), d);
+    // While the update runs, DescribeCluster shows no key yet: nothing changes, nothing is published.
+    expect(out).toMatchObject({ status: 'processed', clusters: ['prod'] });
+    expect(out.findings.map((f) => f.ruleId)).toContain('secrets-encrypted');
+    expect(d.published).toEqual([]);
+    const encrypted = demo();
+    prodOf(encrypted).encryptionConfig = [{ resources: ['secrets'], provider: { keyArn: 'arn:aws:kms:us-east-1:111122223333:key/0aa77777-7777-7777-7777-777777777777' } }];
+    const s = deps(new WorldReader(encrypted), store);
+    await sweep(s, { sweepId: 'sweep:after-encryption' });
+    expect(changesOf(s)).toContain('sweep resolved prod secrets-encrypted prod');
+    expect(await openOf(store, 'secrets-encrypted')).toEqual([]);
+  });
+
+  it('UpdateClusterVersion re-checks the version; once the upgrade lands on a supported version, the finding is resolved', async () => {
+    const store = await deployed();
+    // The demo world is judged as of its recordedAt (2026-11-28): 1.31's extended support ended on 2026-11-26.
+    expect(await openOf(store, 'kubernetes-version-supported')).toEqual(['prod high']);
+    const out = await processEvent(sample('eks-UpdateClusterVersion.json'), deps(undefined, store));
+    expect(out.findings.filter((f) => f.ruleId === 'kubernetes-version-supported').map((f) => f.message)).toEqual(['cluster prod runs Kubernetes 1.31, past the end of extended support']);
+    const upgraded = demo();
+    prodOf(upgraded).version = '1.35';
+    const s = deps(new WorldReader(upgraded), store);
+    await sweep(s, { sweepId: 'sweep:after-upgrade' });
+    expect(changesOf(s)).toContain('sweep resolved prod kubernetes-version-supported prod');
+  });
+
+  it('the sweep catches the calendar: no call is needed for a version to leave standard support', async () => {
+    const live = demo();
+    delete live.recordedAt; // a live account: judged at each sweep's own moment
+    const payments = live.eks.clusters.find((c) => c.name === 'payments')!;
+    payments.version = '1.32';
+    // The calendar as read in early March 2026, while 1.32 was still in standard support.
+    live.eks.clusterVersions = live.eks.clusterVersions!.map((v) => (v.clusterVersion === '1.32' ? { ...v, versionStatus: 'STANDARD_SUPPORT' } : v));
+    const store = new MemoryFindingStore();
+    const at = (iso: string) => () => new Date(iso);
+    await sweep({ ...deps(new WorldReader(live), store), clock: at('2026-03-22T12:00:00Z') }, { sweepId: 'sweep:march-22' });
+    expect(await openOf(store, 'kubernetes-version-supported')).toEqual(['prod high']);
+    const next = { ...deps(new WorldReader(live), store), clock: at('2026-03-23T12:00:00Z') };
+    await sweep(next, { sweepId: 'sweep:march-23' });
+    expect(changesOf(next)).toEqual(['sweep opened payments kubernetes-version-supported payments']);
+    expect((await openOf(store, 'kubernetes-version-supported')).sort()).toEqual(['payments medium', 'prod high']);
+  });
+});
+
 describe('the baseline, and the cause of every alert', () => {
   it('a first sweep over an account with 40+ findings sends ONE first-check digest; a second sweep sends nothing', async () => {
     const reader = new WorldReader(withCopiesOfProd(demo(), 1));
@@ -262,7 +314,10 @@ describe('the baseline, and the cause of every alert', () => {
     expect(out.published.length).toBeGreaterThanOrEqual(40);
     expect(first.published).toHaveLength(1);
     const [digest] = payloads(first);
-    expect(digest).toMatchObject({ cause: 'first-check', cluster: null, digest: { baseline: true, total: out.published.length, clusters: 2, omitted: 0 } });
+    expect(digest).toMatchObject({ cause: 'first-check', cluster: null, digest: { baseline: true, total: out.published.length, clusters: 2 } });
+    // Every finding is counted, whether or not it fits the list: the counts are the whole picture.
+    expect(digest.digest!.byRule.reduce((n, r) => n + r.count, 0)).toBe(out.published.length);
+    expect(digest.changes.length + digest.digest!.omitted).toBe(out.published.length);
     expect(digest.attributes.cause).toEqual({ DataType: 'String', StringValue: 'first-check' });
     expect(first.published[0].Message).toContain('already present when eks-drift first checked');
     expect(first.published[0].Message).not.toMatch(/Who:|dev-admin/);

@@ -8,6 +8,7 @@ import { MemoryFindingStore } from '../findings/memoryStore';
 import type { AwsReader } from '../inventory/reader';
 import { SdkReader } from '../inventory/sdkReader';
 import { WorldReader } from '../inventory/worldReader';
+import { withClusterVersionsCache } from '../inventory/clusterVersions';
 import { loadWorld } from '../inventory/world';
 import { buildAccountView, buildClusterView } from '../inventory/buildView';
 import { snapshotAccount } from '../inventory/snapshot';
@@ -35,8 +36,9 @@ export interface Io {
   progress?: (s: string) => void;
 }
 
+/** The account to read; its version calendar is read once per run, not once per cluster. */
 function readerFor(worldPath: string | undefined): AwsReader {
-  return worldPath ? new WorldReader(loadWorld(worldPath)) : new SdkReader({});
+  return withClusterVersionsCache(worldPath ? new WorldReader(loadWorld(worldPath)) : new SdkReader({}));
 }
 
 /** The pipeline's store, cluster index and CreateCluster records: in `--state FILE`, else in memory for this run. */

@@ -1,4 +1,5 @@
 import type { CloudTrailRecord } from './schema';
+import { RULES } from '../rules/engine/catalog';
 import { at, decodePathParam, list, pathParam, scalar, uniq } from './fields';
 
 /** The resources a CloudTrail record names, by kind. Resolution turns them into clusters. */
@@ -128,25 +129,7 @@ const ROLE_RULES = ['creator-role-dedicated', 'nodes-ssm-managed'] as const;
  */
 const NODE_METADATA_RULES = ['node-imds-restricted'] as const;
 /** Every cluster-scoped rule: a created or deleted cluster is evaluated (or resolved) whole. */
-const ALL_CLUSTER_RULES = [
-  'nodes-in-private-subnets',
-  'nodes-no-public-ip',
-  'nodegroup-no-ssh-key',
-  'no-internet-ssh',
-  'no-internet-ingress',
-  'cluster-sg-restricted',
-  'nacl-blocks-ssh',
-  'pod-sg-isolation',
-  'endpoint-not-public',
-  'control-plane-logging',
-  'creator-admin-removed',
-  'no-system-masters',
-  'cluster-tagged',
-  'creator-role-dedicated',
-  'ssh-egress-blocked',
-  'nodes-ssm-managed',
-  ...NODE_METADATA_RULES,
-] as const;
+const ALL_CLUSTER_RULES = RULES.filter((r) => r.scope === 'cluster').map((r) => r.id);
 
 // ---------------------------------------------------------------------------------------------------- EC2 extractors
 
@@ -404,8 +387,9 @@ const EKS: Row[] = [
     cluster,
     'endpoint access, logging, authentication mode, control-plane subnets and security groups',
   ],
-  // A version upgrade replaces the control plane and may move default add-ons; re-check cluster-level settings.
-  ['UpdateClusterVersion', 'clusterConfig', ['endpoint-not-public', 'control-plane-logging', 'pod-sg-isolation'], cluster, 'control plane upgrade'],
+  // A version upgrade replaces the control plane and may move default add-ons; re-check cluster-level settings. The
+  // re-read usually still shows the old version (the update is asynchronous): the sweep resolves the finding after.
+  ['UpdateClusterVersion', 'clusterConfig', ['endpoint-not-public', 'control-plane-logging', 'pod-sg-isolation', 'kubernetes-version-supported'], cluster, 'control plane upgrade'],
   ['DeleteCluster', 'clusterConfig', ALL_CLUSTER_RULES, cluster, 'the cluster is gone: resolve its findings'],
   ['CreateNodegroup', 'nodegroup', [...NODEGROUP_RULES, ...NODE_METADATA_RULES], nodegroup, 'new nodes: subnets, SSH key, remote access, launch template'],
   ['UpdateNodegroupConfig', 'nodegroup', NODEGROUP_RULES, nodegroup, 'node group configuration'],
@@ -422,8 +406,9 @@ const EKS: Row[] = [
   ['UpdateAddon', 'clusterConfig', ['pod-sg-isolation', 'ssh-egress-blocked'], cluster, 'add-on configuration (vpc-cni custom networking, network policy agent)'],
   // Deleting the managed vpc-cni add-on (preserve: true keeps the daemonset unmanaged) loses the configuration we can see.
   ['DeleteAddon', 'clusterConfig', ['pod-sg-isolation', 'ssh-egress-blocked'], cluster, 'removes the managed vpc-cni add-on'],
-  // No guideline covers secrets envelope encryption yet: watched so the trigger exists, but nothing is re-evaluated.
-  ['AssociateEncryptionConfig', 'clusterConfig', [], cluster, 'secrets envelope encryption (no rule yet)'],
+  // A key cannot be disassociated, so this call can only resolve secrets-encrypted: the re-read still shows no key
+  // while the update runs, and the sweep after it lands resolves the finding.
+  ['AssociateEncryptionConfig', 'clusterConfig', ['secrets-encrypted'], cluster, 'secrets envelope encryption with a KMS key'],
 ];
 
 const CLOUDTRAIL: Row[] = [

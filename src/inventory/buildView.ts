@@ -204,6 +204,8 @@ function arnOf(cluster: Cluster, name: string, ids: Ids): string {
 }
 
 export interface BuildOptions {
+  /** When the evaluation began reading (the view's `asOf`, unless the reader is a recorded world); default: now. */
+  now?: Date;
   /**
    * Where CreateCluster records come from, in order (see inventory/creator). Default: CloudTrail LookupEvents. The
    * pipeline puts the CreateCluster event it is processing first.
@@ -234,6 +236,7 @@ export async function buildClusterView(
     name: clusterName,
     arn: arnOf(cluster, clusterName, ids),
     cluster,
+    asOf: reader.recordedAt ?? opts.now ?? new Date(),
     nodegroups: [],
     selfManagedInstances: [],
     selfManagedGroups: [],
@@ -250,6 +253,7 @@ export async function buildClusterView(
     nodeRoles: [],
     nodesWithoutRole: [],
     instanceProfiles: [],
+    clusterVersions: [],
     loaded: new Set<ViewPart>(),
     unreadable: [],
   };
@@ -325,6 +329,7 @@ export async function buildClusterView(
   }
   if (parts.has('accessEntries')) tasks.push(part('accessEntries', () => reader.listAccessEntries(clusterName), (a) => (view.accessEntries = a)));
   if (parts.has('addons')) tasks.push(part('addons', () => reader.describeAddon(clusterName, VPC_CNI), (a) => (view.addons = a ? [a] : [])));
+  if (parts.has('clusterVersions')) tasks.push(part('clusterVersions', () => reader.describeClusterVersions(), (v) => (view.clusterVersions = v)));
   if (parts.has('kubernetes')) {
     tasks.push(
       reader.readKubernetes(cluster).then(

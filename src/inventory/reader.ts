@@ -1,4 +1,4 @@
-import type { AccessEntry, Addon, AssociatedAccessPolicy, Cluster, Nodegroup } from '@aws-sdk/client-eks';
+import type { AccessEntry, Addon, AssociatedAccessPolicy, Cluster, ClusterVersionInformation, Nodegroup } from '@aws-sdk/client-eks';
 import type {
   Filter,
   Instance,
@@ -72,6 +72,11 @@ export type RolePolicy = Omit<GetRolePolicyCommandOutput, '$metadata'>;
  */
 export interface AwsReader {
   identity(): Promise<{ account: string; region: string }>;
+  /**
+   * When a recorded account was recorded (a world file's `recordedAt`): its verdicts are as of that moment, so the
+   * calendar rules judge it then. Live readers have none: their state is as of each evaluation.
+   */
+  readonly recordedAt?: Date;
 
   listClusters(): Promise<string[]>;
   describeCluster(name: string): Promise<Cluster | undefined>;
@@ -80,6 +85,8 @@ export interface AwsReader {
   /** ListAccessEntries + DescribeAccessEntry + ListAssociatedAccessPolicies for each. */
   listAccessEntries(cluster: string): Promise<AccessEntryView[]>;
   describeAddon(cluster: string, addonName: string): Promise<Addon | undefined>;
+  /** DescribeClusterVersions with `includeAll`, every page: the region's Kubernetes version calendar, the same for every cluster. */
+  describeClusterVersions(): Promise<ClusterVersionInformation[]>;
 
   describeSecurityGroups(q: { groupIds?: string[]; filters?: Filter[] }): Promise<SecurityGroup[]>;
   describeSubnets(q: { subnetIds?: string[]; filters?: Filter[] }): Promise<Subnet[]>;

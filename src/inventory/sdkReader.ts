@@ -4,6 +4,7 @@ import {
   DescribeAddonCommand,
   DescribeClusterCommand,
   DescribeNodegroupCommand,
+  paginateDescribeClusterVersions,
   paginateListAccessEntries,
   paginateListAssociatedAccessPolicies,
   paginateListClusters,
@@ -11,6 +12,7 @@ import {
   type Addon,
   type AssociatedAccessPolicy,
   type Cluster,
+  type ClusterVersionInformation,
   type EKSClientConfig,
   type Nodegroup,
 } from '@aws-sdk/client-eks';
@@ -217,6 +219,14 @@ export class SdkReader implements AwsReader {
 
   describeAddon(cluster: string, addonName: string): Promise<Addon | undefined> {
     return read('eks:DescribeAddon', async () => (await this.eks.send(new DescribeAddonCommand({ clusterName: cluster, addonName }))).addon, undefined);
+  }
+
+  /**
+   * `includeAll` so that a version past its extended support is listed (as UNSUPPORTED) when EKS still knows it; a
+   * version EKS no longer lists at all is judged by the rule (semantics/kubernetesVersions).
+   */
+  describeClusterVersions(): Promise<ClusterVersionInformation[]> {
+    return read('eks:DescribeClusterVersions', () => collect(paginateDescribeClusterVersions({ client: this.eks }, { includeAll: true }), (p) => p.clusterVersions), []);
   }
 
   // ---- EC2

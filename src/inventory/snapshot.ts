@@ -39,14 +39,15 @@ function worldRole(d: RoleDetails): WorldRole | undefined {
 }
 
 /**
- * Records the live account into a world file: every cluster with everything buildClusterView reads, and the
- * trails, so `scan --world` of the snapshot gives the same findings as a live scan. Kubernetes objects that could
- * not be read are recorded as `null` (unreadable, as live). Any other part that cannot be read fails the snapshot:
- * a world missing it would claim "no such resources" and turn unevaluated rules into passes.
+ * Records the live account into a world file, as of `now` (its `recordedAt`): every cluster with everything
+ * buildClusterView reads, the version calendar and the trails, so `scan --world` of the snapshot gives the same
+ * findings as a live scan at that moment. Kubernetes objects and a version calendar that could not be read are
+ * recorded as `null` (unreadable, as live). Any other part that cannot be read fails the snapshot: a world missing it
+ * would claim "no such resources" and turn unevaluated rules into passes.
  */
-export async function snapshotAccount(reader: AwsReader): Promise<World> {
+export async function snapshotAccount(reader: AwsReader, now: Date = new Date()): Promise<World> {
   const ids = await reader.identity();
-  const world = emptyWorld(ids.account, ids.region);
+  const world = { ...emptyWorld(ids.account, ids.region), recordedAt: now };
   const add = {
     cluster: adder(world.eks.clusters, (c) => c.name),
     nodegroup: adder(world.eks.nodegroups, (n) => `${n.clusterName}/${n.nodegroupName}`),
@@ -74,9 +75,16 @@ export async function snapshotAccount(reader: AwsReader): Promise<World> {
     }
   };
 
+  // The version calendar is the account's, not a cluster's: read once. Unreadable, it is recorded as such (`null`),
+  // and the world is judged as live would be: by the configured minimum version.
+  world.eks.clusterVersions = await reader.describeClusterVersions().catch((e: unknown) => {
+    if (e instanceof ReadError) return null;
+    throw e;
+  });
+
   const views: ClusterView[] = [];
   for (const name of await reader.listClusters()) {
-    const view = await buildClusterView(reader, name, ALL_PARTS, ids);
+    const view = await buildClusterView(reader, name, ALL_PARTS, ids, { now });
     if (!view) continue; // deleted while we were listing
     // A prefix list that cannot be read would be recorded as absent: fail like any unreadable part. One that does
     // not exist is absent from the world too, and the world reader says so the same way.

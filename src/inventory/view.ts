@@ -1,4 +1,4 @@
-import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
+import type { Addon, Cluster, ClusterVersionInformation, Nodegroup } from '@aws-sdk/client-eks';
 import type { Instance, LaunchTemplateVersion, ManagedPrefixList, NetworkAcl, PrefixListEntry, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
 import type { Trail, Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
 import type { AttachedPolicy, InstanceProfile, Policy, PolicyVersion, Role } from '@aws-sdk/client-iam';
@@ -20,7 +20,8 @@ export type ViewPart =
   | 'creator' // the CreateCluster CloudTrail records (this cluster's, and every other one the sources know)
   | 'creatorRole' // the IAM role behind the creator (reads 'creator' and 'accessEntries' first)
   | 'nodeRoles' // the IAM roles of the nodes, with their policy documents (reads the nodes first)
-  | 'eksLaunchTemplates'; // the templates EKS created for managed node groups without one of their own (reads the nodes first)
+  | 'eksLaunchTemplates' // the templates EKS created for managed node groups without one of their own (reads the nodes first)
+  | 'clusterVersions'; // the region's Kubernetes version calendar (DescribeClusterVersions), the same for every cluster
 
 /** Why a security group is in the view: which role it plays for the cluster. */
 export type SecurityGroupRole =
@@ -149,6 +150,11 @@ export interface ClusterView {
   name: string;
   arn: string;
   cluster: Cluster;
+  /**
+   * The moment the verdicts are for: when the evaluation began reading, or when a recorded world was recorded. Rules
+   * that depend on the calendar (end of support) read it here, never from the clock.
+   */
+  asOf: Date;
 
   nodegroups: NodegroupView[];
   /**
@@ -186,6 +192,8 @@ export interface ClusterView {
   nodesWithoutRole: NodeWithoutRole[];
   /** The instance profiles self-managed nodes use (read to find their roles). */
   instanceProfiles: InstanceProfile[];
+  /** DescribeClusterVersions' clusterVersions, when read: every Kubernetes version EKS lists, with its end-of-support dates. */
+  clusterVersions: ClusterVersionInformation[];
 
   /** Parts read successfully. */
   loaded: ReadonlySet<ViewPart>;

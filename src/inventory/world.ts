@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
+import type { Addon, Cluster, ClusterVersionInformation, Nodegroup } from '@aws-sdk/client-eks';
 import type { Instance, LaunchTemplateVersion, ManagedPrefixList, NetworkAcl, PrefixListEntry, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
 import type { Event as CloudTrailLookupEvent, Trail } from '@aws-sdk/client-cloudtrail';
 import type { AttachedPolicy, InstanceProfile, ManagedPolicyDetail, Role } from '@aws-sdk/client-iam';
@@ -18,11 +18,18 @@ export type WorldRole = Role & { attachedPolicies?: AttachedPolicy[]; inlinePoli
 export interface World {
   account: string;
   region: string;
+  /** When the account was recorded (`snapshot` writes it): the calendar rules judge the world as of then. */
+  recordedAt?: Date;
   eks: {
     clusters: Cluster[];
     nodegroups: OfCluster<Nodegroup>[];
     accessEntries: OfCluster<AccessEntryView>[];
     addons: OfCluster<Addon>[];
+    /**
+     * DescribeClusterVersions' clusterVersions. `null` records that it could not be read; absent, that it was not
+     * recorded. Either way the version rule falls back to the configured minimum version.
+     */
+    clusterVersions?: ClusterVersionInformation[] | null;
   };
   ec2: {
     securityGroups: SecurityGroup[];
@@ -95,6 +102,10 @@ const cluster = obj({
   }).optional(),
   logging: obj({ clusterLogging: z.array(obj({ types: strs.optional(), enabled: z.boolean().optional() })).optional() }).optional(),
   accessConfig: obj({ authenticationMode: str.optional(), bootstrapClusterCreatorAdminPermissions: z.boolean().optional() }).optional(),
+  version: str.optional(),
+  status: str.optional(),
+  upgradePolicy: obj({ supportType: str.optional() }).optional(),
+  encryptionConfig: z.array(obj({ resources: strs.optional(), provider: obj({ keyArn: str.optional() }).optional() })).optional(),
   certificateAuthority: obj({ data: str.optional() }).optional(),
   tags: tagsEks.optional(),
 });
@@ -135,6 +146,17 @@ const addon = obj({
   createdAt: date.optional(),
   modifiedAt: date.optional(),
   configurationValues: str.optional(),
+});
+
+const clusterVersion = obj({
+  clusterVersion: str.optional(),
+  clusterType: str.optional(),
+  defaultVersion: z.boolean().optional(),
+  releaseDate: date.optional(),
+  endOfStandardSupportDate: date.optional(),
+  endOfExtendedSupportDate: date.optional(),
+  status: str.optional(),
+  versionStatus: str.optional(),
 });
 
 const ipPermission = obj({
@@ -349,7 +371,8 @@ const list = <T extends z.ZodTypeAny>(t: T) => z.array(t).default([]);
 const worldSchema = z.object({
   account: z.string().regex(/^\d{12}$/, 'Expected a 12-digit AWS account id').optional(),
   region: z.string().min(1).optional(),
-  eks: obj({ clusters: list(cluster), nodegroups: list(nodegroup), accessEntries: list(accessEntry), addons: list(addon) }).default({}),
+  recordedAt: date.optional(),
+  eks: obj({ clusters: list(cluster), nodegroups: list(nodegroup), accessEntries: list(accessEntry), addons: list(addon), clusterVersions: z.array(clusterVersion).nullable().optional() }).default({}),
   ec2: obj({
     securityGroups: list(securityGroup),
     subnets: list(subnet),

@@ -1,4 +1,4 @@
-import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
+import type { Addon, Cluster, ClusterVersionInformation, Nodegroup } from '@aws-sdk/client-eks';
 import type { Filter, Instance, LaunchTemplateVersion, ManagedPrefixList, NetworkAcl, PrefixListEntry, RouteTable, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
 import type { Event as CloudTrailLookupEvent, Trail } from '@aws-sdk/client-cloudtrail';
 import type { AttachedPolicy, InstanceProfile, ManagedPolicyDetail, Policy, PolicyVersion, Role, RoleDetail } from '@aws-sdk/client-iam';
@@ -20,7 +20,11 @@ function byIds<T>(items: T[], ids: string[] | undefined, idOf: (t: T) => string 
  * treat them as read-only.
  */
 export class WorldReader implements AwsReader {
-  constructor(private readonly world: World) {}
+  readonly recordedAt?: Date;
+
+  constructor(private readonly world: World) {
+    this.recordedAt = world.recordedAt;
+  }
 
   async identity() {
     return { account: this.world.account, region: this.world.region };
@@ -50,6 +54,14 @@ export class WorldReader implements AwsReader {
 
   async describeAddon(cluster: string, addonName: string): Promise<Addon | undefined> {
     return this.world.eks.addons.find((a) => a.clusterName === cluster && a.addonName === addonName);
+  }
+
+  /** Absent (not recorded) or `null` (recorded as unreadable) is a failed read, never "EKS lists no version". */
+  async describeClusterVersions(): Promise<ClusterVersionInformation[]> {
+    const versions = this.world.eks.clusterVersions;
+    if (versions === null) throw new ReadError('eks:DescribeClusterVersions', 'Unreadable', 'the world file records DescribeClusterVersions as unreadable (eks.clusterVersions: null)');
+    if (versions === undefined) throw new ReadError('eks:DescribeClusterVersions', 'NotRecorded', 'the world file records no eks.clusterVersions (the DescribeClusterVersions output)');
+    return versions;
   }
 
   async describeSecurityGroups(q: { groupIds?: string[]; filters?: Filter[] }): Promise<SecurityGroup[]> {

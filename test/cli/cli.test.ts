@@ -49,7 +49,7 @@ describe('eks-drift rules', () => {
     for (const r of RULES) expect(table.out).toContain(r.id);
     const json = JSON.parse((await cli('rules', '--format', 'json')).out) as { id: string; severity: string }[];
     expect(json.map((r) => r.id)).toEqual(RULES.map((r) => r.id));
-    expect(json).toHaveLength(19);
+    expect(json).toHaveLength(RULES.length);
   });
 });
 
@@ -60,7 +60,7 @@ describe('eks-drift scan', () => {
     const { findings, notEvaluated } = JSON.parse(r.out) as { findings: { cluster: string | null; ruleId: string; account: string; region: string }[]; notEvaluated: unknown[] };
     expect(notEvaluated).toEqual([]);
     expect(findings.filter((f) => f.cluster === 'payments')).toEqual([]);
-    expect(new Set(findings.filter((f) => f.cluster === 'prod').map((f) => f.ruleId)).size).toBe(17);
+    expect(new Set(findings.filter((f) => f.cluster === 'prod').map((f) => f.ruleId)).size).toBe(19);
     expect(findings.find((f) => f.ruleId === 'cloudtrail-enabled')).toMatchObject({ cluster: null, account: '111122223333', region: 'us-east-1' });
   });
 
@@ -237,7 +237,7 @@ describe('eks-drift sweep', () => {
   it('text: the digest a person receives, and nothing the second time', async () => {
     const state = join(mkdtempSync(join(tmpdir(), 'eks-drift-state-')), 'state.json');
     const r = await cli('sweep', '--world', WORLD, '--config', CONFIG, '--state', state);
-    expect(r.out).toMatch(/Subject: \[CRITICAL\] eks-drift baseline: 27 finding\(s\) already present in 111122223333 us-east-1/);
+    expect(r.out).toMatch(/Subject: \[CRITICAL\] eks-drift baseline: 29 finding\(s\) already present in 111122223333 us-east-1/);
     expect(r.out).toContain('already present when eks-drift first checked');
     expect(r.out).not.toContain('alice');
     expect((await cli('sweep', '--world', WORLD, '--config', CONFIG, '--state', state)).out).toContain('Nothing to publish');
@@ -256,6 +256,6 @@ describe('the eks-drift bin', () => {
       execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root });
     }
     const out = execFileSync(process.execPath, [join(root, 'bin/eks-drift.js'), 'rules', '--format', 'json'], { cwd: root }).toString();
-    expect(JSON.parse(out)).toHaveLength(19);
+    expect(JSON.parse(out)).toHaveLength(RULES.length);
   });
 });

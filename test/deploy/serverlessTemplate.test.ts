@@ -150,6 +150,16 @@ describe('serverless package (CloudFormation template)', () => {
     expect(wide.map((s) => [s.Sid, actionsOf(s)])).toEqual([['ReadIamAccountWide', ['iam:GetAccountAuthorizationDetails']]]);
   });
 
+  it('lets the detector read the Kubernetes version calendar, and no other role (a read with no resource to name, alone in its statement)', () => {
+    const holders = ['DetectorRole', 'SlackNotifierRole', 'GuardRole', 'SecurityHubSinkRole', 'OrgBusSinkRole', 'BaselineRole', 'AuditSubscriberRole'].filter((role) =>
+      statementsOf(role).some((s) => actionsOf(s).includes('eks:DescribeClusterVersions')),
+    );
+    expect(holders).toEqual(['DetectorRole']);
+    const [statement] = statementsOf('DetectorRole').filter((s) => actionsOf(s).includes('eks:DescribeClusterVersions'));
+    expect(statement).toMatchObject({ Sid: 'ReadEksVersions', Effect: 'Allow', Resource: '*' });
+    expect(actionsOf(statement)).toEqual(['eks:DescribeClusterVersions']);
+  });
+
   it('lets the detector expand prefix lists (security group sources, route destinations), and read nothing it does not use', () => {
     const detector = JSON.stringify(statementsOf('DetectorRole'));
     expect(detector).toContain('ec2:DescribeManagedPrefixLists');

@@ -93,8 +93,18 @@ describe('event catalog', () => {
     for (const e of CATALOG) for (const r of e.rules) expect({ event: e.eventName, rule: r, known: ids.has(r) }).toEqual({ event: e.eventName, rule: r, known: true });
   });
 
-  it('re-evaluates something for every call except AssociateEncryptionConfig (no guideline covers it yet)', () => {
-    expect(CATALOG.filter((e) => e.rules.length === 0).map((e) => e.eventName)).toEqual(['AssociateEncryptionConfig']);
+  it('re-evaluates something for every call', () => {
+    expect(CATALOG.filter((e) => e.rules.length === 0).map((e) => e.eventName)).toEqual([]);
+  });
+
+  it('evaluates a created or deleted cluster against every cluster rule', () => {
+    const clusterRules = RULES.filter((r) => r.scope === 'cluster').map((r) => r.id);
+    for (const name of ['CreateCluster', 'DeleteCluster']) expect(lookupCatalog('eks.amazonaws.com', name)?.rules).toEqual(clusterRules);
+  });
+
+  it('re-checks the version after an upgrade and the secrets after a key is associated', () => {
+    expect(lookupCatalog('eks.amazonaws.com', 'UpdateClusterVersion')?.rules).toContain('kubernetes-version-supported');
+    expect(lookupCatalog('eks.amazonaws.com', 'AssociateEncryptionConfig')?.rules).toEqual(['secrets-encrypted']);
   });
 
   it('CloudTrail calls affect cloudtrail-enabled, at account level', () => {
@@ -296,8 +306,8 @@ describe('eventBridgePatterns', () => {
     });
   });
 
-  it("each pattern fits EventBridge's default 2048-character quota", () => {
-    for (const [handler, p] of Object.entries(patterns)) expect({ handler, fits: JSON.stringify(p).length <= 2048 }).toEqual({ handler, fits: true });
+  it('fits each pattern in EventBridge\'s event pattern quota (2,048 characters by default)', () => {
+    for (const [handler, p] of Object.entries(patterns)) expect({ handler, size: JSON.stringify(p).length, fits: JSON.stringify(p).length <= 2048 }).toMatchObject({ handler, fits: true });
   });
 
   it('routes every catalog call to exactly its handler, and the failed call to none', () => {

@@ -72,7 +72,8 @@ async function seed(endpoint: string): Promise<Seeded> {
   return { mixed, arm, eks: eksTemplate, eksGroup, debug };
 }
 
-const plain = (v: ClusterView) => JSON.parse(JSON.stringify({ ...v, loaded: [...v.loaded].sort() }));
+/** A view as data; `asOf` apart (a live view is as of its read, a replayed one as of the recording). */
+const plain = (v: ClusterView) => JSON.parse(JSON.stringify({ ...v, loaded: [...v.loaded].sort(), asOf: undefined }));
 
 describeWithMoto('node metadata options against moto', () => {
   let moto: Moto;
@@ -126,6 +127,7 @@ describeWithMoto('node metadata options against moto', () => {
     const world = parseWorld(JSON.parse(JSON.stringify(await snapshotAccount(reader()))), 'snapshot.json');
     expect(world.autoscaling.groups.map((g) => g.AutoScalingGroupName)).toContain(ids.eksGroup);
     const replayed = (await buildClusterView(new WorldReader(world), 'prod', new Set(PARTS), IDS))!;
+    expect(replayed.asOf).toEqual(new Date(world.recordedAt!));
     expect(plain(replayed)).toEqual(plain(view));
     expect(evaluateCluster(replayed, defaultConfig, RULE)).toEqual(evaluateCluster(view, defaultConfig, RULE));
   });

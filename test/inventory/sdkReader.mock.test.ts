@@ -4,6 +4,7 @@ import {
   DescribeAccessEntryCommand,
   DescribeAddonCommand,
   DescribeClusterCommand,
+  DescribeClusterVersionsCommand,
   ListAccessEntriesCommand,
   ListAssociatedAccessPoliciesCommand,
   ResourceNotFoundException,
@@ -12,6 +13,9 @@ import { EC2Client, DescribeSecurityGroupsCommand, DescribeInstancesCommand, Get
 import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, LookupEventsCommand, TrailNotFoundException } from '@aws-sdk/client-cloudtrail';
 import { SdkReader } from '../../src/inventory/sdkReader';
 import { ReadError } from '../../src/inventory/reader';
+import { buildClusterView } from '../../src/inventory/buildView';
+import { evaluateCluster } from '../../src/rules/engine/evaluate';
+import { defaultConfig } from '../../src/config';
 import { createClusterEvent } from './worlds';
 
 /** What moto cannot serve (TOOLCHAIN.md) and injected faults: pagination loops, AccessDenied, throttling, not-found codes. */
@@ -78,6 +82,42 @@ describe('SdkReader: EKS calls moto does not serve', () => {
   it('throttling that outlasts the retries is a ReadError, never an empty answer', async () => {
     ec2.on(DescribeSecurityGroupsCommand).rejects(awsError('RequestLimitExceeded', 'Request limit exceeded.'));
     await expect(reader().describeSecurityGroups({ groupIds: ['sg-1'] })).rejects.toMatchObject({ code: 'RequestLimitExceeded', operation: 'ec2:DescribeSecurityGroups' });
+  });
+});
+
+describe('SdkReader: DescribeClusterVersions (moto does not serve it)', () => {
+  const standard = { clusterVersion: '1.35', clusterType: 'eks', endOfStandardSupportDate: new Date('2027-03-27T00:00:00Z'), endOfExtendedSupportDate: new Date('2028-03-27T00:00:00Z'), versionStatus: 'STANDARD_SUPPORT' as const };
+  // As read in early March 2026, while 1.32 was still in standard support.
+  const v132 = { clusterVersion: '1.32', clusterType: 'eks', endOfStandardSupportDate: new Date('2026-03-23T00:00:00Z'), endOfExtendedSupportDate: new Date('2027-03-23T00:00:00Z'), versionStatus: 'STANDARD_SUPPORT' as const };
+
+  it('reads every page, asking for every version (includeAll)', async () => {
+    eks.on(DescribeClusterVersionsCommand).resolvesOnce({ clusterVersions: [standard], nextToken: 'n1' }).resolvesOnce({ clusterVersions: [v132] });
+    expect(await reader().describeClusterVersions()).toEqual([standard, v132]);
+    const [first, second] = eks.commandCalls(DescribeClusterVersionsCommand).map((c) => c.args[0].input);
+    expect(first).toMatchObject({ includeAll: true });
+    expect(second).toMatchObject({ includeAll: true, nextToken: 'n1' });
+  });
+
+  it('AccessDenied is a ReadError naming the operation, never an empty calendar', async () => {
+    eks.on(DescribeClusterVersionsCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform: eks:DescribeClusterVersions'));
+    await expect(reader().describeClusterVersions()).rejects.toMatchObject({ operation: 'eks:DescribeClusterVersions', code: 'AccessDeniedException' });
+  });
+
+  it('through the view: the calendar decides at the evaluation\'s moment; denied, the configured minimum does and says why', async () => {
+    eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'prod', arn: 'arn:aws:eks:us-east-1:111122223333:cluster/prod', version: '1.32', status: 'ACTIVE' } });
+    eks.on(DescribeClusterVersionsCommand).resolves({ clusterVersions: [standard, v132] });
+    const ids = { account: '111122223333', region: 'us-east-1' };
+    const judge = async (now: Date) => {
+      const view = (await buildClusterView(reader(), 'prod', new Set(['clusterVersions']), ids, { now }))!;
+      return evaluateCluster(view, defaultConfig, ['kubernetes-version-supported']).findings;
+    };
+    expect(await judge(new Date('2026-03-22T00:00:00Z'))).toEqual([]);
+    expect((await judge(new Date('2026-03-24T00:00:00Z')))[0]).toMatchObject({ severity: 'medium', evidence: { decidedBy: 'DescribeClusterVersions', support: 'extended' } });
+    expect((await judge(new Date('2027-03-24T00:00:00Z')))[0]).toMatchObject({ severity: 'high', evidence: { support: 'ended' } });
+
+    eks.on(DescribeClusterVersionsCommand).rejects(awsError('AccessDeniedException', 'not authorized'));
+    const [denied] = await judge(new Date('2026-03-22T00:00:00Z'));
+    expect(denied.evidence).toMatchObject({ decidedBy: 'config minimumKubernetesVersion', calendarUnavailable: expect.stringContaining('eks:DescribeClusterVersions failed: AccessDeniedException') });
   });
 });
 

@@ -247,6 +247,17 @@ describeWithMoto('SdkReader against moto', () => {
     expect(view.selfManagedInstances.map((i) => i.InstanceId)).toEqual([s.instance]);
   });
 
+  it('DescribeClusterVersions, which moto does not serve, is a ReadError: the version rule falls back to the configured minimum and says why', async () => {
+    const r = motoReader(moto.endpoint);
+    await expect(r.describeClusterVersions()).rejects.toMatchObject({ operation: 'eks:DescribeClusterVersions' });
+    const v = (await buildClusterView(r, 'prod', new Set<ViewPart>(['clusterVersions']), { account: MOTO_ACCOUNT, region: REGION }))!;
+    expect(v.unreadable.map((u) => u.part)).toEqual(['clusterVersions']);
+    expect(v.cluster.version).toMatch(/^\d+\.\d+$/);
+    const strict = { ...defaultConfig, minimumKubernetesVersion: '99.0' };
+    const [f] = evaluateCluster(v, strict, ['kubernetes-version-supported']).findings;
+    expect(f.evidence).toMatchObject({ decidedBy: 'config minimumKubernetesVersion', minimumKubernetesVersion: '99.0', calendarUnavailable: expect.stringContaining('eks:DescribeClusterVersions failed') });
+  });
+
   it('account-wide reads (the sweep\'s) give exactly the per-cluster view: wildcard tag filter, every template\'s latest and default', async () => {
     const live = motoReader(moto.endpoint);
     const requests: string[] = [];
@@ -256,8 +267,9 @@ describeWithMoto('SdkReader against moto', () => {
     }
     const shared = withAccountReads(live);
     const ids = { account: MOTO_ACCOUNT, region: REGION };
-    const fromAccount = (await buildClusterView(shared, 'prod', new Set(ALL), ids))!;
-    const perCluster = (await buildClusterView(motoReader(moto.endpoint), 'prod', new Set(ALL), ids))!;
+    const now = new Date();
+    const fromAccount = (await buildClusterView(shared, 'prod', new Set(ALL), ids, { now }))!;
+    const perCluster = (await buildClusterView(motoReader(moto.endpoint), 'prod', new Set(ALL), ids, { now }))!;
     expect(plain(fromAccount)).toEqual(plain(perCluster));
     // ng-lt pins version 2 (the latest), ng-lt-default the default: both answered by the one account-wide read.
     expect(requests.filter((r) => r === 'describeLaunchTemplateVersions')).toHaveLength(1);
@@ -271,8 +283,9 @@ describeWithMoto('SdkReader against moto', () => {
       { ...createClusterEvent('ev-1', 'prod', '2020-01-01T00:00:00Z', 'arn:aws:iam::123456789012:role/creator'), EventTime: new Date('2020-01-01T00:00:00Z') },
     ]);
     const ids = { account: MOTO_ACCOUNT, region: REGION };
-    const liveView = (await buildClusterView(live, 'prod', new Set(ALL), ids))!;
-    const world = parseWorld(JSON.parse(JSON.stringify(await snapshotAccount(live))), 'snapshot.json');
+    const now = new Date();
+    const liveView = (await buildClusterView(live, 'prod', new Set(ALL), ids, { now }))!;
+    const world = parseWorld(JSON.parse(JSON.stringify(await snapshotAccount(live, now))), 'snapshot.json');
     expect(world.kubernetes).toEqual({ prod: null });
     const replayed = (await buildClusterView(new WorldReader(world), 'prod', new Set(ALL), ids))!;
     expect(plain(replayed)).toEqual(plain(liveView));

@@ -9,11 +9,12 @@ const ALL = new Set<ViewPart>(['nodegroups', 'securityGroups', 'network', 'acces
 const roundTrip = async (raw = prodWorld()) => parseWorld(JSON.parse(JSON.stringify(await snapshotAccount(new WorldReader(world(raw))))), 'snap.json');
 
 describe('snapshotAccount', () => {
-  it('records what every cluster view reads, so the snapshot gives the same views', async () => {
+  it('records what every cluster view reads, so the snapshot gives the same views (as of its recordedAt)', async () => {
     const original = new WorldReader(world());
-    const snap = new WorldReader(await roundTrip());
+    const recorded = await roundTrip();
+    const snap = new WorldReader(recorded);
     for (const name of ['prod', 'other']) {
-      expect(await buildClusterView(snap, name, ALL, IDS)).toEqual(await buildClusterView(original, name, ALL, IDS));
+      expect(await buildClusterView(snap, name, ALL, IDS)).toEqual(await buildClusterView(original, name, ALL, IDS, { now: recorded.recordedAt }));
     }
     expect(await buildAccountView(snap, IDS)).toEqual(await buildAccountView(original, IDS));
   });
@@ -36,6 +37,19 @@ describe('snapshotAccount', () => {
     expect(w.kubernetes).toEqual({ prod: null, other: {} });
     const v = await buildClusterView(new WorldReader(w), 'prod', ALL, IDS);
     expect(v?.unreadable.map((u) => u.part)).toEqual(['kubernetes']);
+  });
+
+  it('records when it was taken and the version calendar once, or null when the calendar could not be read', async () => {
+    const calendar = [{ clusterVersion: '1.35', clusterType: 'eks', endOfStandardSupportDate: '2027-03-27T00:00:00Z', endOfExtendedSupportDate: '2028-03-27T00:00:00Z', versionStatus: 'STANDARD_SUPPORT' }];
+    const raw = { ...prodWorld(), eks: { ...(prodWorld().eks as object), clusterVersions: calendar } };
+    const at = new Date('2026-12-01T08:00:00Z');
+    const r = instrument(new WorldReader(world(raw)));
+    const w = parseWorld(JSON.parse(JSON.stringify(await snapshotAccount(r.reader, at))), 'snap.json');
+    expect(w.recordedAt).toEqual(at);
+    expect(w.eks.clusterVersions).toEqual([{ ...calendar[0], endOfStandardSupportDate: new Date('2027-03-27T00:00:00Z'), endOfExtendedSupportDate: new Date('2028-03-27T00:00:00Z') }]);
+    expect(r.count('describeClusterVersions')).toBe(1);
+    const denied = instrument(new WorldReader(world(raw)), { describeClusterVersions: 'AccessDeniedException' });
+    expect((await snapshotAccount(denied.reader)).eks.clusterVersions).toBeNull();
   });
 
   it('fails rather than record a part it could not read (the world would claim "no such resources")', async () => {

@@ -218,6 +218,27 @@ describe('WorldReader', () => {
     expect(view.unreadable).toEqual([{ part: 'kubernetes', reason: expect.stringContaining('records no Kubernetes objects for cluster prod') }]);
   });
 
+  it('the version calendar: as recorded, with dates; `null` (unreadable) and absent (not recorded) are read errors, never "no version"', async () => {
+    const calendar = [{ clusterVersion: '1.35', clusterType: 'eks', endOfStandardSupportDate: '2027-03-27T00:00:00+00:00', endOfExtendedSupportDate: 1837728000, versionStatus: 'STANDARD_SUPPORT' }];
+    const withCalendar = (clusterVersions: unknown) => reader({ ...prodWorld(), eks: { ...(prodWorld().eks as object), clusterVersions } });
+    expect(await withCalendar(calendar).describeClusterVersions()).toEqual([
+      { ...calendar[0], endOfStandardSupportDate: new Date('2027-03-27T00:00:00Z'), endOfExtendedSupportDate: new Date('2028-03-27T00:00:00Z') },
+    ]);
+    await expect(withCalendar(null).describeClusterVersions()).rejects.toMatchObject({ code: 'Unreadable' });
+    await expect(reader().describeClusterVersions()).rejects.toMatchObject({ code: 'NotRecorded', message: expect.stringContaining('records no eks.clusterVersions') });
+    expect(() => parseWorld({ account: ACCOUNT, region: REGION, eks: { clusterVersions: [{ clusterVersion: '1.35', endOfStandardSupportDate: 'someday' }] } }, 'w.json')).toThrow(
+      'at eks.clusterVersions[0].endOfStandardSupportDate: Invalid date: "someday"',
+    );
+  });
+
+  it('recordedAt: when the account was recorded, the moment its views are judged at; a bad one is refused', async () => {
+    const recorded = reader({ ...prodWorld(), recordedAt: '2026-11-28T12:00:00Z' });
+    expect(recorded.recordedAt).toEqual(new Date('2026-11-28T12:00:00Z'));
+    const view = (await buildClusterView(recorded, 'prod', new Set(), { account: ACCOUNT, region: REGION }, { now: new Date('2030-01-01T00:00:00Z') }))!;
+    expect(view.asOf).toEqual(new Date('2026-11-28T12:00:00Z'));
+    expect(() => parseWorld({ ...prodWorld(), recordedAt: 'last week' }, 'w.json')).toThrow('at recordedAt: Invalid date: "last week"');
+  });
+
   it('trail status and event selectors by ARN, with dates', async () => {
     const r = reader();
     const [trail] = await r.describeTrails();

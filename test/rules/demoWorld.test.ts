@@ -48,6 +48,8 @@ describe('examples/demo-world.json through the world reader and view builder', (
         'creator-role-dedicated arn:aws:iam::111122223333:role/eks-creator',
         'ssh-egress-blocked prod',
         'nodes-ssm-managed arn:aws:iam::111122223333:role/prod-node-role',
+        'kubernetes-version-supported prod',
+        'secrets-encrypted prod',
         'node-imds-restricted prod-ng-ssh',
         'node-imds-restricted lt-0aa1111111111111a',
         'node-imds-restricted i-0aa1111111111111a',
@@ -70,6 +72,9 @@ describe('examples/demo-world.json through the world reader and view builder', (
     expect(of('ssh-egress-blocked').evidence).toMatchObject({ enforcedBy: null, why: 'vpc-cni configuration enableNetworkPolicy is unset and no Calico CRDs are served' });
     expect(of('nodes-ssm-managed').evidence).toMatchObject({ usedBy: ['prod-ng-ssh', 'prod-ng-lt', 'prod-self-managed', 'i-0aa3333333333333a'], decided: true });
     expect(result.findings.find((f) => f.resourceId === 'prod-self-managed')?.evidence).toMatchObject({ autoScalingGroup: 'prod-self-managed', keys: [{ KeyName: 'legacy-key' }] });
+    // Judged as of the world's recordedAt (2026-11-28): 1.31's extended support ended two days before.
+    expect(of('kubernetes-version-supported')).toMatchObject({ severity: 'high', message: 'cluster prod runs Kubernetes 1.31, past the end of extended support' });
+    expect(of('kubernetes-version-supported').evidence).toMatchObject({ decidedBy: 'DescribeClusterVersions', basis: 'DescribeClusterVersions no longer lists 1.31: the oldest version it lists is 1.32' });
   });
 
   it('reads IAM documents in all three forms: an object (the AWS CLI), URL-encoded (the SDK), a JSON string', () => {

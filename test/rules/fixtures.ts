@@ -2,7 +2,7 @@
  * Small builders that make a ClusterView readable at a glance. The default view is fully compliant; each test breaks
  * exactly the thing it is about.
  */
-import type { Addon, Cluster, Nodegroup } from '@aws-sdk/client-eks';
+import type { Addon, Cluster, ClusterVersionInformation, Nodegroup } from '@aws-sdk/client-eks';
 import type { Instance, IpPermission, LaunchTemplateInstanceMetadataOptions, LaunchTemplateVersion, NetworkAcl, NetworkAclEntry, Route, RouteTable, SecurityGroup } from '@aws-sdk/client-ec2';
 import { dump as stringify } from 'js-yaml';
 import { parseConfig, type Config } from '../../src/config';
@@ -14,7 +14,7 @@ import { evaluateAccount, evaluateCluster } from '../../src/rules/engine/evaluat
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
-export const ALL_PARTS: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles', 'eksLaunchTemplates'];
+export const ALL_PARTS: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles', 'eksLaunchTemplates', 'clusterVersions'];
 
 export function config(raw: Record<string, unknown> = {}): Config {
   return parseConfig(raw);
@@ -290,12 +290,37 @@ export const COMPLIANT_CNI = '{"env":{"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG":"true
 // ---- the view -------------------------------------------------------------------------------------------------
 
 export const CLUSTER_CREATED = '2026-01-10T09:00:00.000Z';
+/** The moment every fixture view is evaluated at: the rules read the calendar from the view, never from the clock. */
+export const AS_OF = '2026-12-01T12:00:00.000Z';
+export const KMS_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+/** One entry of DescribeClusterVersions' clusterVersions: `calendarEntry('1.32', '2026-03-23', '2027-03-23', 'EXTENDED_SUPPORT')`. */
+export function calendarEntry(version: string, standardEnd?: string, extendedEnd?: string, versionStatus?: ClusterVersionInformation['versionStatus']): ClusterVersionInformation {
+  return {
+    clusterVersion: version,
+    clusterType: 'eks',
+    ...(standardEnd ? { endOfStandardSupportDate: new Date(`${standardEnd}T00:00:00Z`) } : {}),
+    ...(extendedEnd ? { endOfExtendedSupportDate: new Date(`${extendedEnd}T00:00:00Z`) } : {}),
+    ...(versionStatus ? { versionStatus } : {}),
+  };
+}
+
+/** EKS's calendar as it stood at AS_OF (1.31's extended support ended on 2026-11-26: no longer listed). */
+export const CLUSTER_VERSIONS: ClusterVersionInformation[] = [
+  calendarEntry('1.32', '2026-03-23', '2027-03-23', 'EXTENDED_SUPPORT'),
+  calendarEntry('1.33', '2026-07-29', '2027-07-29', 'EXTENDED_SUPPORT'),
+  calendarEntry('1.34', '2026-12-02', '2027-12-02', 'STANDARD_SUPPORT'),
+  calendarEntry('1.35', '2027-03-27', '2028-03-27', 'STANDARD_SUPPORT'),
+];
 
 export function baseCluster(): Cluster {
   return {
     name: 'demo',
     arn: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/demo`,
     createdAt: new Date(CLUSTER_CREATED),
+    version: '1.35',
+    status: 'ACTIVE',
+    encryptionConfig: [{ resources: ['secrets'], provider: { keyArn: KMS_KEY } }],
     resourcesVpcConfig: {
       vpcId: 'vpc-1',
       subnetIds: ['subnet-private'],
@@ -322,6 +347,7 @@ export function clusterView(o: ViewOverrides = {}): ClusterView {
     name: 'demo',
     arn: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/demo`,
     cluster: { ...baseCluster(), ...cluster },
+    asOf: new Date(AS_OF),
     nodegroups: [nodegroup('ng-1')],
     selfManagedInstances: [],
     selfManagedGroups: [],
@@ -341,6 +367,7 @@ export function clusterView(o: ViewOverrides = {}): ClusterView {
     nodeRoles: [nodeRole(roleDetails(NODE_ROLE, { attached: [SSM_CORE, WORKER_NODE], managed: { [WORKER_NODE]: policyDoc({ Effect: 'Allow', Action: ['ec2:Describe*', 'eks:DescribeCluster'], Resource: '*' }) } }))],
     nodesWithoutRole: [],
     instanceProfiles: [],
+    clusterVersions: CLUSTER_VERSIONS,
     unreadable: [],
     ...rest,
     loaded: new Set(loaded ?? ALL_PARTS),

@@ -18,6 +18,8 @@ import { creatorRoleDedicated } from '../creator-role-dedicated';
 import { sshEgressBlocked } from '../ssh-egress-blocked';
 import { nodesSsmManaged } from '../nodes-ssm-managed';
 import { nodeImdsRestricted } from '../node-imds-restricted';
+import { kubernetesVersionSupported } from '../kubernetes-version-supported';
+import { secretsEncrypted } from '../secrets-encrypted';
 
 /** The guideline catalog, in DESIGN order. Rule ids are part of the contract. */
 export const RULES: readonly Rule[] = [
@@ -40,6 +42,8 @@ export const RULES: readonly Rule[] = [
   sshEgressBlocked,
   nodesSsmManaged,
   nodeImdsRestricted,
+  kubernetesVersionSupported,
+  secretsEncrypted,
 ];
 
 const BY_ID = new Map(RULES.map((r) => [r.id, r]));

@@ -23,11 +23,14 @@ const CATALOG = [
   ['creator-role-dedicated', 'medium', 'Dedicated IAM Role for EKS Cluster Creation, steps 1, 2, 7'],
   ['ssh-egress-blocked', 'low', 'Control SSH Access to Nodes (network policies)'],
   ['nodes-ssm-managed', 'info', 'Control SSH Access to Nodes (Session Manager)'],
+  // Beyond the guide (issue 14).
   ['node-imds-restricted', 'high', 'EC2 Security Groups for Nodes (instance metadata, beyond the guide)'],
+  ['kubernetes-version-supported', 'medium', 'Beyond the guide: supported Kubernetes versions'],
+  ['secrets-encrypted', 'medium', 'Beyond the guide: envelope encryption of secrets'],
 ] as const;
 
 describe('catalog', () => {
-  it('holds the 19 contract rule ids with their default severity and guideline, in DESIGN order', () => {
+  it('holds the contract rule ids with their default severity and guideline, in DESIGN order (the guide\'s 18, then those beyond it)', () => {
     expect(ruleIds()).toEqual(CATALOG.map(([id]) => id));
     for (const [id, severity, guideline] of CATALOG) expect(getRule(id)).toMatchObject({ id, severity, guideline });
     expect(getRule('nope')).toBeUndefined();
@@ -122,7 +125,7 @@ describe('neededParts', () => {
     expect(neededParts(['creator-admin-removed'])).toEqual(new Set(['accessEntries', 'creator']));
     expect(neededParts(['no-system-masters'])).toEqual(new Set(['kubernetes']));
     expect(neededParts(['node-imds-restricted'])).toEqual(new Set(['nodegroups', 'eksLaunchTemplates']));
-    expect(neededParts()).toEqual(new Set(['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles', 'eksLaunchTemplates']));
+    expect(neededParts()).toEqual(new Set(['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles', 'eksLaunchTemplates', 'clusterVersions']));
   });
 });
 
