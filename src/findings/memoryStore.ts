@@ -1,6 +1,6 @@
 import { BackendFindingStore } from './backendStore';
 import type { Marker, MarkerRef, ScopeState, StoreBackend, StoreOptions, StoredFinding } from './store';
-import { StateStore, type CreatorRecord, type IndexEntry, type StateBackend, type StateHead } from './stateStore';
+import { StateStore, type AwsPolicyEntry, type CreatorRecord, type IndexEntry, type StateBackend, type StateHead } from './stateStore';
 
 /** Plain maps with the same compare-and-set semantics as DynamoDB's conditional writes. */
 export interface MemoryState {
@@ -11,10 +11,12 @@ export interface MemoryState {
   clusters: Record<string, IndexEntry>;
   /** CreateCluster records, by `<cluster>#<event id>`. */
   creators: Record<string, CreatorRecord>;
+  /** AWS managed policies' default versions as last checked, by ARN. */
+  awsPolicies: Record<string, AwsPolicyEntry>;
   head: StateHead;
 }
 
-export const emptyMemoryState = (): MemoryState => ({ findings: {}, markers: {}, scopes: {}, clusters: {}, creators: {}, head: { generation: 0 } });
+export const emptyMemoryState = (): MemoryState => ({ findings: {}, markers: {}, scopes: {}, clusters: {}, creators: {}, awsPolicies: {}, head: { generation: 0 } });
 
 const markerId = (ref: MarkerRef) => `${ref.eventId}|${ref.scope}`;
 const clone = <T>(v: T): T => structuredClone(v);
@@ -117,6 +119,16 @@ export class MemoryBackend implements StoreBackend, StateBackend {
     const id = `${r.cluster}#${r.event.EventId ?? ''}`;
     if (this.state.creators[id]) return;
     this.state.creators[id] = clone(r);
+    await this.onChange(this.state);
+  }
+  async getAwsPolicy(arn: string): Promise<AwsPolicyEntry | undefined> {
+    const e = this.state.awsPolicies[arn];
+    return e && clone(e);
+  }
+  async putAwsPolicy(e: AwsPolicyEntry): Promise<void> {
+    const cur = this.state.awsPolicies[e.arn];
+    if (cur && cur.checkedAt > e.checkedAt) return;
+    this.state.awsPolicies[e.arn] = clone(e);
     await this.onChange(this.state);
   }
 }

@@ -1,4 +1,5 @@
 import type { Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
+import type { Policy, PolicyVersion } from '@aws-sdk/client-iam';
 import { parseLookupRecord } from '../inventory/lookupMatch';
 
 /*
@@ -16,6 +17,11 @@ import { parseLookupRecord } from '../inventory/lookupMatch';
  * - CreateCluster records: they never change, and CloudTrail LookupEvents forgets them after 90 days. Kept when an
  *   event is a CreateCluster call, or when LookupEvents (or a recorded world) yields one; trimmed to what says who
  *   created which cluster, when.
+ * - AWS managed policies (`arn:PARTITION:iam::aws:policy/…`): the default version IAM last answered for each one a
+ *   node role uses, and when it was asked (src/inventory/awsManagedPolicies.ts). Only AWS publishes their versions,
+ *   and a version never changes, so what a check found stays true until AWS makes another version the default: kept,
+ *   a freshly started container judges node roles without asking IAM for them again. Which policies a role has
+ *   attached is never kept (anyone with IAM rights changes that).
  * - a head item: a generation number every index change increments (a warm container compares it, one small read,
  *   instead of re-reading every entry or every cluster), when the index was last complete, and when the records
  *   were last taken whole from LookupEvents (`creatorsPrimedAt`: from then on, the store knows at least every record
@@ -55,6 +61,19 @@ export interface StateHead {
 }
 
 /**
+ * An AWS managed policy and its default version, as IAM answered them at `checkedAt` (GetPolicy, GetPolicyVersion):
+ * plain JSON, without the dates and the account's attachment counters no rule reads.
+ */
+export interface AwsPolicyEntry {
+  arn: string;
+  policy: Pick<Policy, 'PolicyName' | 'PolicyId' | 'Arn' | 'Path' | 'DefaultVersionId'>;
+  /** The default version, its document URL-encoded as IAM returns it; absent when the policy names none. */
+  version?: Pick<PolicyVersion, 'VersionId' | 'IsDefaultVersion' | 'Document'>;
+  /** When GetPolicy said which version is the default (ISO). */
+  checkedAt: string;
+}
+
+/**
  * Storage primitives of the state items, each a single-item request (no scan, no transaction): `putIndexEntry` is a
  * compare-and-set on `version` (null = the item must not exist); `putCreatorRecord` writes a record once.
  */
@@ -68,6 +87,9 @@ export interface StateBackend {
   listCreatorRecords(): Promise<CreatorRecord[]>;
   /** Keeps the record unless one with the same cluster and event id is stored already. */
   putCreatorRecord(r: CreatorRecord): Promise<void>;
+  getAwsPolicy(arn: string): Promise<AwsPolicyEntry | undefined>;
+  /** Keeps the entry unless the one stored was checked later. */
+  putAwsPolicy(e: AwsPolicyEntry): Promise<void>;
 }
 
 /** A CreateCluster record (as LookupEvents returns it) and the cluster it created. */
@@ -219,5 +241,15 @@ export class StateStore {
 
   creatorsPrimed(at: Date): Promise<void> {
     return this.backend.updateHead({ creatorsPrimedAt: at.toISOString() });
+  }
+
+  /** The AWS managed policy's default version as last checked, when one was kept. */
+  awsPolicy(arn: string): Promise<AwsPolicyEntry | undefined> {
+    return this.backend.getAwsPolicy(arn);
+  }
+
+  /** Keeps what a check of an AWS managed policy found; a later check already kept stays. */
+  keepAwsPolicy(e: AwsPolicyEntry): Promise<void> {
+    return this.backend.putAwsPolicy(e);
   }
 }
