@@ -11,6 +11,7 @@ import type { StateStore } from './findings/stateStore';
 import { clusterFacts } from './events/clusterIndex';
 import { withSharedLookups } from './inventory/sharedLookups';
 import { withAccountReads } from './inventory/accountReads';
+import { AWS_POLICY_MAX_AGE_MS, withKeptAwsPolicies } from './inventory/awsManagedPolicies';
 import { evaluateAccount, evaluateCluster, neededParts, rootUserFinding } from './rules/engine/evaluate';
 import { RULES } from './rules/engine/catalog';
 import { classifyEvent } from './events/classify';
@@ -98,6 +99,15 @@ export function creatorSourcesFor(deps: Pick<PipelineDeps, 'reader' | 'state'>, 
   const live = record && createdCluster(record) !== undefined ? [liveRecordSource(record)] : [];
   const { state } = deps;
   return [...live, ...(state ? [storedCreatorSource(state)] : []), cloudTrailCreatorSource(deps.reader, state && ((records) => state.keepCreatorRecords(records)))];
+}
+
+/**
+ * The reader an evaluation reads IAM through: AWS managed policies' default versions from the store's checks made
+ * since `freshSince` (an event: within AWS_POLICY_MAX_AGE_MS; a sweep: since it began, so every sweep asks IAM once per
+ * policy and keeps what it found). Without a store, every read is live.
+ */
+function keptPolicies(deps: Pick<PipelineDeps, 'reader' | 'state' | 'clock'>, freshSince: Date): AwsReader {
+  return deps.state ? withKeptAwsPolicies(deps.reader, deps.state, { freshSince, now: deps.clock }) : deps.reader;
 }
 
 /**
@@ -251,7 +261,8 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   const clusterRuleIds = ruleIds.filter((id) => CLUSTER_RULE_IDS.includes(id));
   // One event is one moment: resolution and the clusters it finds share CloudTrail and IAM reads (a creator role's
   // change can touch every cluster it created). Resolution keeps the plain reader, the key of the warm cluster index.
-  const eventDeps = { ...deps, reader: withSharedLookups(deps.reader) };
+  const now = (deps.clock ?? (() => new Date()))();
+  const eventDeps = { ...deps, reader: withSharedLookups(keptPolicies(deps, new Date(now.getTime() - AWS_POLICY_MAX_AGE_MS))) };
   const created = createdCluster(record);
   // A CreateCluster record never changes: kept at once, so no later evaluation waits for LookupEvents to find it.
   if (created !== undefined) await deps.state?.keepCreatorRecords([{ cluster: created, event: liveCreatorEvent(record) }]);
@@ -308,7 +319,7 @@ export async function sweep(sweepDeps: PipelineDeps, opts: SweepOptions = {}): P
   // Every cluster of a sweep shares reads made at any moment after it began (CloudTrail, IAM, account-wide lists):
   // its verdicts are as of that moment, so an event that read later always wins over them.
   const startedAt = (sweepDeps.clock ?? (() => new Date()))();
-  const deps = { ...sweepDeps, reader: withSharedLookups(withAccountReads(sweepDeps.reader)), clock: () => startedAt };
+  const deps = { ...sweepDeps, reader: withSharedLookups(withAccountReads(keptPolicies(sweepDeps, startedAt))), clock: () => startedAt };
   const ids = await deps.reader.identity();
   const now = opts.now ?? new Date();
   // Lambda retries a failed invocation with the same event id: the same sweep id lets the store hand out what the

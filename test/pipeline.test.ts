@@ -550,3 +550,65 @@ describe('CreateCluster records kept in the store', () => {
     expect(found?.evidence.identifiedBy ?? 'not evaluated').not.toMatch(/CreateCluster record/);
   });
 });
+
+describe('AWS managed policies kept in the store', () => {
+  const WORKER = 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy';
+  const hour = (h: number) => new Date(Date.UTC(2026, 10, 20, h));
+  /** A container of the deployment at `now`: the store every container shares, its own reader counting IAM policy reads. */
+  function containerAt(store: MemoryFindingStore, world: World, now: Date) {
+    const policyReads: string[] = [];
+    const r = new WorldReader(world);
+    const reader: AwsReader = new Proxy(r, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (prop === 'getPolicy' || prop === 'getPolicyVersion') return (...a: [string, string]) => (policyReads.push(`${prop} ${a.join(' ')}`), (v as (...x: [string, string]) => unknown).apply(target, a));
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const d = { ...deps(reader, store), state: store.state, indexCache: createClusterIndexCache({ state: store.state }), clock: () => now };
+    return { deps: d, policyReads };
+  }
+  /** AWS publishes v4 of AmazonEKSWorkerNodePolicy, which (in this story) also grants what Session Manager needs. */
+  function afterAwsUpdate(): World {
+    const w = demo();
+    const worker = w.iam.policies.find((p) => p.Arn === WORKER)!;
+    const doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:Describe*', 'eks:DescribeCluster', 'ssm:UpdateInstanceInformation', 'ssmmessages:*'], Resource: '*' }] };
+    worker.PolicyVersionList = [...(worker.PolicyVersionList ?? []).map((v) => ({ ...v, IsDefaultVersion: false })), { VersionId: 'v4', IsDefaultVersion: true, Document: encodeURIComponent(JSON.stringify(doc)) }];
+    worker.DefaultVersionId = 'v4';
+    return w;
+  }
+  const ssmFinding = (findings: { ruleId: string; resourceId: string }[]) => findings.find((f) => f.ruleId === 'nodes-ssm-managed' && f.resourceId.endsWith('role/prod-node-role'));
+
+  it('after a sweep kept them, a node-role event in a fresh container asks IAM only about customer policies, and judges alike', async () => {
+    const store = new MemoryFindingStore();
+    await sweep(containerAt(store, demo(), hour(0)).deps, { sweepId: 'sweep:deploy' });
+    const cold = containerAt(store, demo(), hour(1));
+    const out = await processEvent(sample('iam-DeleteRolePolicy-node-role.json'), cold.deps);
+    expect(cold.policyReads.filter((p) => p.includes(':iam::aws:policy/'))).toEqual([]);
+    const live = await processEvent(sample('iam-DeleteRolePolicy-node-role.json'), deps());
+    const judged = (o: EventOutcome) => o.findings.filter((f) => f.ruleId === 'nodes-ssm-managed').map((f) => [f.resourceId, f.evidence]);
+    expect(judged(out)).toEqual(judged(live));
+    expect(ssmFinding(out.findings)).toBeDefined();
+  });
+
+  it('a new default version AWS publishes: the next sweep judges with it, and every event once the kept check is a day old', async () => {
+    const store = new MemoryFindingStore();
+    await sweep(containerAt(store, demo(), hour(0)).deps, { sweepId: 'sweep:deploy' });
+    // Within the day, an event judges with the version the sweep kept.
+    const soon = await processEvent(sample('iam-DeleteRolePolicy-node-role.json'), containerAt(store, afterAwsUpdate(), hour(2)).deps);
+    expect(ssmFinding(soon.findings)).toBeDefined();
+    // The next sweep asks IAM about every AWS managed policy again and judges with v4.
+    const next = containerAt(store, afterAwsUpdate(), hour(6));
+    const swept = await sweep(next.deps, { sweepId: 'sweep:6h' });
+    expect(next.policyReads).toContain(`getPolicyVersion ${WORKER} v4`);
+    expect(swept.scopes.find((s) => s.cluster === 'prod')?.changes.resolved.map((f) => f.ruleId)).toContain('nodes-ssm-managed');
+
+    // Without sweeps, an event asks again once the kept check is older than a day.
+    const unswept = new MemoryFindingStore();
+    await sweep(containerAt(unswept, demo(), hour(0)).deps, { sweepId: 'sweep:deploy' });
+    const late = containerAt(unswept, afterAwsUpdate(), hour(25));
+    const out = await processEvent(sample('iam-DeleteRolePolicy-node-role.json'), late.deps);
+    expect(late.policyReads).toEqual(expect.arrayContaining([`getPolicy ${WORKER}`, `getPolicyVersion ${WORKER} v4`]));
+    expect(ssmFinding(out.findings)).toBeUndefined();
+  });
+});
