@@ -15,6 +15,7 @@ import { AWS_POLICY_MAX_AGE_MS, withKeptAwsPolicies } from './inventory/awsManag
 import { evaluateAccount, evaluateCluster, neededParts, rootUserFinding } from './rules/engine/evaluate';
 import { RULES } from './rules/engine/catalog';
 import { classifyEvent } from './events/classify';
+import { rulesForRole } from './events/catalog';
 import type { CloudTrailRecord } from './events/schema';
 import { createdCluster, otherRegion } from './events/origin';
 import { resolveAffectedClusters, type ClusterIndexCache } from './events/resolve';
@@ -270,13 +271,23 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   const resolved = clusterRuleIds.length
     ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache, creatorSources)
     : { clusters: [], reason: c.refs.accountLevel ? undefined : `no guideline evaluates ${record.eventName} yet` };
-  for (const name of resolved.clusters) {
-    const scope = await reconcileCluster(eventDeps, ids, name, clusterRuleIds, trigger, { ...o, createsScope: name === created, creatorSources });
+  // A role's change re-checks, on each cluster, only the rules of what the role is there (creator, node role).
+  const evaluated = resolved.clusters.map((name) => {
+    const capacities = resolved.roleCapacities?.[name];
+    return { name, capacities, rules: capacities ? rulesForRole(clusterRuleIds, capacities) : clusterRuleIds };
+  });
+  for (const { name, rules } of evaluated.filter((e) => e.rules.length)) {
+    const scope = await reconcileCluster(eventDeps, ids, name, rules, trigger, { ...o, createsScope: name === created, creatorSources });
     scopes.push(await publishEvaluation(deps, ids, scope));
   }
 
-  if (!scopes.length) return ignore(resolved.reason ?? 'the call touched no EKS cluster');
-  return { ...base, status: 'processed', clusters: resolved.clusters, scopes, findings: openFindings(scopes) };
+  if (!scopes.length) {
+    const idle = evaluated.map((e) => `${e.name} (${(e.capacities ?? []).map((c) => `${c} role`).join(', ')} there)`);
+    const unread = idle.length ? `${record.eventName} changes nothing a rule reads of IAM role ${c.refs.roleNames.join(', ')} on ${idle.join(', ')}` : undefined;
+    return ignore(resolved.reason ?? unread ?? 'the call touched no EKS cluster');
+  }
+  const clusters = evaluated.filter((e) => e.rules.length).map((e) => e.name);
+  return { ...base, status: 'processed', clusters, scopes, findings: openFindings(scopes) };
 }
 
 /** Every open finding of the scopes, as each scope's last reconciliation left it (the account scope once). */

@@ -12,6 +12,7 @@ import { WorldReader } from '../src/inventory/worldReader';
 import { MemoryLogger } from '../src/log';
 import { processEvent, sweep, type EventOutcome, type PipelineDeps } from '../src/pipeline';
 import { createClusterIndexCache } from '../src/events/clusterIndex';
+import { countingCalls } from './events/support';
 
 /**
  * The Lambda pipeline over the demo account: what each kind of input becomes, and how read failures surface.
@@ -610,5 +611,59 @@ describe('AWS managed policies kept in the store', () => {
     const out = await processEvent(sample('iam-DeleteRolePolicy-node-role.json'), late.deps);
     expect(late.policyReads).toEqual(expect.arrayContaining([`getPolicy ${WORKER}`, `getPolicyVersion ${WORKER} v4`]));
     expect(ssmFinding(out.findings)).toBeUndefined();
+  });
+});
+
+describe("an IAM role's change re-checks, on each cluster, the rules of what the role is there", () => {
+  /** A fresh container of a deployment whose baseline sweep kept the index and the records: its reads counted. */
+  async function counted(world: World = demo()) {
+    const store = new MemoryFindingStore();
+    const stateOf = (d: PipelineDeps) => ({ ...d, state: store.state, indexCache: createClusterIndexCache({ state: store.state }) });
+    await sweep(stateOf(deps(new WorldReader(world), store)), { sweepId: 'sweep:deploy' });
+    const { proxy, calls } = countingCalls(new WorldReader(world));
+    const roles: string[] = [];
+    const reader: AwsReader = new Proxy(proxy, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (prop === 'getRole') return (name: string) => (roles.push(name), (v as (n: string) => unknown)(name));
+        return v;
+      },
+    });
+    return { deps: stateOf(deps(reader, store)), calls, roles };
+  }
+
+  it('a creator role: the creator rule alone, without reading a node of the cluster', async () => {
+    const c = await counted();
+    const out = await processEvent(sample('iam-AttachRolePolicy-creator-role.json'), c.deps);
+    expect(out).toMatchObject({ status: 'processed', clusters: ['prod'] });
+    expect(out.findings.find((f) => f.ruleId === 'creator-role-dedicated')).toMatchObject({ resourceId: 'arn:aws:iam::111122223333:role/eks-creator' });
+    expect([c.calls.listNodegroups, c.calls.describeInstances, c.calls.describeAutoScalingGroups]).toEqual([undefined, undefined, undefined]);
+    expect(c.roles).toEqual(['eks-creator']);
+  });
+
+  it('a node role: Session Manager alone, without reading the creator or its role', async () => {
+    const c = await counted();
+    const out = await processEvent(sample('iam-PutRolePolicy-node-role.json'), c.deps);
+    expect(out).toMatchObject({ status: 'processed', clusters: ['payments'] });
+    expect(c.roles).toEqual(['eks-node-role']);
+    expect(c.calls.listAccessEntries).toBeUndefined();
+  });
+
+  it('a role that created the cluster and runs its nodes: both', async () => {
+    const world = demo();
+    world.eks.nodegroups.find((n) => n.nodegroupName === 'prod-ng-ssh')!.nodeRole = 'arn:aws:iam::111122223333:role/eks-creator';
+    const c = await counted(world);
+    await processEvent(sample('iam-AttachRolePolicy-creator-role.json'), c.deps);
+    expect(c.calls.listNodegroups).toBeGreaterThan(0);
+    expect(c.calls.listAccessEntries).toBeGreaterThan(0);
+  });
+
+  it('a trust policy change of a role that only runs nodes changes nothing a rule reads: ignored with the reason', async () => {
+    const ev = sample('iam-UpdateAssumeRolePolicy-any-principal.json');
+    ev.detail.requestParameters.roleName = 'prod-node-role';
+    const c = await counted();
+    const out = await processEvent(ev, c.deps);
+    expect(out).toMatchObject({ status: 'ignored', reason: 'UpdateAssumeRolePolicy changes nothing a rule reads of IAM role prod-node-role on prod (node role there)' });
+    expect(c.calls.describeCluster).toBeUndefined();
   });
 });

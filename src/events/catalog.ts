@@ -447,6 +447,22 @@ function runInstances(r: CloudTrailRecord): ResourceRefs {
 
 // ---------------------------------------------------------------------------------------------------- IAM
 
+/** What an IAM role is to a cluster: the role that created it, or one its nodes run as. */
+export type RoleCapacity = 'creator' | 'node';
+
+/** The rules a role is an input of, by what it is to the cluster. */
+const RULES_OF_ROLE: Record<RoleCapacity, readonly string[]> = { creator: ['creator-role-dedicated'], node: ['nodes-ssm-managed'] };
+
+/**
+ * The rules a change of a role re-checks on a cluster: `rules` less those whose input the role is only in a capacity
+ * it does not have there (a creator role's inline policy is no node's permission, a node role's none of the creator's).
+ */
+export function rulesForRole(rules: readonly string[], capacities: readonly RoleCapacity[]): string[] {
+  const others = (Object.keys(RULES_OF_ROLE) as RoleCapacity[]).filter((c) => !capacities.includes(c)).flatMap((c) => RULES_OF_ROLE[c]);
+  const own = capacities.flatMap((c) => RULES_OF_ROLE[c]);
+  return rules.filter((r) => own.includes(r) || !others.includes(r));
+}
+
 /** Attach/DetachRolePolicy, Put/DeleteRolePolicy, UpdateAssumeRolePolicy: `requestParameters.roleName`. */
 function iamRole(r: CloudTrailRecord): ResourceRefs {
   return refs({ roleNames: uniq([scalar(req(r, 'roleName'))]) });
