@@ -120,7 +120,7 @@ describe('neededParts', () => {
     expect(neededParts(['no-internet-ssh'])).toEqual(new Set(['nodegroups', 'securityGroups']));
     expect(neededParts(['creator-admin-removed'])).toEqual(new Set(['accessEntries', 'creator']));
     expect(neededParts(['no-system-masters'])).toEqual(new Set(['kubernetes']));
-    expect(neededParts()).toEqual(new Set(['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles']));
+    expect(neededParts()).toEqual(new Set(['nodegroups', 'securityGroups', 'subnets', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles']));
   });
 });
 
