@@ -12,6 +12,7 @@ import { clusterFacts } from './events/clusterIndex';
 import { withSharedLookups } from './inventory/sharedLookups';
 import { withAccountReads } from './inventory/accountReads';
 import { AWS_POLICY_MAX_AGE_MS, withKeptAwsPolicies } from './inventory/awsManagedPolicies';
+import { withKeptTemplateVersions } from './inventory/keptTemplateVersions';
 import { evaluateAccount, evaluateCluster, neededParts, rootUserFinding } from './rules/engine/evaluate';
 import { RULES } from './rules/engine/catalog';
 import { classifyEvent } from './events/classify';
@@ -103,12 +104,16 @@ export function creatorSourcesFor(deps: Pick<PipelineDeps, 'reader' | 'state'>, 
 }
 
 /**
- * The reader an evaluation reads IAM through: AWS managed policies' default versions from the store's checks made
- * since `freshSince` (an event: within AWS_POLICY_MAX_AGE_MS; a sweep: since it began, so every sweep asks IAM once per
- * policy and keeps what it found). Without a store, every read is live.
+ * The reader an evaluation reads through: what cannot have changed comes from the store — launch template versions
+ * pinned by number, and AWS managed policies' default versions as checked since `freshSince` (an event: within
+ * AWS_POLICY_MAX_AGE_MS; a sweep: since it began, so every sweep asks IAM once per policy and keeps what it found).
+ * `between` goes under the kept versions (the sweep's account-wide reads, so what they answer is kept too). Without a
+ * store, every read is live.
  */
-function keptPolicies(deps: Pick<PipelineDeps, 'reader' | 'state' | 'clock'>, freshSince: Date): AwsReader {
-  return deps.state ? withKeptAwsPolicies(deps.reader, deps.state, { freshSince, now: deps.clock }) : deps.reader;
+function keptReads(deps: Pick<PipelineDeps, 'reader' | 'state' | 'clock'>, freshSince: Date, between: (r: AwsReader) => AwsReader = (r) => r): AwsReader {
+  const { state } = deps;
+  if (!state) return between(deps.reader);
+  return withKeptTemplateVersions(between(withKeptAwsPolicies(deps.reader, state, { freshSince, now: deps.clock })), state);
 }
 
 /**
@@ -263,7 +268,7 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   // One event is one moment: resolution and the clusters it finds share CloudTrail and IAM reads (a creator role's
   // change can touch every cluster it created). Resolution keeps the plain reader, the key of the warm cluster index.
   const now = (deps.clock ?? (() => new Date()))();
-  const eventDeps = { ...deps, reader: withSharedLookups(keptPolicies(deps, new Date(now.getTime() - AWS_POLICY_MAX_AGE_MS))) };
+  const eventDeps = { ...deps, reader: withSharedLookups(keptReads(deps, new Date(now.getTime() - AWS_POLICY_MAX_AGE_MS))) };
   const created = createdCluster(record);
   // A CreateCluster record never changes: kept at once, so no later evaluation waits for LookupEvents to find it.
   if (created !== undefined) await deps.state?.keepCreatorRecords([{ cluster: created, event: liveCreatorEvent(record) }]);
@@ -330,7 +335,7 @@ export async function sweep(sweepDeps: PipelineDeps, opts: SweepOptions = {}): P
   // Every cluster of a sweep shares reads made at any moment after it began (CloudTrail, IAM, account-wide lists):
   // its verdicts are as of that moment, so an event that read later always wins over them.
   const startedAt = (sweepDeps.clock ?? (() => new Date()))();
-  const deps = { ...sweepDeps, reader: withSharedLookups(withAccountReads(keptPolicies(sweepDeps, startedAt))), clock: () => startedAt };
+  const deps = { ...sweepDeps, reader: withSharedLookups(keptReads(sweepDeps, startedAt, withAccountReads)), clock: () => startedAt };
   const ids = await deps.reader.identity();
   const now = opts.now ?? new Date();
   // Lambda retries a failed invocation with the same event id: the same sweep id lets the store hand out what the

@@ -674,3 +674,19 @@ describe("an IAM role's change re-checks, on each cluster, the rules of what the
     expect(c.calls.describeCluster).toBeUndefined();
   });
 });
+
+describe('launch template versions kept in the store', () => {
+  it("after a sweep, a fresh container reads a node group's pinned version from the store, and judges alike", async () => {
+    const store = new MemoryFindingStore();
+    const container = (reader: AwsReader) => ({ ...deps(reader, store), state: store.state, indexCache: createClusterIndexCache({ state: store.state }) });
+    await sweep(container(new WorldReader(demo())), { sweepId: 'sweep:deploy' });
+    const inner = new WorldReader(demo());
+    const asked = jest.spyOn(inner, 'describeLaunchTemplateVersions');
+    const out = await processEvent(sample('ec2-CreateLaunchTemplateVersion-ssh-key-public-ip.json'), container(inner));
+    // prod-ng-lt pins version 2 (kept); prod-self-managed launches from $Default (asked every time).
+    expect(asked.mock.calls.map(([q]) => q.versions)).toEqual([['$Default']]);
+    const live = await processEvent(sample('ec2-CreateLaunchTemplateVersion-ssh-key-public-ip.json'), deps());
+    const judged = (o: EventOutcome) => o.scopes.flatMap((s) => [...s.changes.open]).filter((f) => ['nodegroup-no-ssh-key', 'nodes-no-public-ip'].includes(f.ruleId)).map((f) => [f.ruleId, f.resourceId, f.evidence]);
+    expect(judged(out)).toEqual(judged(live));
+  });
+});

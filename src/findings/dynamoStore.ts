@@ -3,7 +3,8 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import { BackendFindingStore } from './backendStore';
 import type { Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
 import type { Marker, MarkerRef, ScopeState, StoreBackend, StoreOptions, StoredFinding } from './store';
-import { StateStore, type AwsPolicyEntry, type CreatorRecord, type IndexEntry, type StateBackend, type StateHead } from './stateStore';
+import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
+import { StateStore, type AwsPolicyEntry, type CreatorRecord, type IndexEntry, type KeptTemplateVersion, type StateBackend, type StateHead } from './stateStore';
 
 /**
  * Single-table design (one table per deployment: one account and region). Each item type has its own partition
@@ -16,6 +17,7 @@ import { StateStore, type AwsPolicyEntry, type CreatorRecord, type IndexEntry, t
  * | event marker  | `EVENT#<eventId>`  | `<scope>` (or `<scope>|add`)                | status (pending/published), trigger, causes, delivered, createdAt, leaseUntil, expiresAt (published only) |
  * | index entry   | `CLUSTER`          | `<cluster name>`                            | version, facts (map of id lists), readAt, dirtyAt?, gone?, expiresAt (tombstones only) |
  * | creator record| `CREATOR`          | `<cluster name>#<CloudTrail eventId>`       | event (the LookupEvents event, trimmed; EventTime as ISO) |
+ * | template version | `LTVERSION`     | `<launch template id>#<version number>`     | version (DescribeLaunchTemplateVersions' entry as JSON, without DefaultVersion) |
  * | AWS policy    | `AWSPOLICY`        | `<policy ARN>`                              | arn, policy, version (the default, with its document), checkedAt |
  * | state head    | `STATE`            | `head`                                      | generation, indexBuiltAt?, creatorsPrimedAt? |
  *
@@ -49,6 +51,7 @@ export const SCOPE_PARTITION = 'SCOPE';
 export const INDEX_PARTITION = 'CLUSTER';
 export const CREATOR_PARTITION = 'CREATOR';
 export const AWS_POLICY_PARTITION = 'AWSPOLICY';
+export const TEMPLATE_VERSION_PARTITION = 'LTVERSION';
 const HEAD_KEY = { pk: 'STATE', sk: 'head' };
 
 const DAY = 24 * 3600;
@@ -83,6 +86,10 @@ export const dynamoItems = {
   creator(r: CreatorRecord): Record<string, unknown> {
     const { EventTime, ...rest } = r.event;
     return { pk: CREATOR_PARTITION, sk: `${r.cluster}#${r.event.EventId ?? ''}`, cluster: r.cluster, event: { ...rest, ...(EventTime ? { EventTime: EventTime.toISOString() } : {}) } };
+  },
+  templateVersion(v: KeptTemplateVersion): Record<string, unknown> {
+    // As JSON: the SDK's shape has dates and deep optional members the document client would have to be taught.
+    return { pk: TEMPLATE_VERSION_PARTITION, sk: `${v.LaunchTemplateId}#${v.VersionNumber}`, version: JSON.stringify(v) };
   },
   awsPolicy(e: AwsPolicyEntry): Record<string, unknown> {
     return { pk: AWS_POLICY_PARTITION, sk: e.arn, ...e };
@@ -218,6 +225,17 @@ export class DynamoBackend implements StoreBackend, StateBackend {
 
   async putCreatorRecord(r: CreatorRecord): Promise<void> {
     await this.putIf(dynamoItems.creator(r), 'pk', null);
+  }
+
+  async getTemplateVersion(templateId: string, version: number): Promise<LaunchTemplateVersion | undefined> {
+    const r = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: TEMPLATE_VERSION_PARTITION, sk: `${templateId}#${version}` }, ConsistentRead: true }));
+    if (typeof r.Item?.version !== 'string') return undefined;
+    const v = JSON.parse(r.Item.version) as LaunchTemplateVersion & { CreateTime?: string | Date };
+    return { ...v, ...(v.CreateTime ? { CreateTime: new Date(v.CreateTime) } : {}) };
+  }
+
+  async putTemplateVersion(v: KeptTemplateVersion): Promise<void> {
+    await this.putIf(dynamoItems.templateVersion(v), 'pk', null);
   }
 
   async getAwsPolicy(arn: string): Promise<AwsPolicyEntry | undefined> {

@@ -55,6 +55,8 @@ const creatorRecord = z.object({
     })
     .passthrough(),
 });
+/** A launch template version as DescribeLaunchTemplateVersions returns it (CreateTime as an ISO string in the file). */
+const templateVersion = z.object({ LaunchTemplateId: z.string(), VersionNumber: z.number().int(), CreateTime: z.coerce.date().optional() }).passthrough();
 /** An AWS managed policy's default version as last checked (src/findings/stateStore.ts AwsPolicyEntry). */
 const awsPolicy = z.object({
   arn: z.string(),
@@ -91,7 +93,8 @@ const stateSchema = z.discriminatedUnion('version', [
     // Written since the state kept the cluster index and CreateCluster records; older files start without them.
     clusters: z.record(z.string(), indexEntry).optional(),
     creators: z.record(z.string(), creatorRecord).optional(),
-    // Written since the state kept AWS managed policies; older files start without them.
+    // Written since the state kept launch template versions and AWS managed policies; older files start without them.
+    templateVersions: z.record(z.string(), templateVersion).optional(),
     awsPolicies: z.record(z.string(), awsPolicy).optional(),
     head: head.optional(),
   }),
@@ -122,7 +125,7 @@ function load(path: string): MemoryState {
   if (r.data.version === 1) return { ...emptyMemoryState(), findings: r.data.findings as MemoryState['findings'] };
   const empty = emptyMemoryState();
   const d = r.data;
-  return { findings: d.findings, markers: d.markers, scopes: d.scopes, clusters: d.clusters ?? empty.clusters, creators: d.creators ?? empty.creators, awsPolicies: d.awsPolicies ?? empty.awsPolicies, head: d.head ?? empty.head } as MemoryState;
+  return { findings: d.findings, markers: d.markers, scopes: d.scopes, clusters: d.clusters ?? empty.clusters, creators: d.creators ?? empty.creators, templateVersions: d.templateVersions ?? empty.templateVersions, awsPolicies: d.awsPolicies ?? empty.awsPolicies, head: d.head ?? empty.head } as MemoryState;
 }
 
 function save(path: string, s: MemoryState): void {
@@ -130,7 +133,7 @@ function save(path: string, s: MemoryState): void {
   const markers = Object.fromEntries(Object.entries(s.markers).filter(([, m]) => m.status === 'pending' || Date.parse(m.createdAt) >= cutoff));
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, JSON.stringify({ version: 2, findings: s.findings, markers, scopes: s.scopes, clusters: s.clusters, creators: s.creators, awsPolicies: s.awsPolicies, head: s.head }, null, 2) + '\n');
+    writeFileSync(tmp, JSON.stringify({ version: 2, findings: s.findings, markers, scopes: s.scopes, clusters: s.clusters, creators: s.creators, templateVersions: s.templateVersions, awsPolicies: s.awsPolicies, head: s.head }, null, 2) + '\n');
     // rename is atomic on one file system: a crash leaves either the old or the new state, never half a file.
     renameSync(tmp, path);
   } catch (e) {
@@ -140,8 +143,8 @@ function save(path: string, s: MemoryState): void {
 }
 
 /**
- * The CLI's `--state FILE`: findings, rule records, event markers, the cluster index, CreateCluster records and AWS
- * managed policies in one
+ * The CLI's `--state FILE`: findings, rule records, event markers, the cluster index, CreateCluster records, launch
+ * template versions and AWS managed policies in one
  * JSON file, rewritten atomically after every change.
  * One process at a time (no file locking); a missing file is an empty state, a malformed one a clear error.
  */

@@ -1,5 +1,6 @@
 import type { Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
 import type { Policy, PolicyVersion } from '@aws-sdk/client-iam';
+import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import { parseLookupRecord } from '../inventory/lookupMatch';
 
 /*
@@ -22,6 +23,8 @@ import { parseLookupRecord } from '../inventory/lookupMatch';
  *   and a version never changes, so what a check found stays true until AWS makes another version the default: kept,
  *   a freshly started container judges node roles without asking IAM for them again. Which policies a role has
  *   attached is never kept (anyone with IAM rights changes that).
+ * - launch template versions by template id and version number: EC2 numbers versions in order, never reuses a
+ *   number, and never changes a version once created, so a node group pinning one reads what it always will.
  * - a head item: a generation number every index change increments (a warm container compares it, one small read,
  *   instead of re-reading every entry or every cluster), when the index was last complete, and when the records
  *   were last taken whole from LookupEvents (`creatorsPrimedAt`: from then on, the store knows at least every record
@@ -73,6 +76,9 @@ export interface AwsPolicyEntry {
   checkedAt: string;
 }
 
+/** A launch template version as kept: its id and number known, without the default flag (which version is the default changes). */
+export type KeptTemplateVersion = Omit<LaunchTemplateVersion, 'DefaultVersion'> & { LaunchTemplateId: string; VersionNumber: number };
+
 /**
  * Storage primitives of the state items, each a single-item request (no scan, no transaction): `putIndexEntry` is a
  * compare-and-set on `version` (null = the item must not exist); `putCreatorRecord` writes a record once.
@@ -87,6 +93,9 @@ export interface StateBackend {
   listCreatorRecords(): Promise<CreatorRecord[]>;
   /** Keeps the record unless one with the same cluster and event id is stored already. */
   putCreatorRecord(r: CreatorRecord): Promise<void>;
+  getTemplateVersion(templateId: string, version: number): Promise<LaunchTemplateVersion | undefined>;
+  /** Keeps the version unless it is stored already (it cannot have changed). */
+  putTemplateVersion(v: KeptTemplateVersion): Promise<void>;
   getAwsPolicy(arn: string): Promise<AwsPolicyEntry | undefined>;
   /** Keeps the entry unless the one stored was checked later. */
   putAwsPolicy(e: AwsPolicyEntry): Promise<void>;
@@ -148,16 +157,20 @@ function pick(v: unknown, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 
+/** How many launch template versions a process remembers (a few KB each; a sweep meets one per pinned node group). */
+const REMEMBERED_TEMPLATE_VERSIONS = 500;
+
 /**
  * The state engine: every decision about index entries and creator records in one place (backends only store).
- * One instance per process (a Lambda container, a CLI run): it keeps the CreateCluster records it read, since they
- * never change.
+ * One instance per process (a Lambda container, a CLI run): it keeps the CreateCluster records and launch template
+ * versions it read, since they never change.
  */
 export class StateStore {
   private creatorCache?: Promise<CreatorRecord[]>;
   /** Keeps run one after another, so concurrent evaluations never write the same records twice. */
   private keeping: Promise<unknown> = Promise.resolve();
   private primed = false;
+  private readonly templateVersions = new Map<string, LaunchTemplateVersion>();
 
   constructor(readonly backend: StateBackend) {}
 
@@ -241,6 +254,28 @@ export class StateStore {
 
   creatorsPrimed(at: Date): Promise<void> {
     return this.backend.updateHead({ creatorsPrimedAt: at.toISOString() });
+  }
+
+  /** A launch template version kept before (this process remembers those it met), or undefined. */
+  async templateVersion(templateId: string, version: number): Promise<LaunchTemplateVersion | undefined> {
+    const key = `${templateId}#${version}`;
+    const known = this.templateVersions.get(key);
+    if (known) return known;
+    const kept = await this.backend.getTemplateVersion(templateId, version);
+    if (kept) this.rememberTemplateVersion(key, kept);
+    return kept;
+  }
+
+  /** Keeps a launch template version read from EC2. */
+  async keepTemplateVersion(v: KeptTemplateVersion): Promise<void> {
+    await this.backend.putTemplateVersion(v);
+    this.rememberTemplateVersion(`${v.LaunchTemplateId}#${v.VersionNumber}`, v);
+  }
+
+  private rememberTemplateVersion(key: string, v: LaunchTemplateVersion): void {
+    // Versions never change: the oldest remembered is forgotten only to bound a long-lived container's memory.
+    if (this.templateVersions.size >= REMEMBERED_TEMPLATE_VERSIONS) this.templateVersions.delete(this.templateVersions.keys().next().value!);
+    this.templateVersions.set(key, v);
   }
 
   /** The AWS managed policy's default version as last checked, when one was kept. */

@@ -109,6 +109,18 @@ describe.each(stores)('state store: %s', (_name, make) => {
     });
   });
 
+  describe('launch template versions', () => {
+    const version = (n: number, keyName: string) => ({ LaunchTemplateId: 'lt-0abc', LaunchTemplateName: 'nodes', VersionNumber: n, CreateTime: new Date('2026-03-01T10:00:00Z'), LaunchTemplateData: { KeyName: keyName, MetadataOptions: { HttpTokens: 'required' as const } } });
+
+    it('keeps a version once, by template id and number, as EC2 described it', async () => {
+      expect(await state.templateVersion('lt-0abc', 2)).toBeUndefined();
+      await state.keepTemplateVersion(version(2, 'ops'));
+      await state.keepTemplateVersion(version(2, 'not-what-ec2-said'));
+      expect(await state.backend.getTemplateVersion('lt-0abc', 2)).toEqual(version(2, 'ops'));
+      expect(await state.backend.getTemplateVersion('lt-0abc', 3)).toBeUndefined();
+    });
+  });
+
   describe('AWS managed policies', () => {
     const policy = (versionId: string, checkedAt: Date): AwsPolicyEntry => ({
       arn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
