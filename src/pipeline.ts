@@ -281,7 +281,8 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
     const capacities = resolved.roleCapacities?.[name];
     return { name, capacities, rules: capacities ? rulesForRole(clusterRuleIds, capacities) : clusterRuleIds };
   });
-  for (const { name, rules } of evaluated.filter((e) => e.rules.length)) {
+  const judged = evaluated.filter((e) => e.rules.length);
+  for (const { name, rules } of judged) {
     const scope = await reconcileCluster(eventDeps, ids, name, rules, trigger, { ...o, createsScope: name === created, creatorSources });
     scopes.push(await publishEvaluation(deps, ids, scope));
   }
@@ -291,8 +292,7 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
     const unread = idle.length ? `${record.eventName} changes nothing a rule reads of IAM role ${c.refs.roleNames.join(', ')} on ${idle.join(', ')}` : undefined;
     return ignore(resolved.reason ?? unread ?? 'the call touched no EKS cluster');
   }
-  const clusters = evaluated.filter((e) => e.rules.length).map((e) => e.name);
-  return { ...base, status: 'processed', clusters, scopes, findings: openFindings(scopes) };
+  return { ...base, status: 'processed', clusters: judged.map((e) => e.name), scopes, findings: openFindings(scopes) };
 }
 
 /** Every open finding of the scopes, as each scope's last reconciliation left it (the account scope once). */
