@@ -275,7 +275,7 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   const creatorSources = creatorSourcesFor(eventDeps, record);
   const resolved = clusterRuleIds.length
     ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache, creatorSources)
-    : { clusters: [], reason: c.refs.accountLevel ? undefined : `no guideline reads what ${record.eventName} changes (${c.entry.why})` };
+    : { clusters: [], reason: c.refs.accountLevel ? undefined : `no guideline evaluates ${record.eventName} yet` };
   // A role's change re-checks, on each cluster, only the rules of what the role is there (creator, node role).
   const evaluated = resolved.clusters.map((name) => {
     const capacities = resolved.roleCapacities?.[name];

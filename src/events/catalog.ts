@@ -402,9 +402,8 @@ const EKS: Row[] = [
   ['UpdateClusterVersion', 'clusterConfig', ['endpoint-not-public', 'control-plane-logging', 'pod-sg-isolation'], cluster, 'control plane upgrade'],
   ['DeleteCluster', 'clusterConfig', ALL_CLUSTER_RULES, cluster, 'the cluster is gone: resolve its findings'],
   ['CreateNodegroup', 'nodegroup', NODEGROUP_RULES, nodegroup, 'new nodes: subnets, SSH key, remote access, launch template'],
-  // Labels, taints, scaling, update, repair and warm-pool settings: no rule reads them. Nodes it adds come from the
-  // same launch template, each launched by a RunInstances that is watched.
-  ['UpdateNodegroupConfig', 'nodegroup', [], nodegroup, 'node group labels, taints, scaling and update settings'],
+  // Not watched: UpdateNodegroupConfig (labels, taints, scaling, update, repair and warm-pool settings), which no rule
+  // reads; the nodes it adds come from the same launch template, each launched by a RunInstances that is watched.
   ['UpdateNodegroupVersion', 'nodegroup', NODEGROUP_RULES, nodegroup, 'node group AMI or launch template version'],
   ['DeleteNodegroup', 'nodegroup', NODEGROUP_RULES, nodegroup, 'nodes gone: resolve their findings'],
   ['CreateAccessEntry', 'accessEntry', ['creator-admin-removed'], cluster, 'grants an IAM principal access to the cluster'],
