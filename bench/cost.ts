@@ -124,7 +124,7 @@ export interface SizeFigures {
   scheduledSweep: SweepFigures;
   clusterIndexBuild: { apiCalls: number; simulatedSeconds: number; cpuSeconds: number };
   /** Bytes the table holds after the sweeps and events, and the event markers (kept 14 days) per event and per sweep. */
-  storage: { findings: number; scopes: number; index: number; creators: number; markerBytes: number; markersPerEvent: number; markersPerSweep: number };
+  storage: { findings: number; scopes: number; index: number; creators: number; awsPolicies: number; templateVersions: number; markerBytes: number; markersPerEvent: number; markersPerSweep: number };
 }
 export interface CostInput {
   bySize: Record<string, SizeFigures>;
@@ -252,7 +252,7 @@ export function monthlyCosts(input: CostInput, sls: ServerlessFacts, prices: Pri
       const s = f.storage;
       const eventsPerDay = Object.values(perFamily).reduce((a, b) => a + b, 0) / DAYS_PER_MONTH;
       const markersKept = (s.markersPerEvent * eventsPerDay + (s.markersPerSweep * sweeps) / DAYS_PER_MONTH) * 14;
-      const tableBytes = s.findings + s.scopes + s.index + s.creators + s.markerBytes * markersKept;
+      const tableBytes = s.findings + s.scopes + s.index + s.creators + s.awsPolicies + s.templateVersions + s.markerBytes * markersKept;
       const tableGb = tableBytes / 1e9;
       // Series emitted in an hour: IgnoredEvents of each function with ignored events, FindingsOpened/Resolved
       // (cause event) of each function whose events change a verdict; errors and not-evaluated rules are left out

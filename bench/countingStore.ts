@@ -1,7 +1,7 @@
 import { dynamoItems } from '../src/findings/dynamoStore';
 import type { MemoryBackend } from '../src/findings/memoryStore';
 import type { Marker, ScopeState, StoredFinding } from '../src/findings/store';
-import type { CreatorRecord, IndexEntry } from '../src/findings/stateStore';
+import type { AwsPolicyEntry, CreatorRecord, IndexEntry, KeptTemplateVersion } from '../src/findings/stateStore';
 import type { Clock } from './clock';
 
 /** What the store was asked since the last reset, as DynamoDB would bill it (on-demand request units). */
@@ -44,11 +44,11 @@ const PAGE_BYTES = 1024 * 1024;
 
 type Backend = MemoryBackend;
 
-/** The operations on the state items (cluster index, CreateCluster records, head), as opposed to findings. */
-export const STATE_OPERATIONS = ['GetItem state head', 'UpdateItem state head', 'Query cluster index', 'GetItem index entry', 'PutItem index entry', 'Query creator records', 'PutItem creator record'];
+/** The operations on the state items (cluster index, CreateCluster records, template versions, AWS managed policies, head), as opposed to findings. */
+export const STATE_OPERATIONS = ['GetItem state head', 'UpdateItem state head', 'Query cluster index', 'GetItem index entry', 'PutItem index entry', 'Query creator records', 'PutItem creator record', 'GetItem AWS policy', 'PutItem AWS policy', 'GetItem template version', 'PutItem template version'];
 
 /** Everything the store holds, in bytes as DynamoDB bills storage (items plus 100 bytes of overhead each). */
-export function storedBytes(state: { findings: Record<string, StoredFinding>; markers: Record<string, Marker>; scopes: Record<string, ScopeState>; clusters: Record<string, IndexEntry>; creators: Record<string, CreatorRecord> }) {
+export function storedBytes(state: { findings: Record<string, StoredFinding>; markers: Record<string, Marker>; scopes: Record<string, ScopeState>; clusters: Record<string, IndexEntry>; creators: Record<string, CreatorRecord>; templateVersions: Record<string, KeptTemplateVersion>; awsPolicies: Record<string, AwsPolicyEntry> }) {
   const sum = (items: Record<string, unknown>[]) => items.reduce((n, i) => n + dynamoItemBytes(i) + 100, 0);
   return {
     findings: sum(Object.values(state.findings).map((f) => dynamoItems.finding(f))),
@@ -56,6 +56,8 @@ export function storedBytes(state: { findings: Record<string, StoredFinding>; ma
     scopes: sum(Object.values(state.scopes).map((x) => dynamoItems.scope(x))),
     index: sum(Object.values(state.clusters).map((e) => dynamoItems.indexEntry(e))),
     creators: sum(Object.values(state.creators).map((r) => dynamoItems.creator(r))),
+    awsPolicies: sum(Object.values(state.awsPolicies).map((e) => dynamoItems.awsPolicy(e))),
+    templateVersions: sum(Object.values(state.templateVersions).map((v) => dynamoItems.templateVersion(v))),
     markerCount: Object.keys(state.markers).length,
   };
 }
@@ -164,6 +166,10 @@ export class CountingStore {
       putIndexEntry: putting('PutItem index entry', (e: IndexEntry, v: number | null) => inner.putIndexEntry(e, v), async (e) => { const b = await inner.getIndexEntry(e.cluster); return b && dynamoItems.indexEntry(b); }, (e) => dynamoItems.indexEntry(e)),
       listCreatorRecords: querying('Query creator records', () => inner.listCreatorRecords(), dynamoItems.creator),
       putCreatorRecord: putting('PutItem creator record', (r: CreatorRecord) => inner.putCreatorRecord(r), async () => undefined, (r) => dynamoItems.creator(r)),
+      getTemplateVersion: getting('GetItem template version', (id: string, n: number) => inner.getTemplateVersion(id, n), (v) => dynamoItems.templateVersion({ ...v, LaunchTemplateId: v.LaunchTemplateId ?? '', VersionNumber: v.VersionNumber ?? 0 })),
+      putTemplateVersion: putting('PutItem template version', (v: KeptTemplateVersion) => inner.putTemplateVersion(v), async () => undefined, (v) => dynamoItems.templateVersion(v)),
+      getAwsPolicy: getting('GetItem AWS policy', (arn: string) => inner.getAwsPolicy(arn), dynamoItems.awsPolicy),
+      putAwsPolicy: putting('PutItem AWS policy', (e: AwsPolicyEntry) => inner.putAwsPolicy(e), async (e) => { const b = await inner.getAwsPolicy(e.arn); return b && dynamoItems.awsPolicy(b); }, (e) => dynamoItems.awsPolicy(e)),
     };
     return new Proxy(inner, {
       get(target, prop, receiver) {

@@ -145,11 +145,12 @@ function nodegroupEvent(acct: SyntheticAccount, c: SyntheticCluster, n: number):
   const nodegroupName = pick(c.nodegroups, n);
   const kind = n % 3;
   if (kind === 0 || c.launchTemplateIds.length === 0) {
+    // A new AMI release for the node group (scaling, labels and taints are not watched: no rule reads them).
     return {
       family: 'nodegroup',
-      eventName: 'UpdateNodegroupConfig',
+      eventName: 'UpdateNodegroupVersion',
       cluster: c.name,
-      event: envelope(acct, 'eks', 'UpdateNodegroupConfig', { name: c.name, nodegroupName, scalingConfig: { minSize: 2, maxSize: 8, desiredSize: 3 } }, { update: { id: `u-${n}`, status: 'InProgress', type: 'ConfigUpdate' } }),
+      event: envelope(acct, 'eks', 'UpdateNodegroupVersion', { name: c.name, nodegroupName, releaseVersion: '1.31.4-20250115' }, { update: { id: `u-${n}`, status: 'InProgress', type: 'VersionUpdate' } }),
     };
   }
   if (kind === 1) {

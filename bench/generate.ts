@@ -641,6 +641,7 @@ const MANAGED_POLICIES: Json[] = [
   ['AmazonEKSWorkerNodePolicy', ['ec2:DescribeInstances', 'ec2:DescribeInstanceTypes', 'ec2:DescribeRouteTables', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVolumes', 'ec2:DescribeVpcs', 'eks:DescribeCluster']],
   ['AmazonEKS_CNI_Policy', ['ec2:AssignPrivateIpAddresses', 'ec2:AttachNetworkInterface', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:UnassignPrivateIpAddresses']],
   ['AmazonEC2ContainerRegistryReadOnly', ['ecr:GetAuthorizationToken', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage']],
+  ['AmazonSSMManagedInstanceCore', ['ssm:UpdateInstanceInformation', 'ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel', 'ec2messages:GetMessages']],
 ].map(([name, actions]) => ({
   PolicyName: name,
   Arn: `arn:aws:iam::aws:policy/${name as string}`,

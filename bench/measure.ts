@@ -391,6 +391,8 @@ async function pipelinePhase(o: MeasureOptions) {
     scopes: end.scopes,
     index: end.index,
     creators: end.creators,
+    awsPolicies: end.awsPolicies,
+    templateVersions: end.templateVersions,
     markerBytes: Math.round(end.markers / Math.max(1, end.markerCount)),
     markersPerEvent: round((end.markerCount - afterSweeps.markerCount) / Math.max(1, eventsRun * 2), 3),
     markersPerSweep: round(afterSweeps.markerCount / 2, 1),

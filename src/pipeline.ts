@@ -11,9 +11,12 @@ import type { StateStore } from './findings/stateStore';
 import { clusterFacts } from './events/clusterIndex';
 import { withSharedLookups } from './inventory/sharedLookups';
 import { withAccountReads } from './inventory/accountReads';
+import { AWS_POLICY_MAX_AGE_MS, withKeptAwsPolicies } from './inventory/awsManagedPolicies';
+import { withKeptTemplateVersions } from './inventory/keptTemplateVersions';
 import { evaluateAccount, evaluateCluster, neededParts, rootUserFinding } from './rules/engine/evaluate';
 import { RULES } from './rules/engine/catalog';
 import { classifyEvent } from './events/classify';
+import { rulesForRole } from './events/catalog';
 import type { CloudTrailRecord } from './events/schema';
 import { createdCluster, otherRegion } from './events/origin';
 import { resolveAffectedClusters, type ClusterIndexCache } from './events/resolve';
@@ -98,6 +101,19 @@ export function creatorSourcesFor(deps: Pick<PipelineDeps, 'reader' | 'state'>, 
   const live = record && createdCluster(record) !== undefined ? [liveRecordSource(record)] : [];
   const { state } = deps;
   return [...live, ...(state ? [storedCreatorSource(state)] : []), cloudTrailCreatorSource(deps.reader, state && ((records) => state.keepCreatorRecords(records)))];
+}
+
+/**
+ * The reader an evaluation reads through: what cannot have changed comes from the store — launch template versions
+ * pinned by number, and AWS managed policies' default versions as checked since `freshSince` (an event: within
+ * AWS_POLICY_MAX_AGE_MS; a sweep: since it began, so every sweep asks IAM once per policy and keeps what it found).
+ * `between` goes under the kept versions (the sweep's account-wide reads, so what they answer is kept too). Without a
+ * store, every read is live.
+ */
+function keptReads(deps: Pick<PipelineDeps, 'reader' | 'state' | 'clock'>, freshSince: Date, between: (r: AwsReader) => AwsReader = (r) => r): AwsReader {
+  const { state } = deps;
+  if (!state) return between(deps.reader);
+  return withKeptTemplateVersions(between(withKeptAwsPolicies(deps.reader, state, { freshSince, now: deps.clock })), state);
 }
 
 /**
@@ -251,20 +267,31 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   const clusterRuleIds = ruleIds.filter((id) => CLUSTER_RULE_IDS.includes(id));
   // One event is one moment: resolution and the clusters it finds share CloudTrail and IAM reads (a creator role's
   // change can touch every cluster it created). Resolution keeps the plain reader, the key of the warm cluster index.
-  const eventDeps = { ...deps, reader: withSharedLookups(deps.reader) };
+  const now = (deps.clock ?? (() => new Date()))();
+  const eventDeps = { ...deps, reader: withSharedLookups(keptReads(deps, new Date(now.getTime() - AWS_POLICY_MAX_AGE_MS))) };
   const created = createdCluster(record);
   // A CreateCluster record never changes: kept at once, so no later evaluation waits for LookupEvents to find it.
   if (created !== undefined) await deps.state?.keepCreatorRecords([{ cluster: created, event: liveCreatorEvent(record) }]);
   const creatorSources = creatorSourcesFor(eventDeps, record);
   // Every watched call re-evaluates some rule (the catalog's test): one with no cluster rule is account-level.
   const resolved = clusterRuleIds.length ? await resolveAffectedClusters(deps.reader, c.refs, deps.indexCache, creatorSources) : { clusters: [], reason: undefined };
-  for (const name of resolved.clusters) {
-    const scope = await reconcileCluster(eventDeps, ids, name, clusterRuleIds, trigger, { ...o, createsScope: name === created, creatorSources });
+  // A role's change re-checks, on each cluster, only the rules of what the role is there (creator, node role).
+  const evaluated = resolved.clusters.map((name) => {
+    const capacities = resolved.roleCapacities?.[name];
+    return { name, capacities, rules: capacities ? rulesForRole(clusterRuleIds, capacities) : clusterRuleIds };
+  });
+  const judged = evaluated.filter((e) => e.rules.length);
+  for (const { name, rules } of judged) {
+    const scope = await reconcileCluster(eventDeps, ids, name, rules, trigger, { ...o, createsScope: name === created, creatorSources });
     scopes.push(await publishEvaluation(deps, ids, scope));
   }
 
-  if (!scopes.length) return ignore(resolved.reason ?? 'the call touched no EKS cluster');
-  return { ...base, status: 'processed', clusters: resolved.clusters, scopes, findings: openFindings(scopes) };
+  if (!scopes.length) {
+    const idle = evaluated.map((e) => `${e.name} (${(e.capacities ?? []).map((c) => `${c} role`).join(', ')} there)`);
+    const unread = idle.length ? `${record.eventName} changes nothing a rule reads of IAM role ${c.refs.roleNames.join(', ')} on ${idle.join(', ')}` : undefined;
+    return ignore(resolved.reason ?? unread ?? 'the call touched no EKS cluster');
+  }
+  return { ...base, status: 'processed', clusters: judged.map((e) => e.name), scopes, findings: openFindings(scopes) };
 }
 
 /** Every open finding of the scopes, as each scope's last reconciliation left it (the account scope once). */
@@ -307,7 +334,7 @@ export async function sweep(sweepDeps: PipelineDeps, opts: SweepOptions = {}): P
   // Every cluster of a sweep shares reads made at any moment after it began (CloudTrail, IAM, account-wide lists):
   // its verdicts are as of that moment, so an event that read later always wins over them.
   const startedAt = (sweepDeps.clock ?? (() => new Date()))();
-  const deps = { ...sweepDeps, reader: withSharedLookups(withAccountReads(sweepDeps.reader)), clock: () => startedAt };
+  const deps = { ...sweepDeps, reader: withSharedLookups(keptReads(sweepDeps, startedAt, withAccountReads)), clock: () => startedAt };
   const ids = await deps.reader.identity();
   const now = opts.now ?? new Date();
   // Lambda retries a failed invocation with the same event id: the same sweep id lets the store hand out what the

@@ -12,6 +12,7 @@ import { WorldReader } from '../src/inventory/worldReader';
 import { MemoryLogger } from '../src/log';
 import { processEvent, sweep, type EventOutcome, type PipelineDeps } from '../src/pipeline';
 import { createClusterIndexCache } from '../src/events/clusterIndex';
+import { countingCalls } from './events/support';
 
 /**
  * The Lambda pipeline over the demo account: what each kind of input becomes, and how read failures surface.
@@ -188,6 +189,13 @@ describe('guidelines that need the event itself or IAM', () => {
     const out = await processEvent(sample('iam-AttachRolePolicy-creator-role.json'), deps(new WorldReader(world)));
     expect(out).toMatchObject({ status: 'processed', clusters: ['prod'] });
     expect(out.findings.find((x) => x.ruleId === 'creator-role-dedicated')).toMatchObject({ region: 'eu-west-1', resourceId: 'arn:aws:iam::111122223333:role/eks-creator' });
+  });
+
+  it('a node group scaling, label or taint change is not watched (no rule reads them): ignored, nothing read', async () => {
+    const { proxy, calls } = countingCalls(new WorldReader(demo()));
+    const out = await processEvent(sample('eks-UpdateNodegroupConfig.json'), deps(proxy));
+    expect(out).toMatchObject({ status: 'ignored', reason: 'unwatched call eks.amazonaws.com UpdateNodegroupConfig' });
+    expect(Object.keys(calls)).toEqual([]);
   });
 
   it('a policy change on a role that is neither a creator nor a node role is ignored with the reason', async () => {
@@ -615,5 +623,137 @@ describe('CreateCluster records kept in the store', () => {
     const without = forgetful.scopes.find((s) => s.cluster === 'prod')!;
     const found = without.changes.opened.find((f) => f.ruleId === 'creator-role-dedicated');
     expect(found?.evidence.identifiedBy ?? 'not evaluated').not.toMatch(/CreateCluster record/);
+  });
+});
+
+describe('AWS managed policies kept in the store', () => {
+  const WORKER = 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy';
+  const hour = (h: number) => new Date(Date.UTC(2026, 10, 20, h));
+  /** A container of the deployment at `now`: the store every container shares, its own reader counting IAM policy reads. */
+  function containerAt(store: MemoryFindingStore, world: World, now: Date) {
+    const policyReads: string[] = [];
+    const r = new WorldReader(world);
+    const reader: AwsReader = new Proxy(r, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (prop === 'getPolicy' || prop === 'getPolicyVersion') return (...a: [string, string]) => (policyReads.push(`${prop} ${a.join(' ')}`), (v as (...x: [string, string]) => unknown).apply(target, a));
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const d = { ...deps(reader, store), state: store.state, indexCache: createClusterIndexCache({ state: store.state }), clock: () => now };
+    return { deps: d, policyReads };
+  }
+  /** AWS publishes v4 of AmazonEKSWorkerNodePolicy, which (in this story) also grants what Session Manager needs. */
+  function afterAwsUpdate(): World {
+    const w = demo();
+    const worker = w.iam.policies.find((p) => p.Arn === WORKER)!;
+    const doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:Describe*', 'eks:DescribeCluster', 'ssm:UpdateInstanceInformation', 'ssmmessages:*'], Resource: '*' }] };
+    worker.PolicyVersionList = [...(worker.PolicyVersionList ?? []).map((v) => ({ ...v, IsDefaultVersion: false })), { VersionId: 'v4', IsDefaultVersion: true, Document: encodeURIComponent(JSON.stringify(doc)) }];
+    worker.DefaultVersionId = 'v4';
+    return w;
+  }
+  const ssmFinding = (findings: { ruleId: string; resourceId: string }[]) => findings.find((f) => f.ruleId === 'nodes-ssm-managed' && f.resourceId.endsWith('role/prod-node-role'));
+
+  it('after a sweep kept them, a node-role event in a fresh container asks IAM only about customer policies, and judges alike', async () => {
+    const store = new MemoryFindingStore();
+    await sweep(containerAt(store, demo(), hour(0)).deps, { sweepId: 'sweep:deploy' });
+    const cold = containerAt(store, demo(), hour(1));
+    const out = await processEvent(sample('iam-DeleteRolePolicy-node-role.json'), cold.deps);
+    expect(cold.policyReads.filter((p) => p.includes(':iam::aws:policy/'))).toEqual([]);
+    const live = await processEvent(sample('iam-DeleteRolePolicy-node-role.json'), deps());
+    const judged = (o: EventOutcome) => o.findings.filter((f) => f.ruleId === 'nodes-ssm-managed').map((f) => [f.resourceId, f.evidence]);
+    expect(judged(out)).toEqual(judged(live));
+    expect(ssmFinding(out.findings)).toBeDefined();
+  });
+
+  it('a new default version AWS publishes: the next sweep judges with it, and every event once the kept check is a day old', async () => {
+    const store = new MemoryFindingStore();
+    await sweep(containerAt(store, demo(), hour(0)).deps, { sweepId: 'sweep:deploy' });
+    // Within the day, an event judges with the version the sweep kept.
+    const soon = await processEvent(sample('iam-DeleteRolePolicy-node-role.json'), containerAt(store, afterAwsUpdate(), hour(2)).deps);
+    expect(ssmFinding(soon.findings)).toBeDefined();
+    // The next sweep asks IAM about every AWS managed policy again and judges with v4.
+    const next = containerAt(store, afterAwsUpdate(), hour(6));
+    const swept = await sweep(next.deps, { sweepId: 'sweep:6h' });
+    expect(next.policyReads).toContain(`getPolicyVersion ${WORKER} v4`);
+    expect(swept.scopes.find((s) => s.cluster === 'prod')?.changes.resolved.map((f) => f.ruleId)).toContain('nodes-ssm-managed');
+
+    // Without sweeps, an event asks again once the kept check is older than a day.
+    const unswept = new MemoryFindingStore();
+    await sweep(containerAt(unswept, demo(), hour(0)).deps, { sweepId: 'sweep:deploy' });
+    const late = containerAt(unswept, afterAwsUpdate(), hour(25));
+    const out = await processEvent(sample('iam-DeleteRolePolicy-node-role.json'), late.deps);
+    expect(late.policyReads).toEqual(expect.arrayContaining([`getPolicy ${WORKER}`, `getPolicyVersion ${WORKER} v4`]));
+    expect(ssmFinding(out.findings)).toBeUndefined();
+  });
+});
+
+describe("an IAM role's change re-checks, on each cluster, the rules of what the role is there", () => {
+  /** A fresh container of a deployment whose baseline sweep kept the index and the records: its reads counted. */
+  async function counted(world: World = demo()) {
+    const store = new MemoryFindingStore();
+    const stateOf = (d: PipelineDeps) => ({ ...d, state: store.state, indexCache: createClusterIndexCache({ state: store.state }) });
+    await sweep(stateOf(deps(new WorldReader(world), store)), { sweepId: 'sweep:deploy' });
+    const { proxy, calls } = countingCalls(new WorldReader(world));
+    const roles: string[] = [];
+    const reader: AwsReader = new Proxy(proxy, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (prop === 'getRole') return (name: string) => (roles.push(name), (v as (n: string) => unknown)(name));
+        return v;
+      },
+    });
+    return { deps: stateOf(deps(reader, store)), calls, roles };
+  }
+
+  it('a creator role: the creator rule alone, without reading a node of the cluster', async () => {
+    const c = await counted();
+    const out = await processEvent(sample('iam-AttachRolePolicy-creator-role.json'), c.deps);
+    expect(out).toMatchObject({ status: 'processed', clusters: ['prod'] });
+    expect(out.findings.find((f) => f.ruleId === 'creator-role-dedicated')).toMatchObject({ resourceId: 'arn:aws:iam::111122223333:role/eks-creator' });
+    expect([c.calls.listNodegroups, c.calls.describeInstances, c.calls.describeAutoScalingGroups]).toEqual([undefined, undefined, undefined]);
+    expect(c.roles).toEqual(['eks-creator']);
+  });
+
+  it('a node role: Session Manager alone, without reading the creator or its role', async () => {
+    const c = await counted();
+    const out = await processEvent(sample('iam-PutRolePolicy-node-role.json'), c.deps);
+    expect(out).toMatchObject({ status: 'processed', clusters: ['payments'] });
+    expect(c.roles).toEqual(['eks-node-role']);
+    expect(c.calls.listAccessEntries).toBeUndefined();
+  });
+
+  it('a role that created the cluster and runs its nodes: both', async () => {
+    const world = demo();
+    world.eks.nodegroups.find((n) => n.nodegroupName === 'prod-ng-ssh')!.nodeRole = 'arn:aws:iam::111122223333:role/eks-creator';
+    const c = await counted(world);
+    await processEvent(sample('iam-AttachRolePolicy-creator-role.json'), c.deps);
+    expect(c.calls.listNodegroups).toBeGreaterThan(0);
+    expect(c.calls.listAccessEntries).toBeGreaterThan(0);
+  });
+
+  it('a trust policy change of a role that only runs nodes changes nothing a rule reads: ignored with the reason', async () => {
+    const ev = sample('iam-UpdateAssumeRolePolicy-any-principal.json');
+    ev.detail.requestParameters.roleName = 'prod-node-role';
+    const c = await counted();
+    const out = await processEvent(ev, c.deps);
+    expect(out).toMatchObject({ status: 'ignored', reason: 'UpdateAssumeRolePolicy changes nothing a rule reads of IAM role prod-node-role on prod (node role there)' });
+    expect(c.calls.describeCluster).toBeUndefined();
+  });
+});
+
+describe('launch template versions kept in the store', () => {
+  it("after a sweep, a fresh container reads a node group's pinned version from the store, and judges alike", async () => {
+    const store = new MemoryFindingStore();
+    const container = (reader: AwsReader) => ({ ...deps(reader, store), state: store.state, indexCache: createClusterIndexCache({ state: store.state }) });
+    await sweep(container(new WorldReader(demo())), { sweepId: 'sweep:deploy' });
+    const inner = new WorldReader(demo());
+    const asked = jest.spyOn(inner, 'describeLaunchTemplateVersions');
+    const out = await processEvent(sample('ec2-CreateLaunchTemplateVersion-ssh-key-public-ip.json'), container(inner));
+    // prod-ng-lt pins version 2 (kept); prod-self-managed launches from $Default (asked every time).
+    expect(asked.mock.calls.map(([q]) => q.versions)).toEqual([['$Default']]);
+    const live = await processEvent(sample('ec2-CreateLaunchTemplateVersion-ssh-key-public-ip.json'), deps());
+    const judged = (o: EventOutcome) => o.scopes.flatMap((s) => [...s.changes.open]).filter((f) => ['nodegroup-no-ssh-key', 'nodes-no-public-ip'].includes(f.ruleId)).map((f) => [f.ruleId, f.resourceId, f.evidence]);
+    expect(judged(out)).toEqual(judged(live));
   });
 });

@@ -392,7 +392,8 @@ const EKS: Row[] = [
   ['UpdateClusterVersion', 'clusterConfig', ['endpoint-not-public', 'control-plane-logging', 'pod-sg-isolation', 'kubernetes-version-supported'], cluster, 'control plane upgrade'],
   ['DeleteCluster', 'clusterConfig', ALL_CLUSTER_RULES, cluster, 'the cluster is gone: resolve its findings'],
   ['CreateNodegroup', 'nodegroup', [...NODEGROUP_RULES, ...NODE_METADATA_RULES], nodegroup, 'new nodes: subnets, SSH key, remote access, launch template'],
-  ['UpdateNodegroupConfig', 'nodegroup', NODEGROUP_RULES, nodegroup, 'node group configuration'],
+  // Not watched: UpdateNodegroupConfig (labels, taints, scaling, update, repair and warm-pool settings), which no rule
+  // reads; the nodes it adds come from the same launch template, each launched by a RunInstances that is watched.
   ['UpdateNodegroupVersion', 'nodegroup', [...NODEGROUP_RULES, ...NODE_METADATA_RULES], nodegroup, 'node group AMI or launch template version'],
   ['DeleteNodegroup', 'nodegroup', [...NODEGROUP_RULES, ...NODE_METADATA_RULES], nodegroup, 'nodes gone: resolve their findings'],
   ['CreateAccessEntry', 'accessEntry', ['creator-admin-removed'], cluster, 'grants an IAM principal access to the cluster'],
@@ -448,6 +449,22 @@ function modifyInstanceMetadataOptions(r: CloudTrailRecord): ResourceRefs {
 }
 
 // ---------------------------------------------------------------------------------------------------- IAM
+
+/** What an IAM role is to a cluster: the role that created it, or one its nodes run as. */
+export type RoleCapacity = 'creator' | 'node';
+
+/** The rules a role is an input of, by what it is to the cluster. */
+const RULES_OF_ROLE: Record<RoleCapacity, readonly string[]> = { creator: ['creator-role-dedicated'], node: ['nodes-ssm-managed'] };
+
+/**
+ * The rules a change of a role re-checks on a cluster: `rules` less those whose input the role is only in a capacity
+ * it does not have there (a creator role's inline policy is no node's permission, a node role's none of the creator's).
+ */
+export function rulesForRole(rules: readonly string[], capacities: readonly RoleCapacity[]): string[] {
+  const others = (Object.keys(RULES_OF_ROLE) as RoleCapacity[]).filter((c) => !capacities.includes(c)).flatMap((c) => RULES_OF_ROLE[c]);
+  const own = capacities.flatMap((c) => RULES_OF_ROLE[c]);
+  return rules.filter((r) => own.includes(r) || !others.includes(r));
+}
 
 /** Attach/DetachRolePolicy, Put/DeleteRolePolicy, UpdateAssumeRolePolicy: `requestParameters.roleName`. */
 function iamRole(r: CloudTrailRecord): ResourceRefs {

@@ -4,7 +4,7 @@ import { instanceGroupIds, instanceSubnetIds } from '../inventory/ec2Filters';
 import { GROUP_TAG, launchesFrom, tagOf, uniq } from '../inventory/nodes';
 import { createdCluster, defaultCreatorSources, knownCreatorRecords, type CreatorSource } from '../inventory/creator';
 import { creatorOfRecord } from '../rules/semantics/creator';
-import type { ResourceRefs } from './catalog';
+import type { ResourceRefs, RoleCapacity } from './catalog';
 import { buildClusterIndex, clustersFromTags, type ClusterIndex, type ClusterIndexCache } from './clusterIndex';
 
 export { createClusterIndexCache, type ClusterIndexCache } from './clusterIndex';
@@ -13,6 +13,11 @@ export interface Resolution {
   clusters: string[];
   /** Why nothing was found, naming the resources (e.g. `sg-… is not used by any EKS cluster`). */
   reason?: string;
+  /**
+   * For clusters reached only through IAM roles: what the roles are to each, as far as resolution can rule the rest
+   * out (catalog's rulesForRole narrows the rules to those). Absent for every other cluster: all the call's rules.
+   */
+  roleCapacities?: Record<string, RoleCapacity[]>;
 }
 
 type Add = (names: Iterable<string>) => boolean;
@@ -208,10 +213,17 @@ export async function resolveAffectedClusters(
     }
   }
 
-  if (refs.roleNames.length) await resolveRoles(reader, creators, refs.roleNames, index, add, unused);
+  const byRole = new Map<string, Set<RoleCapacity>>();
+  if (refs.roleNames.length) {
+    const before = new Set(found);
+    await resolveRoles(reader, creators, refs.roleNames, index, add, unused, (cluster, capacity) => {
+      if (!before.has(cluster)) byRole.set(cluster, (byRole.get(cluster) ?? new Set()).add(capacity));
+    });
+  }
 
   const clusters = [...found].sort();
-  if (clusters.length) return { clusters };
+  const roleCapacities = Object.fromEntries([...byRole].sort(([a], [b]) => a.localeCompare(b)).map(([c, caps]) => [c, [...caps].sort()]));
+  if (clusters.length) return { clusters, ...(byRole.size ? { roleCapacities } : {}) };
   if (unused.length) return { clusters, reason: unused.join('; ') };
   if (refs.unrelated) return { clusters, reason: refs.unrelated };
   if (refs.accountLevel) return { clusters, reason: 'account-level change: no cluster involved' };
@@ -270,6 +282,10 @@ async function resolveUsers(
  * 90 days), those
  * whose managed node groups run as it (the index), and those whose self-managed nodes run as it (instances with an
  * instance profile holding it). Only clusters that exist count; any other role changes nothing we watch.
+ * `is` says what the role is to each: the creator where a record says so, or where no record says who created the
+ * cluster (its bootstrap access entry then decides, and may name this role); a node role where the index or an
+ * instance says so, or wherever an instance profile holds the role (a self-managed group may launch from that profile
+ * with no instance running yet).
  */
 async function resolveRoles(
   reader: AwsReader,
@@ -278,8 +294,10 @@ async function resolveRoles(
   index: () => Promise<ClusterIndex>,
   add: (names: Iterable<string>) => boolean,
   unused: string[],
+  is: (cluster: string, capacity: RoleCapacity) => void,
 ): Promise<void> {
   const [idx, records] = await Promise.all([index(), knownCreatorRecords(creators)]);
+  const recorded = new Set(records.map(createdCluster));
   for (const name of roleNames) {
     const created = records
       .map((e) => ({ cluster: createdCluster(e), creator: creatorOfRecord(e.record) }))
@@ -288,8 +306,13 @@ async function resolveRoles(
     const running = idx.withNodeRole(name);
     const profiles = (await reader.listInstanceProfilesForRole(name)).map((p) => p.Arn).filter((a): a is string => !!a);
     const selfManaged = profiles.length ? await clustersOfInstances(reader, idx, [{ Name: 'iam-instance-profile.arn', Values: profiles }]) : [];
-    if (!add([...created, ...running, ...selfManaged])) {
+    const reached = [...created, ...running, ...selfManaged];
+    if (!add(reached)) {
       unused.push(`IAM role ${name} neither created an EKS cluster (CloudTrail, last 90 days) nor runs the nodes of one`);
+    }
+    for (const cluster of reached) {
+      if (created.includes(cluster) || !recorded.has(cluster)) is(cluster, 'creator');
+      if (running.includes(cluster) || selfManaged.includes(cluster) || profiles.length) is(cluster, 'node');
     }
   }
 }

@@ -3,7 +3,8 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import { BackendFindingStore } from './backendStore';
 import type { Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
 import type { Marker, MarkerRef, ScopeState, StoreBackend, StoreOptions, StoredFinding } from './store';
-import { StateStore, type CreatorRecord, type IndexEntry, type StateBackend, type StateHead } from './stateStore';
+import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
+import { StateStore, type AwsPolicyEntry, type CreatorRecord, type IndexEntry, type KeptTemplateVersion, type StateBackend, type StateHead } from './stateStore';
 
 /**
  * Single-table design (one table per deployment: one account and region). Each item type has its own partition
@@ -16,6 +17,8 @@ import { StateStore, type CreatorRecord, type IndexEntry, type StateBackend, typ
  * | event marker  | `EVENT#<eventId>`  | `<scope>` (or `<scope>|add`)                | status (pending/published), trigger, causes, delivered, createdAt, leaseUntil, expiresAt (published only) |
  * | index entry   | `CLUSTER`          | `<cluster name>`                            | version, facts (map of id lists), readAt, dirtyAt?, gone?, expiresAt (tombstones only) |
  * | creator record| `CREATOR`          | `<cluster name>#<CloudTrail eventId>`       | event (the LookupEvents event, trimmed; EventTime as ISO) |
+ * | template version | `LTVERSION`     | `<launch template id>#<version number>`     | version (DescribeLaunchTemplateVersions' entry as JSON, without DefaultVersion) |
+ * | AWS policy    | `AWSPOLICY`        | `<policy ARN>`                              | arn, policy, version (the default, with its document), checkedAt |
  * | state head    | `STATE`            | `head`                                      | generation, indexBuiltAt?, creatorsPrimedAt? |
  *
  * Every finding of the deployment lives in one partition, so a scope is one Query (`begins_with(sk, "<scope>|")`)
@@ -47,6 +50,8 @@ export const FINDINGS_TABLE_DEFINITION = {
 export const SCOPE_PARTITION = 'SCOPE';
 export const INDEX_PARTITION = 'CLUSTER';
 export const CREATOR_PARTITION = 'CREATOR';
+export const AWS_POLICY_PARTITION = 'AWSPOLICY';
+export const TEMPLATE_VERSION_PARTITION = 'LTVERSION';
 const HEAD_KEY = { pk: 'STATE', sk: 'head' };
 
 const DAY = 24 * 3600;
@@ -81,6 +86,13 @@ export const dynamoItems = {
   creator(r: CreatorRecord): Record<string, unknown> {
     const { EventTime, ...rest } = r.event;
     return { pk: CREATOR_PARTITION, sk: `${r.cluster}#${r.event.EventId ?? ''}`, cluster: r.cluster, event: { ...rest, ...(EventTime ? { EventTime: EventTime.toISOString() } : {}) } };
+  },
+  templateVersion(v: KeptTemplateVersion): Record<string, unknown> {
+    // As JSON: the SDK's shape has dates and deep optional members the document client would have to be taught.
+    return { pk: TEMPLATE_VERSION_PARTITION, sk: `${v.LaunchTemplateId}#${v.VersionNumber}`, version: JSON.stringify(v) };
+  },
+  awsPolicy(e: AwsPolicyEntry): Record<string, unknown> {
+    return { pk: AWS_POLICY_PARTITION, sk: e.arn, ...e };
   },
   head(h: StateHead): Record<string, unknown> {
     return { ...HEAD_KEY, ...h };
@@ -213,6 +225,41 @@ export class DynamoBackend implements StoreBackend, StateBackend {
 
   async putCreatorRecord(r: CreatorRecord): Promise<void> {
     await this.putIf(dynamoItems.creator(r), 'pk', null);
+  }
+
+  async getTemplateVersion(templateId: string, version: number): Promise<LaunchTemplateVersion | undefined> {
+    const r = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: TEMPLATE_VERSION_PARTITION, sk: `${templateId}#${version}` }, ConsistentRead: true }));
+    if (typeof r.Item?.version !== 'string') return undefined;
+    const v = JSON.parse(r.Item.version) as LaunchTemplateVersion & { CreateTime?: string | Date };
+    return { ...v, ...(v.CreateTime ? { CreateTime: new Date(v.CreateTime) } : {}) };
+  }
+
+  async putTemplateVersion(v: KeptTemplateVersion): Promise<void> {
+    await this.putIf(dynamoItems.templateVersion(v), 'pk', null);
+  }
+
+  async getAwsPolicy(arn: string): Promise<AwsPolicyEntry | undefined> {
+    const r = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: AWS_POLICY_PARTITION, sk: arn }, ConsistentRead: true }));
+    if (!r.Item) return undefined;
+    const { policy, version, checkedAt } = r.Item as AwsPolicyEntry;
+    return { arn, policy, ...(version ? { version } : {}), checkedAt };
+  }
+
+  async putAwsPolicy(e: AwsPolicyEntry): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: dynamoItems.awsPolicy(e),
+          ConditionExpression: 'attribute_not_exists(pk) OR #c < :c',
+          ExpressionAttributeNames: { '#c': 'checkedAt' },
+          ExpressionAttributeValues: { ':c': e.checkedAt },
+        }),
+      );
+    } catch (err) {
+      // A later check is stored already: it stays.
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
   }
 
   /** A put that succeeds only while `attribute` still holds `expected` (null: the item must not exist). */

@@ -55,6 +55,15 @@ const creatorRecord = z.object({
     })
     .passthrough(),
 });
+/** A launch template version as DescribeLaunchTemplateVersions returns it (CreateTime as an ISO string in the file). */
+const templateVersion = z.object({ LaunchTemplateId: z.string(), VersionNumber: z.number().int(), CreateTime: z.coerce.date().optional() }).passthrough();
+/** An AWS managed policy's default version as last checked (src/findings/stateStore.ts AwsPolicyEntry). */
+const awsPolicy = z.object({
+  arn: z.string(),
+  policy: z.object({ PolicyName: z.string().optional(), PolicyId: z.string().optional(), Arn: z.string().optional(), Path: z.string().optional(), DefaultVersionId: z.string().optional() }),
+  version: z.object({ VersionId: z.string().optional(), IsDefaultVersion: z.boolean().optional(), Document: z.string().optional() }).optional(),
+  checkedAt: z.string(),
+});
 const head = z.object({ generation: z.number().int(), indexBuiltAt: z.string().optional(), creatorsPrimedAt: z.string().optional() });
 
 const stateSchema = z.discriminatedUnion('version', [
@@ -84,6 +93,9 @@ const stateSchema = z.discriminatedUnion('version', [
     // Written since the state kept the cluster index and CreateCluster records; older files start without them.
     clusters: z.record(z.string(), indexEntry).optional(),
     creators: z.record(z.string(), creatorRecord).optional(),
+    // Written since the state kept launch template versions and AWS managed policies; older files start without them.
+    templateVersions: z.record(z.string(), templateVersion).optional(),
+    awsPolicies: z.record(z.string(), awsPolicy).optional(),
     head: head.optional(),
   }),
   // Written before causes and the outbox: its findings carry over; its event markers and the (then unknown) rule
@@ -113,7 +125,7 @@ function load(path: string): MemoryState {
   if (r.data.version === 1) return { ...emptyMemoryState(), findings: r.data.findings as MemoryState['findings'] };
   const empty = emptyMemoryState();
   const d = r.data;
-  return { findings: d.findings, markers: d.markers, scopes: d.scopes, clusters: d.clusters ?? empty.clusters, creators: d.creators ?? empty.creators, head: d.head ?? empty.head } as MemoryState;
+  return { findings: d.findings, markers: d.markers, scopes: d.scopes, clusters: d.clusters ?? empty.clusters, creators: d.creators ?? empty.creators, templateVersions: d.templateVersions ?? empty.templateVersions, awsPolicies: d.awsPolicies ?? empty.awsPolicies, head: d.head ?? empty.head } as MemoryState;
 }
 
 function save(path: string, s: MemoryState): void {
@@ -121,7 +133,7 @@ function save(path: string, s: MemoryState): void {
   const markers = Object.fromEntries(Object.entries(s.markers).filter(([, m]) => m.status === 'pending' || Date.parse(m.createdAt) >= cutoff));
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, JSON.stringify({ version: 2, findings: s.findings, markers, scopes: s.scopes, clusters: s.clusters, creators: s.creators, head: s.head }, null, 2) + '\n');
+    writeFileSync(tmp, JSON.stringify({ version: 2, findings: s.findings, markers, scopes: s.scopes, clusters: s.clusters, creators: s.creators, templateVersions: s.templateVersions, awsPolicies: s.awsPolicies, head: s.head }, null, 2) + '\n');
     // rename is atomic on one file system: a crash leaves either the old or the new state, never half a file.
     renameSync(tmp, path);
   } catch (e) {
@@ -131,7 +143,8 @@ function save(path: string, s: MemoryState): void {
 }
 
 /**
- * The CLI's `--state FILE`: findings, rule records, event markers, the cluster index and CreateCluster records in one
+ * The CLI's `--state FILE`: findings, rule records, event markers, the cluster index, CreateCluster records, launch
+ * template versions and AWS managed policies in one
  * JSON file, rewritten atomically after every change.
  * One process at a time (no file locking); a missing file is an empty state, a malformed one a clear error.
  */

@@ -1,6 +1,7 @@
 import { BackendFindingStore } from './backendStore';
 import type { Marker, MarkerRef, ScopeState, StoreBackend, StoreOptions, StoredFinding } from './store';
-import { StateStore, type CreatorRecord, type IndexEntry, type StateBackend, type StateHead } from './stateStore';
+import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
+import { StateStore, type AwsPolicyEntry, type CreatorRecord, type IndexEntry, type KeptTemplateVersion, type StateBackend, type StateHead } from './stateStore';
 
 /** Plain maps with the same compare-and-set semantics as DynamoDB's conditional writes. */
 export interface MemoryState {
@@ -11,10 +12,14 @@ export interface MemoryState {
   clusters: Record<string, IndexEntry>;
   /** CreateCluster records, by `<cluster>#<event id>`. */
   creators: Record<string, CreatorRecord>;
+  /** Launch template versions, by `<template id>#<version number>`. */
+  templateVersions: Record<string, KeptTemplateVersion>;
+  /** AWS managed policies' default versions as last checked, by ARN. */
+  awsPolicies: Record<string, AwsPolicyEntry>;
   head: StateHead;
 }
 
-export const emptyMemoryState = (): MemoryState => ({ findings: {}, markers: {}, scopes: {}, clusters: {}, creators: {}, head: { generation: 0 } });
+export const emptyMemoryState = (): MemoryState => ({ findings: {}, markers: {}, scopes: {}, clusters: {}, creators: {}, templateVersions: {}, awsPolicies: {}, head: { generation: 0 } });
 
 const markerId = (ref: MarkerRef) => `${ref.eventId}|${ref.scope}`;
 const clone = <T>(v: T): T => structuredClone(v);
@@ -117,6 +122,26 @@ export class MemoryBackend implements StoreBackend, StateBackend {
     const id = `${r.cluster}#${r.event.EventId ?? ''}`;
     if (this.state.creators[id]) return;
     this.state.creators[id] = clone(r);
+    await this.onChange(this.state);
+  }
+  async getTemplateVersion(templateId: string, version: number): Promise<LaunchTemplateVersion | undefined> {
+    const v = this.state.templateVersions[`${templateId}#${version}`];
+    return v && clone(v);
+  }
+  async putTemplateVersion(v: KeptTemplateVersion): Promise<void> {
+    const key = `${v.LaunchTemplateId}#${v.VersionNumber}`;
+    if (this.state.templateVersions[key]) return;
+    this.state.templateVersions[key] = clone(v);
+    await this.onChange(this.state);
+  }
+  async getAwsPolicy(arn: string): Promise<AwsPolicyEntry | undefined> {
+    const e = this.state.awsPolicies[arn];
+    return e && clone(e);
+  }
+  async putAwsPolicy(e: AwsPolicyEntry): Promise<void> {
+    const cur = this.state.awsPolicies[e.arn];
+    if (cur && cur.checkedAt > e.checkedAt) return;
+    this.state.awsPolicies[e.arn] = clone(e);
     await this.onChange(this.state);
   }
 }

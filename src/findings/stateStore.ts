@@ -1,4 +1,6 @@
 import type { Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail';
+import type { Policy, PolicyVersion } from '@aws-sdk/client-iam';
+import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import { parseLookupRecord } from '../inventory/lookupMatch';
 
 /*
@@ -16,6 +18,13 @@ import { parseLookupRecord } from '../inventory/lookupMatch';
  * - CreateCluster records: they never change, and CloudTrail LookupEvents forgets them after 90 days. Kept when an
  *   event is a CreateCluster call, or when LookupEvents (or a recorded world) yields one; trimmed to what says who
  *   created which cluster, when.
+ * - AWS managed policies (`arn:PARTITION:iam::aws:policy/…`): the default version IAM last answered for each one a
+ *   node role uses, and when it was asked (src/inventory/awsManagedPolicies.ts). Only AWS publishes their versions,
+ *   and a version never changes, so what a check found stays true until AWS makes another version the default: kept,
+ *   a freshly started container judges node roles without asking IAM for them again. Which policies a role has
+ *   attached is never kept (anyone with IAM rights changes that).
+ * - launch template versions by template id and version number: EC2 numbers versions in order, never reuses a
+ *   number, and never changes a version once created, so a node group pinning one reads what it always will.
  * - a head item: a generation number every index change increments (a warm container compares it, one small read,
  *   instead of re-reading every entry or every cluster), when the index was last complete, and when the records
  *   were last taken whole from LookupEvents (`creatorsPrimedAt`: from then on, the store knows at least every record
@@ -55,6 +64,22 @@ export interface StateHead {
 }
 
 /**
+ * An AWS managed policy and its default version, as IAM answered them at `checkedAt` (GetPolicy, GetPolicyVersion):
+ * plain JSON, without the dates and the account's attachment counters no rule reads.
+ */
+export interface AwsPolicyEntry {
+  arn: string;
+  policy: Pick<Policy, 'PolicyName' | 'PolicyId' | 'Arn' | 'Path' | 'DefaultVersionId'>;
+  /** The default version, its document URL-encoded as IAM returns it; absent when the policy names none. */
+  version?: Pick<PolicyVersion, 'VersionId' | 'IsDefaultVersion' | 'Document'>;
+  /** When GetPolicy said which version is the default (ISO). */
+  checkedAt: string;
+}
+
+/** A launch template version as kept: its id and number known, without the default flag (which version is the default changes). */
+export type KeptTemplateVersion = Omit<LaunchTemplateVersion, 'DefaultVersion'> & { LaunchTemplateId: string; VersionNumber: number };
+
+/**
  * Storage primitives of the state items, each a single-item request (no scan, no transaction): `putIndexEntry` is a
  * compare-and-set on `version` (null = the item must not exist); `putCreatorRecord` writes a record once.
  */
@@ -68,6 +93,12 @@ export interface StateBackend {
   listCreatorRecords(): Promise<CreatorRecord[]>;
   /** Keeps the record unless one with the same cluster and event id is stored already. */
   putCreatorRecord(r: CreatorRecord): Promise<void>;
+  getTemplateVersion(templateId: string, version: number): Promise<LaunchTemplateVersion | undefined>;
+  /** Keeps the version unless it is stored already (it cannot have changed). */
+  putTemplateVersion(v: KeptTemplateVersion): Promise<void>;
+  getAwsPolicy(arn: string): Promise<AwsPolicyEntry | undefined>;
+  /** Keeps the entry unless the one stored was checked later. */
+  putAwsPolicy(e: AwsPolicyEntry): Promise<void>;
 }
 
 /** A CreateCluster record (as LookupEvents returns it) and the cluster it created. */
@@ -126,16 +157,20 @@ function pick(v: unknown, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 
+/** How many launch template versions a process remembers (a few KB each; a sweep meets one per pinned node group). */
+const REMEMBERED_TEMPLATE_VERSIONS = 500;
+
 /**
  * The state engine: every decision about index entries and creator records in one place (backends only store).
- * One instance per process (a Lambda container, a CLI run): it keeps the CreateCluster records it read, since they
- * never change.
+ * One instance per process (a Lambda container, a CLI run): it keeps the CreateCluster records and launch template
+ * versions it read, since they never change.
  */
 export class StateStore {
   private creatorCache?: Promise<CreatorRecord[]>;
   /** Keeps run one after another, so concurrent evaluations never write the same records twice. */
   private keeping: Promise<unknown> = Promise.resolve();
   private primed = false;
+  private readonly templateVersions = new Map<string, LaunchTemplateVersion>();
 
   constructor(readonly backend: StateBackend) {}
 
@@ -219,5 +254,37 @@ export class StateStore {
 
   creatorsPrimed(at: Date): Promise<void> {
     return this.backend.updateHead({ creatorsPrimedAt: at.toISOString() });
+  }
+
+  /** A launch template version kept before (this process remembers those it met), or undefined. */
+  async templateVersion(templateId: string, version: number): Promise<LaunchTemplateVersion | undefined> {
+    const key = `${templateId}#${version}`;
+    const known = this.templateVersions.get(key);
+    if (known) return known;
+    const kept = await this.backend.getTemplateVersion(templateId, version);
+    if (kept) this.rememberTemplateVersion(key, kept);
+    return kept;
+  }
+
+  /** Keeps a launch template version read from EC2. */
+  async keepTemplateVersion(v: KeptTemplateVersion): Promise<void> {
+    await this.backend.putTemplateVersion(v);
+    this.rememberTemplateVersion(`${v.LaunchTemplateId}#${v.VersionNumber}`, v);
+  }
+
+  private rememberTemplateVersion(key: string, v: LaunchTemplateVersion): void {
+    // Versions never change: the oldest remembered is forgotten only to bound a long-lived container's memory.
+    if (this.templateVersions.size >= REMEMBERED_TEMPLATE_VERSIONS) this.templateVersions.delete(this.templateVersions.keys().next().value!);
+    this.templateVersions.set(key, v);
+  }
+
+  /** The AWS managed policy's default version as last checked, when one was kept. */
+  awsPolicy(arn: string): Promise<AwsPolicyEntry | undefined> {
+    return this.backend.getAwsPolicy(arn);
+  }
+
+  /** Keeps what a check of an AWS managed policy found; a later check already kept stays. */
+  keepAwsPolicy(e: AwsPolicyEntry): Promise<void> {
+    return this.backend.putAwsPolicy(e);
   }
 }

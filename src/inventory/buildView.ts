@@ -14,7 +14,7 @@ import { identifyCreator } from '../rules/semantics/creator';
 type Ids = { account: string; region: string };
 
 /** Which view parts depend on knowing the nodes (node groups, their launch templates, self-managed groups and instances). */
-const NEEDS_NODES: readonly ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'nodeRoles', 'eksLaunchTemplates'];
+const NEEDS_NODES: readonly ViewPart[] = ['nodegroups', 'securityGroups', 'subnets', 'network', 'nodeRoles', 'eksLaunchTemplates'];
 
 /** The addon whose configuration `pod-sg-isolation` and `ssh-egress-blocked` read; the only one the rules need. */
 const VPC_CNI = 'vpc-cni';
@@ -99,9 +99,10 @@ export function effectiveNetworkAcl(subnetId: string, vpcId: string | undefined,
 
 /**
  * Node subnets with their governing route table and network ACL, plus every subnet of their VPCs (with its ACL), so
- * rules can tell node subnets from the others (bastion subnets behind their own ACL).
+ * rules can tell node subnets from the others (bastion subnets behind their own ACL). Without `routes`, the node
+ * subnets alone, as EC2 describes them (the 'subnets' part): no route table, network ACL or other subnet is read.
  */
-async function readNetwork(reader: AwsReader, cluster: Cluster, nodes: Nodes): Promise<Pick<ClusterView, 'subnets' | 'vpcSubnets' | 'missing'>> {
+async function readNetwork(reader: AwsReader, cluster: Cluster, nodes: Nodes, opts: { routes: boolean }): Promise<Pick<ClusterView, 'subnets' | 'vpcSubnets' | 'missing'>> {
   const usedBy = new Map<string, Set<string>>();
   const use = (subnetId: string, user: string) => usedBy.set(subnetId, (usedBy.get(subnetId) ?? new Set()).add(user));
   for (const ng of nodes.nodegroups) for (const s of ng.nodegroup.subnets ?? []) use(s, ng.nodegroup.nodegroupName ?? '');
@@ -115,7 +116,8 @@ async function readNetwork(reader: AwsReader, cluster: Cluster, nodes: Nodes): P
   const elsewhere = [...usedBy.keys()].filter((id) => !all.some((x) => x.SubnetId === id));
   if (elsewhere.length) {
     const found = await reader.describeSubnets({ subnetIds: elsewhere });
-    const otherVpcs = uniq(found.map((x) => x.VpcId)).filter((v) => v !== clusterVpc);
+    // Their VPCs' other subnets matter only beside the ACLs (bastion subnets).
+    const otherVpcs = opts.routes ? uniq(found.map((x) => x.VpcId)).filter((v) => v !== clusterVpc) : [];
     all = [...all, ...found, ...(otherVpcs.length ? await reader.describeSubnets({ filters: [{ Name: 'vpc-id', Values: otherVpcs }] }) : [])];
   }
   all = [...new Map(all.map((x) => [x.SubnetId, x])).values()];
@@ -123,7 +125,7 @@ async function readNetwork(reader: AwsReader, cluster: Cluster, nodes: Nodes): P
   // A subnet a node group still names but EC2 no longer knows hosts no node: said, not judged.
   const missing = [...usedBy].filter(([id]) => !subnets.some((x) => x.SubnetId === id)).map(([id, u]): MissingObject => ({ kind: 'subnet', id, referencedBy: [...u] }));
   const vpcIds = uniq(subnets.map((x) => x.VpcId));
-  if (!vpcIds.length) return { subnets: subnets.map((subnet) => ({ subnet, routeTableIsMain: false, usedBy: [...(usedBy.get(subnet.SubnetId ?? '') ?? [])] })), vpcSubnets: [], missing };
+  if (!vpcIds.length || !opts.routes) return { subnets: subnets.map((subnet) => ({ subnet, routeTableIsMain: false, usedBy: [...(usedBy.get(subnet.SubnetId ?? '') ?? [])] })), vpcSubnets: [], missing };
   const vpcFilter = [{ Name: 'vpc-id', Values: vpcIds }];
   const [tables, acls] = await Promise.all([reader.describeRouteTables({ filters: vpcFilter }), reader.describeNetworkAcls({ filters: vpcFilter })]);
   const views: SubnetView[] = subnets.map((subnet) => {
@@ -216,9 +218,10 @@ export interface BuildOptions {
 /**
  * Reads one cluster's current state, only the parts asked for, in as few calls as the joins allow. Undefined when
  * the cluster does not exist. A part whose read fails (AccessDenied, throttling after retries) lands in
- * `unreadable` and the rest is still built. Reading the nodes for 'securityGroups', 'network', 'nodeRoles' or
- * 'eksLaunchTemplates' reads the node groups completely, so 'nodegroups' is marked loaded then too. 'creatorRole' is
- * read after 'creator' and 'accessEntries', which say who the creator is.
+ * `unreadable` and the rest is still built. Reading the nodes for 'securityGroups', 'subnets', 'network', 'nodeRoles'
+ * or 'eksLaunchTemplates' reads the node groups completely, so 'nodegroups' is marked loaded then too; 'network' holds
+ * the node subnets, so 'subnets' is marked with it. 'creatorRole' is read after 'creator' and 'accessEntries', which
+ * say who the creator is.
  */
 export async function buildClusterView(
   reader: AwsReader,
@@ -261,12 +264,14 @@ export async function buildClusterView(
   const fail = (part: ViewPart, e: unknown): void => {
     view.unreadable.push({ part, reason: reasonOf(e) });
   };
-  /** Runs a part's read; its result lands in the view and the part is marked loaded, or it is marked unreadable. */
-  const part = <T>(name: ViewPart, read: () => Promise<T>, store: (value: T) => void): Promise<void> =>
-    read().then(
-      (value) => void (store(value), loaded.add(name)),
-      (e) => fail(name, e),
+  /** Runs a read; its result lands in the view and the parts it fills are marked loaded, or they are marked unreadable. */
+  const part = <T>(name: ViewPart | readonly ViewPart[], read: () => Promise<T>, store: (value: T) => void): Promise<void> => {
+    const names = typeof name === 'string' ? [name] : name;
+    return read().then(
+      (value) => void (store(value), names.forEach((n) => loaded.add(n))),
+      (e) => names.forEach((n) => fail(n, e)),
     );
+  };
 
   const tasks: Promise<void>[] = [];
   const wantNodes = NEEDS_NODES.filter((p) => parts.has(p));
@@ -309,14 +314,16 @@ export async function buildClusterView(
             }),
           );
         }
-        if (parts.has('network')) {
+        if (parts.has('network') || parts.has('subnets')) {
+          // The whole network holds the node subnets too: one read serves both parts.
+          const routes = parts.has('network');
           const read = async () => {
-            const n = await readNetwork(reader, cluster, nodes);
+            const n = await readNetwork(reader, cluster, nodes, { routes });
             await prefixLists(uniq(n.subnets.flatMap((s) => (s.routeTable?.Routes ?? []).map((r) => r.DestinationPrefixListId))));
             return n;
           };
           sub.push(
-            part('network', read, ({ missing, ...n }) => {
+            part(routes ? ['network', 'subnets'] : 'subnets', read, ({ missing, ...n }) => {
               Object.assign(view, n);
               view.missing.push(...missing);
             }),

@@ -13,7 +13,8 @@ import type { AccessEntryView, KubernetesState, RolePolicy, TrailEventSelectors,
 export type ViewPart =
   | 'nodegroups' // node groups, their launch templates, self-managed instances
   | 'securityGroups' // cluster + node security groups (reads the nodes first, so 'nodegroups' is loaded with it)
-  | 'network' // node subnets with effective route table and NACL (likewise reads the nodes)
+  | 'subnets' // node subnets as EC2 describes them, without routes or ACLs (likewise reads the nodes)
+  | 'network' // node subnets with effective route table and NACL, and the other subnets of their VPCs (loads 'subnets' too)
   | 'accessEntries'
   | 'addons'
   | 'kubernetes'

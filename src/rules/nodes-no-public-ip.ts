@@ -54,7 +54,8 @@ export const nodesNoPublicIp: ClusterRule = {
   description: 'A node subnet has MapPublicIpOnLaunch, or the node launch template associates a public IP.',
   remediation:
     'Turn off auto-assign public IPv4 on the node subnet (aws ec2 modify-subnet-attribute --subnet-id <id> --no-map-public-ip-on-launch) and publish a launch template version without AssociatePublicIpAddress=true, then roll the node group so running nodes lose their public addresses.',
-  needs: ['nodegroups', 'network'],
+  // The node subnets' own flag and who uses them: neither their routes nor their ACLs.
+  needs: ['nodegroups', 'subnets'],
   evaluate(view) {
     const out: Violation[] = [];
     const settings = launchSettings(view);

@@ -75,7 +75,7 @@ describe('bench: cost model', () => {
       },
       scheduledSweep: { wallSeconds: 10, store: { readUnits: 1000, writeUnits: 1200 }, log: { bytes: 2000, lines: 3 }, published: { messages: 0, chunks: 0 } },
       clusterIndexBuild: { apiCalls: 1200, simulatedSeconds: 9, cpuSeconds: 0.1 },
-      storage: { findings: 1e6, scopes: 3e5, index: 1.4e5, creators: 2.5e5, markerBytes: 500, markersPerEvent: 1, markersPerSweep: 200 },
+      storage: { findings: 1e6, scopes: 3e5, index: 1.4e5, creators: 2.5e5, awsPolicies: 4e3, templateVersions: 2e4, markerBytes: 500, markersPerEvent: 1, markersPerSweep: 200 },
     };
   }
   const input = (): CostInput => ({ bySize: { 5: figures(), 50: figures(), 200: figures() }, handlers: [], settings: { latencyMs: 30 }, eventsPerFamily: 20 });

@@ -1,4 +1,4 @@
-import { CATALOG, lookupCatalog, parseEksArn, type Family } from '../../src/events/catalog';
+import { CATALOG, lookupCatalog, parseEksArn, rulesForRole, type Family } from '../../src/events/catalog';
 import { classifyEvent } from '../../src/events/classify';
 import { matchesPattern } from '../../src/events/matcher';
 import { eventBridgePatterns } from '../../src/events/patterns';
@@ -47,7 +47,6 @@ const WATCHED: Record<string, [string, Family][]> = {
     ['UpdateClusterVersion', 'clusterConfig'],
     ['DeleteCluster', 'clusterConfig'],
     ['CreateNodegroup', 'nodegroup'],
-    ['UpdateNodegroupConfig', 'nodegroup'],
     ['UpdateNodegroupVersion', 'nodegroup'],
     ['DeleteNodegroup', 'nodegroup'],
     ['CreateAccessEntry', 'accessEntry'],
@@ -318,5 +317,17 @@ describe('eventBridgePatterns', () => {
       const failed = { ...probe, detail: { ...probe.detail, errorCode: 'AccessDenied' } };
       expect(Object.values(patterns).some((p) => matchesPattern(p, failed))).toBe(false);
     }
+  });
+});
+
+describe('rulesForRole', () => {
+  const iam = lookupCatalog('iam.amazonaws.com', 'PutRolePolicy')!.rules;
+  it("keeps the rules of what the role is to the cluster, drops the other capacity's", () => {
+    expect(rulesForRole(iam, ['creator'])).toEqual(['creator-role-dedicated']);
+    expect(rulesForRole(iam, ['node'])).toEqual(['nodes-ssm-managed']);
+    expect(rulesForRole(iam, ['creator', 'node'])).toEqual([...iam]);
+  });
+  it('never drops a rule no capacity claims (a rule added to the IAM calls is re-checked until it says which it reads)', () => {
+    expect(rulesForRole([...iam, 'some-new-rule'], ['node'])).toEqual(['nodes-ssm-managed', 'some-new-rule']);
   });
 });

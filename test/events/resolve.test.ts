@@ -242,6 +242,20 @@ describe('resolveAffectedClusters', () => {
       expect((await resolveAffectedClusters(reader, refs({ roleNames: ['alpha-self-role'] }))).clusters).toEqual(['alpha']);
     });
 
+    it('says what the role is to each cluster, so its change re-checks only the rules of that; and what it cannot rule out', async () => {
+      const reader = setup().reader;
+      expect((await resolveAffectedClusters(reader, refs({ roleNames: ['alpha-creator'] }))).roleCapacities).toEqual({ alpha: ['creator'] });
+      expect((await resolveAffectedClusters(reader, refs({ roleNames: ['alpha-self-role'] }))).roleCapacities).toEqual({ alpha: ['node'] });
+      // No record says who created beta: its bootstrap access entry decides, and may name this role.
+      expect((await resolveAffectedClusters(reader, refs({ roleNames: ['beta-node'] }))).roleCapacities).toEqual({ beta: ['creator', 'node'] });
+    });
+
+    it('a creator role an instance profile holds may run self-managed nodes no instance shows yet: its nodes are re-checked too', async () => {
+      const world = structuredClone(WORLD);
+      world.iam.instanceProfiles.push({ InstanceProfileName: 'spare', Arn: 'arn:aws:iam::111122223333:instance-profile/spare', Roles: [{ RoleName: 'alpha-creator', Arn: 'arn:aws:iam::111122223333:role/alpha-creator' }] });
+      expect((await resolveAffectedClusters(worldReader(world), refs({ roleNames: ['alpha-creator'] }))).roleCapacities).toEqual({ alpha: ['creator', 'node'] });
+    });
+
     it('any other role is ignored with the reason', async () => {
       expect(await resolveAffectedClusters(setup().reader, refs({ roleNames: ['lambda-exec'] }))).toEqual({
         clusters: [],

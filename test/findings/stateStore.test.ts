@@ -6,7 +6,7 @@ import type { Event as CloudTrailLookupEvent } from '@aws-sdk/client-cloudtrail'
 import { MemoryFindingStore } from '../../src/findings/memoryStore';
 import { FileFindingStore } from '../../src/findings/fileStore';
 import { DynamoFindingStore } from '../../src/findings/dynamoStore';
-import { isDirty, type StateStore, type StoredFacts } from '../../src/findings/stateStore';
+import { isDirty, type AwsPolicyEntry, type StateStore, type StoredFacts } from '../../src/findings/stateStore';
 import { startDynalite, type Dynalite } from '../support/dynalite';
 
 /**
@@ -106,6 +106,40 @@ describe.each(stores)('state store: %s', (_name, make) => {
       const entries = await state.indexEntries();
       expect(entries).toHaveLength(12);
       expect(entries.find((e) => e.cluster === 'c0')).toMatchObject({ facts: facts('sg-at-9'), readAt: at(9).toISOString() });
+    });
+  });
+
+  describe('launch template versions', () => {
+    const version = (n: number, keyName: string) => ({ LaunchTemplateId: 'lt-0abc', LaunchTemplateName: 'nodes', VersionNumber: n, CreateTime: new Date('2026-03-01T10:00:00Z'), LaunchTemplateData: { KeyName: keyName, MetadataOptions: { HttpTokens: 'required' as const } } });
+
+    it('keeps a version once, by template id and number, as EC2 described it', async () => {
+      expect(await state.templateVersion('lt-0abc', 2)).toBeUndefined();
+      await state.keepTemplateVersion(version(2, 'ops'));
+      await state.keepTemplateVersion(version(2, 'not-what-ec2-said'));
+      expect(await state.backend.getTemplateVersion('lt-0abc', 2)).toEqual(version(2, 'ops'));
+      expect(await state.backend.getTemplateVersion('lt-0abc', 3)).toBeUndefined();
+    });
+  });
+
+  describe('AWS managed policies', () => {
+    const policy = (versionId: string, checkedAt: Date): AwsPolicyEntry => ({
+      arn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+      policy: { PolicyName: 'AmazonSSMManagedInstanceCore', Arn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore', Path: '/', DefaultVersionId: versionId },
+      version: { VersionId: versionId, IsDefaultVersion: true, Document: encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ssm:*', Resource: '*' }] })) },
+      checkedAt: checkedAt.toISOString(),
+    });
+
+    it('keeps the default version IAM answered, with when it was asked; nothing for a policy never kept', async () => {
+      expect(await state.awsPolicy('arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore')).toBeUndefined();
+      await state.keepAwsPolicy(policy('v2', at(1)));
+      expect(await state.awsPolicy('arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore')).toEqual(policy('v2', at(1)));
+    });
+
+    it('a newer check replaces an older one; an older one, landing late, never does', async () => {
+      await state.keepAwsPolicy(policy('v2', at(1)));
+      await state.keepAwsPolicy(policy('v3', at(5)));
+      await state.keepAwsPolicy(policy('v2', at(3)));
+      expect(await state.awsPolicy('arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore')).toEqual(policy('v3', at(5)));
     });
   });
 

@@ -4,6 +4,8 @@ import { WorldReader } from '../../src/inventory/worldReader';
 import { liveRecordSource, LOOKUP_SOURCE, LIVE_SOURCE, STORE_SOURCE, cloudTrailCreatorSource, storedCreatorSource } from '../../src/inventory/creator';
 import { MemoryFindingStore } from '../../src/findings/memoryStore';
 import { ReadError } from '../../src/inventory/reader';
+import { evaluateCluster, neededParts } from '../../src/rules/engine/evaluate';
+import { defaultConfig } from '../../src/config';
 import { IDS, createClusterEvent, instrument, prodWorld, selfManagedWorld, world } from './worlds';
 
 const ALL: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles', 'eksLaunchTemplates'];
@@ -106,6 +108,37 @@ describe('buildClusterView', () => {
       expect(count('describeRouteTables')).toBe(1);
       expect(count('describeNetworkAcls')).toBe(1);
       expect(count('listAccessEntries') + count('describeAddon') + count('lookupEvents') + count('readKubernetes')).toBe(0);
+    });
+  });
+
+  describe('node subnets alone', () => {
+    it('one DescribeSubnets: no route table or network ACL is read, none is in the view', async () => {
+      const { v, count } = await view(['subnets']);
+      expect([count('describeSubnets'), count('describeRouteTables'), count('describeNetworkAcls')]).toEqual([1, 0, 0]);
+      expect(subnet(v, 'subnet-b')).toEqual({ subnet: expect.objectContaining({ SubnetId: 'subnet-b' }), routeTableIsMain: false, usedBy: ['ng-pinned', 'ng-default-lt'] });
+      expect(v.vpcSubnets).toEqual([]);
+      expect([...v.loaded].sort()).toEqual(['nodegroups', 'subnets']);
+    });
+
+    it('the whole network holds them too: one read serves both', async () => {
+      const { v, count } = await view(['subnets', 'network']);
+      expect(count('describeSubnets')).toBe(1);
+      expect([...v.loaded].sort()).toEqual(['network', 'nodegroups', 'subnets']);
+    });
+
+    it('nodes-no-public-ip, which needs them alone, judges as it does from the whole network', async () => {
+      for (const raw of [prodWorld(), selfManagedWorld()]) {
+        const judge = async (parts: ViewPart[]) => evaluateCluster((await view(parts, raw)).v, defaultConfig, ['nodes-no-public-ip']);
+        const [alone, whole] = [await judge([...neededParts(['nodes-no-public-ip'])]), await judge(ALL)];
+        expect(alone.notEvaluated).toEqual([]);
+        expect(alone.findings).toEqual(whole.findings);
+      }
+      expect(neededParts(['nodes-no-public-ip'])).toEqual(new Set(['nodegroups', 'subnets']));
+    });
+
+    it('subnets that cannot be read make both parts unreadable', async () => {
+      const { v } = await view(['subnets', 'network'], prodWorld(), { describeSubnets: 'UnauthorizedOperation' });
+      expect(v.unreadable.map((u) => u.part).sort()).toEqual(['network', 'subnets']);
     });
   });
 
@@ -250,7 +283,7 @@ describe('buildClusterView', () => {
       const { v } = await view(ALL, prodWorld(), { listAccessEntries: 'AccessDeniedException' });
       expect(v.unreadable).toEqual([{ part: 'accessEntries', reason: expect.stringContaining('AccessDeniedException') }]);
       expect(v.loaded.has('accessEntries')).toBe(false);
-      expect([...v.loaded].sort()).toEqual(['addons', 'creator', 'creatorRole', 'eksLaunchTemplates', 'kubernetes', 'network', 'nodeRoles', 'nodegroups', 'securityGroups']);
+      expect([...v.loaded].sort()).toEqual(['addons', 'creator', 'creatorRole', 'eksLaunchTemplates', 'kubernetes', 'network', 'nodeRoles', 'nodegroups', 'securityGroups', 'subnets']);
     });
 
     it('IAM reads denied make the node roles and the creator role unreadable, and leave the rest', async () => {

@@ -14,7 +14,7 @@ import { evaluateAccount, evaluateCluster } from '../../src/rules/engine/evaluat
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
-export const ALL_PARTS: ViewPart[] = ['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles', 'eksLaunchTemplates', 'clusterVersions'];
+export const ALL_PARTS: ViewPart[] = ['nodegroups', 'securityGroups', 'subnets', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles', 'eksLaunchTemplates', 'clusterVersions'];
 
 export function config(raw: Record<string, unknown> = {}): Config {
   return parseConfig(raw);

@@ -125,7 +125,7 @@ describe('neededParts', () => {
     expect(neededParts(['creator-admin-removed'])).toEqual(new Set(['accessEntries', 'creator']));
     expect(neededParts(['no-system-masters'])).toEqual(new Set(['kubernetes']));
     expect(neededParts(['node-imds-restricted'])).toEqual(new Set(['nodegroups', 'eksLaunchTemplates']));
-    expect(neededParts()).toEqual(new Set(['nodegroups', 'securityGroups', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles', 'eksLaunchTemplates', 'clusterVersions']));
+    expect(neededParts()).toEqual(new Set(['nodegroups', 'securityGroups', 'subnets', 'network', 'accessEntries', 'addons', 'kubernetes', 'creator', 'creatorRole', 'nodeRoles', 'eksLaunchTemplates', 'clusterVersions']));
   });
 });
 
