@@ -198,7 +198,7 @@ export function subjectFor(cluster: string | null, changes: NotificationChange[]
 }
 
 /** `[HIGH]` for an opening, `ESCALATED [HIGH]` for an escalation, `[RESOLVED]` / `[SUPPRESSED]` otherwise. */
-function changeTag(c: NotificationChange): string {
+export function changeTag(c: NotificationChange): string {
   const severity = `[${c.finding.severity.toUpperCase()}]`;
   return c.change === 'opened' ? severity : c.change === 'escalated' ? `ESCALATED ${severity}` : `[${c.change.toUpperCase()}]`;
 }
