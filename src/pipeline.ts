@@ -269,6 +269,12 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
   return { ...base, status: 'processed', clusters: resolved.clusters, scopes, findings: openFindings(scopes) };
 }
 
+/** How many findings the scopes' evaluations opened, escalated and resolved (published now or left for the digest). */
+export function changeCounts(scopes: readonly ScopeOutcome[]): { opened: number; escalated: number; resolved: number } {
+  const count = (k: 'opened' | 'escalated' | 'resolved') => scopes.reduce((n, s) => n + s.changes[k].length, 0);
+  return { opened: count('opened'), escalated: count('escalated'), resolved: count('resolved') };
+}
+
 /** Every open finding of the scopes, as each scope's last reconciliation left it (the account scope once). */
 export function openFindings(scopes: readonly ScopeOutcome[]): Finding[] {
   const byScope = new Map<string, Finding[]>();
