@@ -23,7 +23,8 @@ import type { Cause, Trigger } from './trigger';
  * (a new deployment, a rule added to the catalog, a part read for the first time — e.g. Kubernetes access granted
  * later — or a cluster no event announced), except when the trigger created the scope (CreateCluster: what the new
  * cluster violates is the creator's doing, `event`). A resolution or an escalation is never `first-check`: the
- * finding was known, and what changed it is the trigger at hand. A suppressed finding is not published; when its suppression ends the sweep opens it (`sweep`).
+ * finding was known, and what changed it is the trigger at hand. A suppressed finding is not published; when its
+ * suppression ends the sweep opens it (`sweep`).
  *
  * Stale verdicts: reconciliations of a scope run one at a time (a scope lease on the ScopeState item), and a rule
  * whose record holds a newer read than this evaluation's is skipped (`superseded`): an older read never resolves,
@@ -43,9 +44,10 @@ import type { Cause, Trigger } from './trigger';
 
 export type FindingStatus = 'open' | 'resolved' | 'suppressed';
 /**
+ * `escalated`: an open finding's severity rose (a severity that falls is stored silently).
  * `suppressed`: a matching suppression silenced a violating finding (an open one, or one seen for the first time). It
- * travels in messages of its own, so a `{"change": ["opened", "resolved"]}` filter keeps it from paging anyone; sinks
- * that mirror the lifecycle (Security Hub) need it.
+ * travels in messages of its own, so a `{"change": ["opened", "escalated", "resolved"]}` filter keeps it from paging
+ * anyone; sinks that mirror the lifecycle (Security Hub) need it.
  */
 export const CHANGE_KINDS = ['opened', 'escalated', 'resolved', 'suppressed'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];

@@ -42,8 +42,8 @@ const EVIDENCE_PREVIEW_CHARS = 4000;
 
 /**
  * One SNS message per (trigger, cluster, cause) with changes — split into parts only when they exceed the SNS size
- * limit (never dropping a finding). Alerts (opened, escalated) come first, most severe first. One cause per message keeps the
- * `cause` and `severity` attributes exact for filter policies (page on `event` only, say). Suppressions go in
+ * limit (never dropping a finding). Alerts (opened, escalated) come first, most severe first. One cause per message
+ * keeps the `cause` and `severity` attributes exact for filter policies (page on `event` only, say). Suppressions go in
  * messages of their own, so a `change` filter keeps them from paging anyone.
  */
 export function buildNotifications(input: NotificationInput): SnsNotification[] {
@@ -257,7 +257,7 @@ function changeLines(c: NotificationChange): string[] {
     `${c.change.toUpperCase()} [${f.severity.toUpperCase()}] ${f.ruleId}: ${f.message}${wasSeverity(c)}`,
     `  Resource: ${f.resourceType} ${f.resourceId}${f.cluster ? ` in cluster ${f.cluster}` : ''} (account ${f.account}, ${f.region})`,
     `  Guideline: ${f.guideline}`,
-    ...(URGENCY[c.change] === 0 ? [`  Remediation: ${f.remediation}`] : []),
+    ...(c.change === 'opened' || c.change === 'escalated' ? [`  Remediation: ${f.remediation}`] : []),
     ...(link ? [`  Console: ${link}`] : []),
     `  Evidence: ${JSON.stringify(f.evidence)}`,
   ];

@@ -73,14 +73,17 @@ function why(p: NotificationPayload): Text {
   }
 }
 
-/** What each change posted to Slack says of itself (suppressions are never posted). */
-const CHANGE_LINE: Record<Exclude<ChangeKind, 'suppressed'>, (c: NotificationChange) => string> = {
+/** A change Slack shows: suppressions are recorded, never posted. */
+type Posted = NotificationChange & { change: Exclude<ChangeKind, 'suppressed'> };
+
+/** What each posted change says of itself. */
+const CHANGE_LINE: Record<Posted['change'], (c: NotificationChange) => string> = {
   opened: (c) => `:rotating_light: opened (${c.finding.severity})`,
   escalated: (c) => `:rotating_light: escalated (${c.previousSeverity} → ${c.finding.severity})`,
   resolved: (c) => `:white_check_mark: resolved (${c.finding.severity})`,
 };
 
-function attachment(p: NotificationPayload, c: NotificationChange & { change: keyof typeof CHANGE_LINE }): SlackPayload['attachments'][number] {
+function attachment(p: NotificationPayload, c: Posted): SlackPayload['attachments'][number] {
   const f = c.finding;
   const link = consoleUrl(f);
   const fields = [
@@ -112,7 +115,7 @@ export function slackMessages(p: NotificationPayload, opts: { minSeverity?: Seve
   if (p.digest) return [slackDigest(p, opts)];
   const min = severityRank(opts.minSeverity ?? 'info');
   // A suppression is recorded, not announced: the subscription's filter policy drops its messages, and so does this.
-  const changes = p.changes.filter((c): c is NotificationChange & { change: keyof typeof CHANGE_LINE } => c.change !== 'suppressed' && severityRank(c.finding.severity) >= min);
+  const changes = p.changes.filter((c): c is Posted => c.change !== 'suppressed' && severityRank(c.finding.severity) >= min);
   const posts: SlackPayload[] = [];
   for (let k = 0; k < changes.length; k += CHANGES_PER_POST) {
     const chunk = changes.slice(k, k + CHANGES_PER_POST);
