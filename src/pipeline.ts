@@ -3,7 +3,7 @@ import type { AwsReader } from './inventory/reader';
 import { ReadError } from './inventory/reader';
 import type { Config } from './configSchema';
 import type { Finding, NotEvaluated } from './findings/finding';
-import { notices, type ChangeKind, type Changes, type Delivery, type FindingStore, type Notice, type ScopeRef } from './findings/store';
+import { notices, type Changes, type Delivery, type FindingStore, type Notice, type ScopeRef } from './findings/store';
 import { CAUSES, cloudTrailTrigger, type Cause, type SweepTrigger, type Trigger } from './findings/trigger';
 import { buildAccountView, buildClusterView } from './inventory/buildView';
 import { cloudTrailCreatorSource, creatorRecordsOf, liveCreatorEvent, liveRecordSource, storedCreatorSource, type CreatorSource } from './inventory/creator';
@@ -20,7 +20,7 @@ import { rulesForRole } from './events/catalog';
 import type { CloudTrailRecord } from './events/schema';
 import { createdCluster, otherRegion } from './events/origin';
 import { resolveAffectedClusters, type ClusterIndexCache } from './events/resolve';
-import { buildNotifications, type SnsNotification } from './notify/message';
+import { buildNotifications, type NotificationInput, type SnsNotification } from './notify/message';
 import { buildDigest } from './notify/digest';
 import type { Logger } from './log';
 
@@ -171,11 +171,13 @@ async function publishScope(deps: PipelineDeps, ids: Ids, scope: Pick<ScopeOutco
 
 /** One message per (trigger, cause) of a scope; suppressions in messages of their own (buildNotifications). */
 function messagesOf(ids: Ids, scope: Pick<ScopeOutcome, 'cluster' | 'clusterArn'>, published: readonly Notice[]): SnsNotification[] {
-  const groups = new Map<string, { trigger: Trigger; cause: Cause; changes: Record<ChangeKind, Finding[]> }>();
+  const groups = new Map<string, { trigger: Trigger; cause: Cause; changes: Required<NotificationInput['changes']> }>();
   for (const n of published) {
     const k = `${n.delivery.eventId}\u0000${n.cause}`;
-    if (!groups.has(k)) groups.set(k, { trigger: n.trigger, cause: n.cause, changes: { opened: [], resolved: [], suppressed: [] } });
-    groups.get(k)!.changes[n.change].push(n.finding);
+    if (!groups.has(k)) groups.set(k, { trigger: n.trigger, cause: n.cause, changes: { opened: [], escalated: [], resolved: [], suppressed: [] } });
+    const { changes } = groups.get(k)!;
+    if (n.change === 'escalated') changes.escalated.push({ finding: n.finding, previousSeverity: n.previousSeverity ?? n.finding.severity });
+    else changes[n.change].push(n.finding);
   }
   return [...groups.values()].flatMap((g) => buildNotifications({ ...ids, ...scope, trigger: g.trigger, cause: g.cause, changes: g.changes }));
 }
@@ -292,6 +294,12 @@ export async function processEvent(raw: unknown, deps: PipelineDeps): Promise<Ev
     return ignore(resolved.reason ?? unread ?? 'the call touched no EKS cluster');
   }
   return { ...base, status: 'processed', clusters: judged.map((e) => e.name), scopes, findings: openFindings(scopes) };
+}
+
+/** How many findings the scopes' evaluations opened, escalated and resolved (published now or left for the digest). */
+export function changeCounts(scopes: readonly ScopeOutcome[]): { opened: number; escalated: number; resolved: number } {
+  const count = (k: 'opened' | 'escalated' | 'resolved') => scopes.reduce((n, s) => n + s.changes[k].length, 0);
+  return { opened: count('opened'), escalated: count('escalated'), resolved: count('resolved') };
 }
 
 /** Every open finding of the scopes, as each scope's last reconciliation left it (the account scope once). */

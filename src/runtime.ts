@@ -8,7 +8,7 @@ import { DynamoFindingStore } from './findings/dynamoStore';
 import { publishNotifications } from './notify/sns';
 import { createClusterIndexCache } from './events/resolve';
 import { LambdaLogger } from './lambdaLogger';
-import { DEFAULT_SWEEP_CONCURRENCY, processEvent, sweep, type EventOutcome, type PipelineDeps, type SweepOutcome } from './pipeline';
+import { changeCounts, DEFAULT_SWEEP_CONCURRENCY, processEvent, sweep, type EventOutcome, type PipelineDeps, type SweepOutcome } from './pipeline';
 import { processAuditDelivery, type AuditDeliveryOutcome } from './audit/pipeline';
 
 function required(name: string): string {
@@ -59,8 +59,7 @@ export function eventSummary(family: string, outcome: EventOutcome): Record<stri
     status: outcome.status,
     reason: outcome.reason,
     clusters: outcome.clusters,
-    opened: outcome.scopes.reduce((n, s) => n + s.changes.opened.length, 0),
-    resolved: outcome.scopes.reduce((n, s) => n + s.changes.resolved.length, 0),
+    ...changeCounts(outcome.scopes),
   };
 }
 
@@ -84,8 +83,7 @@ export function auditSummary(outcome: AuditDeliveryOutcome): Record<string, unkn
     lines: outcome.lines.length,
     writes: outcome.lines.filter((l) => l.status === 'write').length,
     invalidLines: outcome.lines.filter((l) => l.status === 'invalid').length,
-    opened: outcome.scopes.reduce((n, s) => n + s.changes.opened.length, 0),
-    resolved: outcome.scopes.reduce((n, s) => n + s.changes.resolved.length, 0),
+    ...changeCounts(outcome.scopes),
   };
 }
 

@@ -423,6 +423,102 @@ describe('the baseline, and the cause of every alert', () => {
   });
 });
 
+describe('a finding whose severity rises is announced (escalated)', () => {
+  const prodOf = (w: World) => w.eks.clusters.find((c) => c.name === 'prod')!;
+  const sshGroupOf = (w: World) => w.eks.nodegroups.find((g) => g.nodegroupName === 'prod-ng-ssh')!;
+  const severityOf = async (store: FindingStore, ruleId: string, resourceId: string) =>
+    (await store.listFindings()).filter((s) => s.finding.ruleId === ruleId && s.finding.resourceId === resourceId).map((s) => `${s.status} ${s.finding.severity}`);
+  const at = (iso: string) => () => new Date(iso);
+  /** prod on 1.32 in a live account (judged at each sweep's own moment): extended support ends 2027-03-23. */
+  const onExtendedSupport = () => {
+    const w = demo();
+    delete w.recordedAt;
+    prodOf(w).version = '1.32';
+    return w;
+  };
+  /** The deployment's account, with prod-ng-ssh's SSH key reachable only from the bastion's security group. */
+  const sshFromBastion = () => {
+    const w = worldAtDeploy(demo());
+    sshGroupOf(w).remoteAccess = { ec2SshKey: 'ops-key', sourceSecurityGroups: ['sg-0bb5555555555555a'] };
+    return w;
+  };
+
+  it('the day extended support ends, the sweep publishes ONE change: medium rose to high, cause sweep', async () => {
+    const store = new MemoryFindingStore();
+    await sweep({ ...deps(new WorldReader(onExtendedSupport()), store), clock: at('2027-03-22T12:00:00Z') }, { sweepId: 'sweep:march-22', now: new Date('2027-03-22T12:00:00Z') });
+    expect(await severityOf(store, 'kubernetes-version-supported', 'prod')).toEqual(['open medium']);
+    const next = { ...deps(new WorldReader(onExtendedSupport()), store), clock: at('2027-03-23T12:00:00Z') };
+    await sweep(next, { sweepId: 'sweep:march-23', now: new Date('2027-03-23T12:00:00Z') });
+
+    expect(changesOf(next)).toEqual(['sweep escalated prod kubernetes-version-supported prod']);
+    const [p] = payloads(next);
+    expect(p.changes[0]).toMatchObject({ change: 'escalated', cause: 'sweep', previousSeverity: 'medium', finding: { severity: 'high' } });
+    expect(p.attributes).toMatchObject({ change: { StringValue: '["escalated"]' }, severity: { StringValue: 'high' }, cause: { StringValue: 'sweep' } });
+    const [message] = next.published;
+    expect(message.Subject).toMatch(/^ESCALATED \[HIGH\] prod: .*\(was MEDIUM\)/);
+    expect(message.Message).toContain('ESCALATED [HIGH] kubernetes-version-supported: cluster prod runs Kubernetes 1.32, past the end of extended support (2027-03-23) (was MEDIUM)');
+    expect(message.Message).not.toMatch(/Who:/);
+    expect(await severityOf(store, 'kubernetes-version-supported', 'prod')).toEqual(['open high']);
+  });
+
+  it('a node group recreated without a source restriction on its SSH key: high rose to critical, cause event, blaming the caller', async () => {
+    const store = new MemoryFindingStore();
+    await sweep(deps(new WorldReader(sshFromBastion()), store), { sweepId: 'sweep:deploy' });
+    expect(await severityOf(store, 'nodegroup-no-ssh-key', 'prod-ng-ssh')).toEqual(['open high']);
+    const open = worldAtDeploy(demo()); // prod-ng-ssh as CreateNodegroup made it: ops-key, no source security groups
+    const d = deps(new WorldReader(open), store);
+    await processEvent(sample('eks-CreateNodegroup-ssh-no-source-sg.json'), d);
+
+    expect(changesOf(d)).toEqual(['event escalated prod nodegroup-no-ssh-key prod-ng-ssh']);
+    const [p] = payloads(d);
+    expect(p.changes[0]).toMatchObject({ previousSeverity: 'high', finding: { severity: 'critical' } });
+    expect(whoOf(p)).toBe('arn:aws:sts::111122223333:assumed-role/dev-admin/alice');
+    expect(p.attributes).toMatchObject({ change: { StringValue: '["escalated"]' }, severity: { StringValue: 'critical' }, cause: { StringValue: 'event' } });
+    expect(d.published[0].Subject).toMatch(/^ESCALATED \[CRITICAL\] prod: node group prod-ng-ssh .*\(was HIGH\)/);
+    expect(d.published[0].Message).toContain('Who: arn:aws:sts::111122223333:assumed-role/dev-admin/alice');
+    // Redelivered: announced once.
+    await processEvent(sample('eks-CreateNodegroup-ssh-no-source-sg.json'), d);
+    expect(d.published).toHaveLength(1);
+  });
+
+  it('a severity that falls is stored without an alert', async () => {
+    const store = new MemoryFindingStore();
+    await sweep(deps(new WorldReader(worldAtDeploy(demo())), store), { sweepId: 'sweep:deploy' });
+    expect(await severityOf(store, 'nodegroup-no-ssh-key', 'prod-ng-ssh')).toEqual(['open critical']);
+    const d = deps(new WorldReader(sshFromBastion()), store);
+    await sweep(d, { sweepId: 'sweep:next' });
+    expect(changesOf(d)).toEqual([]);
+    expect(await severityOf(store, 'nodegroup-no-ssh-key', 'prod-ng-ssh')).toEqual(['open high']);
+  });
+
+  it('a suppressed finding stays silent when its severity rises', async () => {
+    const store = new MemoryFindingStore();
+    const silenced = (reader: AwsReader) => {
+      const d = deps(reader, store);
+      d.config = { ...d.config, suppressions: [{ rule: 'nodegroup-no-ssh-key', cluster: 'prod', reason: 'bastion migration', expires: '2999-01-01' }] };
+      return d;
+    };
+    await sweep(silenced(new WorldReader(sshFromBastion())), { sweepId: 'sweep:deploy' });
+    const d = silenced(new WorldReader(worldAtDeploy(demo())));
+    await sweep(d, { sweepId: 'sweep:next' });
+    expect(changesOf(d)).toEqual([]);
+    expect(await severityOf(store, 'nodegroup-no-ssh-key', 'prod-ng-ssh')).toEqual(['suppressed critical']);
+  });
+
+  it('an escalation SNS refused is delivered by the next sweep, under the call that caused it', async () => {
+    const store = new MemoryFindingStore();
+    await sweep(deps(new WorldReader(sshFromBastion()), store), { sweepId: 'sweep:deploy' });
+    const refused = { ...deps(new WorldReader(worldAtDeploy(demo())), store), publish: async () => Promise.reject(new Error('SNS: KMSAccessDeniedException')) };
+    await expect(processEvent(sample('eks-CreateNodegroup-ssh-no-source-sg.json'), refused)).rejects.toThrow(/KMSAccessDenied/);
+    const next = deps(new WorldReader(worldAtDeploy(demo())), store);
+    await sweep(next, { sweepId: 'sweep:next' });
+    expect(changesOf(next)).toEqual(['event escalated prod nodegroup-no-ssh-key prod-ng-ssh']);
+    expect(whoOf(payloads(next)[0])).toBe('arn:aws:sts::111122223333:assumed-role/dev-admin/alice');
+    await sweep(deps(new WorldReader(worldAtDeploy(demo())), store), { sweepId: 'sweep:after' });
+    expect((await store.listFindings()).flatMap((s) => s.pending ?? [])).toEqual([]);
+  });
+});
+
 describe('region', () => {
   it('ignores a call made in another region with that reason, and touches nothing here', async () => {
     const store = await deployed();

@@ -3,7 +3,7 @@ import type { Finding, NotEvaluated, Severity } from '../findings/finding';
 import { findingKey, severityRank } from '../findings/finding';
 import type { Rule } from '../rules/engine/rule';
 import type { Notice } from '../findings/store';
-import type { EventOutcome, SweepOutcome } from '../pipeline';
+import { changeCounts, type EventOutcome, type SweepOutcome } from '../pipeline';
 import type { LineOutcome } from '../audit/pipeline';
 import { JSON_SEPARATOR, type SnsNotification } from '../notify/message';
 
@@ -170,7 +170,7 @@ export function replayJson(file: string, o: ReplayOutcome) {
 
 /** A published change as the CLI's JSON lists it (DESIGN.md). */
 function notification(n: Notice) {
-  return { change: n.change, cause: n.cause, finding: n.finding };
+  return { change: n.change, cause: n.cause, ...(n.previousSeverity ? { previousSeverity: n.previousSeverity } : {}), finding: n.finding };
 }
 
 /** The `sweep --format json` object (DESIGN.md): `findings` are every open finding after the sweep. */
@@ -219,9 +219,9 @@ export function replayText(file: string, o: ReplayOutcome): string {
   if (o.status !== 'processed') return [`${head}`, `${o.status}: ${o.reason ?? ''}`, ...lineSummary(o.lines)].join('\n') + '\n';
   const lines = [head, `processed: ${o.clusters.length ? `cluster(s) ${o.clusters.join(', ')}` : 'account-level'}`, ...lineSummary(o.lines)];
   const notes = o.scopes.flatMap((s) => s.notifications);
-  const opened = o.scopes.reduce((n, s) => n + s.changes.opened.length, 0);
-  const resolved = o.scopes.reduce((n, s) => n + s.changes.resolved.length, 0);
-  lines.push(`${opened} opened, ${resolved} resolved, ${o.findings.length} open finding(s) in scope; ${notes.length} alert(s) would be published.`);
+  const counts = changeCounts(o.scopes);
+  const escalated = counts.escalated ? `${counts.escalated} escalated, ` : '';
+  lines.push(`${counts.opened} opened, ${escalated}${counts.resolved} resolved, ${o.findings.length} open finding(s) in scope; ${notes.length} alert(s) would be published.`);
   const deferred = o.scopes.flatMap((s) => s.changes.deliveries.flatMap((d) => d.notices)).length - o.scopes.reduce((n, s) => n + s.published.length, 0);
   if (deferred > 0) lines.push(`${deferred} first-check finding(s) (never checked before, not caused by this call) wait for the next sweep's digest.`);
   for (const s of o.scopes) for (const n of s.notEvaluated) lines.push(`not evaluated: ${n.ruleId} on ${n.cluster ?? '(account)'}: ${n.reason}`);

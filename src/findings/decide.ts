@@ -1,5 +1,5 @@
 import type { Suppression } from '../configSchema';
-import type { Finding } from './finding';
+import { severityRank, type Finding } from './finding';
 import type { Cause } from './trigger';
 import type { ChangeKind, FindingStatus, MarkerRef, PendingChange, StoredFinding } from './store';
 
@@ -35,15 +35,18 @@ export const MAX_PENDING = 8;
  * - suppressed → suppression gone (expired or removed) and still violating: opened, by the sweep only
  * - suppressed → no longer violating: resolved silently (it was never announced)
  * - open → a suppression now matches: suppressed (published apart, for lifecycle sinks; never paged)
- * - open, still violating with a different message/evidence/severity: stored copy updated silently
- * An opening, resolution or suppression is written together with its outbox entry.
+ * - open, still violating with a higher severity: escalated (the entry keeps the severity it had)
+ * - open, still violating with a different message/evidence, or a lower severity: stored copy updated silently
+ * - suppressed, still violating: stored copy updated silently, whatever its severity (nobody was told of it)
+ * An opening, escalation, resolution or suppression is written together with its outbox entry.
  */
 export function decide(current: StoredFinding | undefined, desired: Desired, ctx: DecideContext): { write?: StoredFinding; change: Change; stale?: true } {
   if (current?.readAt && current.readAt > ctx.readAt) return { change: null, stale: true };
   const at = ctx.now.toISOString();
+  const outbox = (announce: PendingChange | null) => (announce ? [...(current?.pending ?? []), announce].slice(-MAX_PENDING) : current?.pending);
   const keep = (extra: Partial<StoredFinding>): StoredFinding => ({ ...current!, ...extra, version: current!.version + 1, readAt: ctx.readAt });
   const next = (status: FindingStatus, finding: Finding, announce: ChangeKind | null, extra: Partial<StoredFinding> = {}): StoredFinding => {
-    const pending = announce ? [...(current?.pending ?? []), entry(announce, ctx, at)].slice(-MAX_PENDING) : current?.pending;
+    const pending = outbox(announce && entry(announce, ctx, at));
     return {
       key: ctx.key,
       status,
@@ -72,6 +75,10 @@ export function decide(current: StoredFinding | undefined, desired: Desired, ctx
   }
   if (current?.status === 'open' || (current?.status === 'suppressed' && !ctx.reopenUnsuppressed)) {
     if (sameFinding(current.finding, finding)) return { change: null };
+    if (current.status === 'open' && severityRank(finding.severity) > severityRank(current.finding.severity)) {
+      const rose = { ...entry('escalated', ctx, at), previousSeverity: current.finding.severity };
+      return { write: keep({ finding, pending: outbox(rose) }), change: 'escalated' };
+    }
     return { write: keep({ finding }), change: null };
   }
   return { write: next('open', finding, 'opened'), change: 'opened' };

@@ -2,7 +2,7 @@ import { readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { InputError, formatZodError } from '../errors';
-import { findingSchema } from './finding';
+import { findingSchema, SEVERITIES } from './finding';
 import { MemoryBackend, emptyMemoryState, type MemoryState } from './memoryStore';
 import { BackendFindingStore } from './backendStore';
 import { causeSchema, triggerSchema } from './trigger';
@@ -18,7 +18,7 @@ const findingItem = z.object({
   since: z.string(),
   lastEventId: z.string(),
   readAt: z.string().optional(),
-  pending: z.array(z.object({ change: z.enum(CHANGE_KINDS), cause: causeSchema, delivery: ref, at: z.string() })).optional(),
+  pending: z.array(z.object({ change: z.enum(CHANGE_KINDS), cause: causeSchema, previousSeverity: z.enum(SEVERITIES).optional(), delivery: ref, at: z.string() })).optional(),
   suppression: z.object({ reason: z.string(), expires: z.string() }).optional(),
 });
 

@@ -53,7 +53,16 @@ export async function gatherDeliveries(
     progress.set(k, m ? { published: m.status === 'published', delivered: m.delivered } : { published: true, delivered: [] });
     if (!m || m.status === 'published') continue;
     const wanted = entries.filter(({ entry }) => deliver.has(entry.cause) && !m.delivered.includes(entry.cause));
-    const toNotice = ({ item, entry }: (typeof entries)[number]): Notice => ({ key: item.key, stored: item, change: entry.change, cause: entry.cause, finding: item.finding, trigger: m.trigger, delivery: ref });
+    const toNotice = ({ item, entry }: (typeof entries)[number]): Notice => ({
+      key: item.key,
+      stored: item,
+      change: entry.change,
+      cause: entry.cause,
+      finding: item.finding,
+      ...(entry.previousSeverity ? { previousSeverity: entry.previousSeverity } : {}),
+      trigger: m.trigger,
+      delivery: ref,
+    });
     if (isOwn) {
       own.notices.push(...wanted.map(toNotice));
       continue;

@@ -8,6 +8,7 @@ import { matchingSuppression } from './suppression';
 import { CAUSES, triggerCause, triggerId, type Cause } from './trigger';
 import {
   EventInProgressError,
+  KNOWN_FINDING_CHANGES,
   openOf,
   scopeOf,
   type ChangeKind,
@@ -44,7 +45,7 @@ export async function reconcileWith(backend: StoreBackend, i: ReconcileInput, su
   const ref = { eventId, scope: add ? `${scope}|add` : scope };
   const deliver = i.deliver ?? CAUSES;
   const leaseMs = i.leaseMs ?? opts.leaseMs;
-  const nothing = { opened: [], resolved: [], suppressed: [], superseded: [] };
+  const nothing = { opened: [], escalated: [], resolved: [], suppressed: [], superseded: [] };
 
   // The delivery marker: a redelivery of a delivered trigger is a duplicate (it still hands out what others left
   // pending); while another delivery of the same trigger holds the lease, retry later.
@@ -64,8 +65,9 @@ export async function reconcileWith(backend: StoreBackend, i: ReconcileInput, su
     const superseded = add ? [] : i.ruleIds.filter((r) => isNewer(held.rules[r], readAt));
     const firstCheck = (ruleId: string) => !add && !i.createsScope && !held.rules[ruleId];
     const own = triggerCause(i.trigger);
-    // What a rule sees on its first check predates the detector's knowledge, silenced or not.
-    const causeOf = (ruleId: string) => (change: ChangeKind): Cause => (change !== 'resolved' && firstCheck(ruleId) ? 'first-check' : own);
+    // What a rule sees on its first check predates the detector's knowledge, silenced or not; a change to a finding
+    // already known (resolved, escalated) is the trigger's doing.
+    const causeOf = (ruleId: string) => (change: ChangeKind): Cause => (!KNOWN_FINDING_CHANGES.includes(change) && firstCheck(ruleId) ? 'first-check' : own);
 
     // Claimed with every cause this evaluation might produce before any finding points at it, so a marker never
     // looks complete while an entry of it waits undelivered.
@@ -118,7 +120,7 @@ function recordRules(rules: ScopeState['rules'], evaluated: readonly string[], r
 }
 
 interface Applied {
-  changes: Pick<Changes, 'opened' | 'resolved' | 'suppressed'>;
+  changes: Pick<Changes, 'opened' | 'escalated' | 'resolved' | 'suppressed'>;
   evaluated: string[];
   superseded: string[];
   /** Every finding of the scope after the writes. */
@@ -143,7 +145,7 @@ async function apply(
     for (const s of stored.values()) if (live.has(s.finding.ruleId) && s.status !== 'resolved') keys.add(s.key);
   }
 
-  const changes: Applied['changes'] = { opened: [], resolved: [], suppressed: [] };
+  const changes: Applied['changes'] = { opened: [], escalated: [], resolved: [], suppressed: [] };
   const results = await mapLimit([...keys].sort(), c.opts.writeConcurrency, async (key) => {
     const finding = wanted.get(key) ?? null;
     const current = stored.get(key);
@@ -154,9 +156,7 @@ async function apply(
   });
   for (const r of results) {
     if (r.item) stored.set(r.key, r.item);
-    if (r.change === 'opened') changes.opened.push(r.item!.finding);
-    else if (r.change === 'resolved') changes.resolved.push(r.item!.finding);
-    else if (r.change === 'suppressed') changes.suppressed.push(r.item!.finding);
+    if (r.change) changes[r.change].push(r.item!.finding);
   }
   return { changes, evaluated: c.evaluated, superseded: c.superseded, items: [...stored.values()] };
 }

@@ -1,5 +1,5 @@
 import type { Suppression } from '../configSchema';
-import type { Finding } from './finding';
+import type { Finding, Severity } from './finding';
 import { findingKey } from './finding';
 import type { Cause, Trigger } from './trigger';
 
@@ -9,8 +9,10 @@ import type { Cause, Trigger } from './trigger';
  * Diff (per scope: one cluster, or the account-level checks of an account and region):
  *   not stored / resolved -> violating             opened (published)
  *   open -> not violating (rule evaluated)          resolved (published)
- *   open -> still violating, details changed        stored copy updated silently (no re-open, no alert storm;
- *                                                   a severity change is not re-announced either)
+ *   open -> still violating, severity rose          escalated (published, with the severity it had): whoever pages
+ *                                                   only on high/critical learns that a medium finding became high
+ *   open -> still violating, other details changed  stored copy updated silently (no re-open, no alert storm; a
+ *                                                   severity that fell is stored without an alert too)
  *   violating + unexpired matching suppression      suppressed (stored, listed in Changes.suppressed, not published)
  *   suppressed -> suppression ended, violating      opened by the next sweep (cause `sweep`): it is nobody's call
  *   suppressed -> not violating                     resolved silently (it was never announced)
@@ -20,8 +22,9 @@ import type { Cause, Trigger } from './trigger';
  * the scope and the newest read it applied (ScopeState). An opening on a rule with no such record is `first-check`
  * (a new deployment, a rule added to the catalog, a part read for the first time — e.g. Kubernetes access granted
  * later — or a cluster no event announced), except when the trigger created the scope (CreateCluster: what the new
- * cluster violates is the creator's doing, `event`). A resolution is never `first-check` (nothing was stored to
- * resolve). A suppressed finding is not published; when its suppression ends the sweep opens it (`sweep`).
+ * cluster violates is the creator's doing, `event`). A resolution or an escalation is never `first-check`: the
+ * finding was known, and what changed it is the trigger at hand. A suppressed finding is not published; when its
+ * suppression ends the sweep opens it (`sweep`).
  *
  * Stale verdicts: reconciliations of a scope run one at a time (a scope lease on the ScopeState item), and a rule
  * whose record holds a newer read than this evaluation's is skipped (`superseded`): an older read never resolves,
@@ -41,12 +44,16 @@ import type { Cause, Trigger } from './trigger';
 
 export type FindingStatus = 'open' | 'resolved' | 'suppressed';
 /**
+ * `escalated`: an open finding's severity rose (a severity that falls is stored silently).
  * `suppressed`: a matching suppression silenced a violating finding (an open one, or one seen for the first time). It
- * travels in messages of its own, so a `{"change": ["opened", "resolved"]}` filter keeps it from paging anyone; sinks
- * that mirror the lifecycle (Security Hub) need it.
+ * travels in messages of its own, so a `{"change": ["opened", "escalated", "resolved"]}` filter keeps it from paging
+ * anyone; sinks that mirror the lifecycle (Security Hub) need it.
  */
-export const CHANGE_KINDS = ['opened', 'resolved', 'suppressed'] as const;
+export const CHANGE_KINDS = ['opened', 'escalated', 'resolved', 'suppressed'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+/** Changes that tell of a finding already announced: their cause is the trigger's, never `first-check`. */
+export const KNOWN_FINDING_CHANGES: readonly ChangeKind[] = ['escalated', 'resolved'];
 
 /** One delivery: the changes a trigger made in one scope (`<scope>`, or `<scope>|add` for event-only findings). */
 export interface MarkerRef {
@@ -58,6 +65,8 @@ export interface MarkerRef {
 export interface PendingChange {
   change: ChangeKind;
   cause: Cause;
+  /** `escalated` only: the severity the finding had before it rose. */
+  previousSeverity?: Severity;
   delivery: MarkerRef;
   at: string;
 }
@@ -145,6 +154,8 @@ export interface Notice {
   change: ChangeKind;
   cause: Cause;
   finding: Finding;
+  /** `escalated` only: the severity the finding had before it rose. */
+  previousSeverity?: Severity;
   trigger: Trigger;
   delivery: MarkerRef;
 }
@@ -160,6 +171,8 @@ export interface Delivery {
 export interface Changes {
   /** This evaluation's own transitions (published now, or left pending for the sweep's digest). */
   opened: Finding[];
+  /** Open findings whose severity rose (published like openings). */
+  escalated: Finding[];
   resolved: Finding[];
   /** Findings that became suppressed by this evaluation (not published). */
   suppressed: Finding[];

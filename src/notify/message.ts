@@ -1,6 +1,6 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import { severityRank, type Finding, type Severity } from '../findings/finding';
-import { CHANGE_KINDS } from '../findings/store';
+import { CHANGE_KINDS, type ChangeKind } from '../findings/store';
 import { triggerCause, type Cause } from '../findings/trigger';
 import { consoleUrl } from './console';
 import { JSON_SEPARATOR, type NotificationChange, type NotificationPayload, type NotificationTrigger } from './payload';
@@ -21,10 +21,16 @@ export interface NotificationInput {
   region: string;
   cluster: string | null;
   clusterArn: string | null;
-  changes: { opened: Finding[]; resolved: Finding[]; suppressed?: Finding[] };
+  changes: { opened: Finding[]; escalated?: Escalation[]; resolved: Finding[]; suppressed?: Finding[] };
   trigger: NotificationTrigger;
   /** Why these changes exist (default: the trigger's own cause, `event` or `sweep`). */
   cause?: Cause;
+}
+
+/** An open finding whose severity rose: `finding` has the new severity. */
+export interface Escalation {
+  finding: Finding;
+  previousSeverity: Severity;
 }
 
 /** SNS: "must be less than 100 characters". */
@@ -36,14 +42,15 @@ const EVIDENCE_PREVIEW_CHARS = 4000;
 
 /**
  * One SNS message per (trigger, cluster, cause) with changes — split into parts only when they exceed the SNS size
- * limit (never dropping a finding). Opened changes come first, most severe first. One cause per message keeps the
- * `cause` and `severity` attributes exact for filter policies (page on `event` only, say). Suppressions go in
+ * limit (never dropping a finding). Alerts (opened, escalated) come first, most severe first. One cause per message
+ * keeps the `cause` and `severity` attributes exact for filter policies (page on `event` only, say). Suppressions go in
  * messages of their own, so a `change` filter keeps them from paging anyone.
  */
 export function buildNotifications(input: NotificationInput): SnsNotification[] {
   const cause = input.cause ?? triggerCause(input.trigger);
   const alerts = orderChanges([
     ...input.changes.opened.map((finding) => ({ change: 'opened' as const, cause, finding })),
+    ...(input.changes.escalated ?? []).map(({ finding, previousSeverity }) => ({ change: 'escalated' as const, cause, previousSeverity, finding })),
     ...input.changes.resolved.map((finding) => ({ change: 'resolved' as const, cause, finding })),
   ]);
   const suppressed = orderChanges((input.changes.suppressed ?? []).map((finding) => ({ change: 'suppressed' as const, cause, finding })));
@@ -58,12 +65,16 @@ function messagesFor(input: NotificationInput, cause: Cause, changes: Notificati
   return parts.map((chunk, k) => build({ ...head, changes: chunk, part: { index: k + 1, of: parts.length } }));
 }
 
-/** Opened before resolved, then worst first. */
+/** What a change asks of the reader: act (opened, escalated), then take note (resolved, suppressed). */
+const URGENCY: Record<ChangeKind, number> = { opened: 0, escalated: 0, resolved: 1, suppressed: 2 };
+
+/** Alerts before resolutions, then worst first (an opening before an escalation of the same severity). */
 export function orderChanges(cs: readonly NotificationChange[]): NotificationChange[] {
   return [...cs].sort(
     (a, b) =>
-      (a.change === b.change ? 0 : a.change === 'opened' ? -1 : b.change === 'opened' ? 1 : 0) ||
+      URGENCY[a.change] - URGENCY[b.change] ||
       severityRank(b.finding.severity) - severityRank(a.finding.severity) ||
+      CHANGE_KINDS.indexOf(a.change) - CHANGE_KINDS.indexOf(b.change) ||
       (a.finding.cluster ?? '').localeCompare(b.finding.cluster ?? '') ||
       a.finding.ruleId.localeCompare(b.finding.ruleId) ||
       a.finding.resourceId.localeCompare(b.finding.resourceId),
@@ -173,17 +184,27 @@ export function toAsciiLine(s: string): string {
 export function subjectFor(cluster: string | null, changes: NotificationChange[], part?: { index: number; of: number }): string {
   const [top] = changes;
   const f = top.finding;
-  const tag = top.change === 'opened' ? `[${f.severity.toUpperCase()}]` : `[${top.change.toUpperCase()}]`;
+  const tag = changeTag(top);
   const where = cluster ?? `account ${f.account}`;
   const more = changes.length > 1 ? ` and ${changes.length - 1} more` : '';
   const partTag = part ? ` (${part.index}/${part.of})` : '';
-  const tail = toAsciiLine(` (${f.ruleId})${more}${partTag}`);
+  // In the tail, which is never cut: a subject that says ESCALATED [HIGH] also says from what.
+  const tail = toAsciiLine(`${wasSeverity(top)} (${f.ruleId})${more}${partTag}`);
   const head = toAsciiLine(`${tag} ${where}: `);
   const room = SUBJECT_MAX - head.length - tail.length;
   let msg = toAsciiLine(f.message).trim();
   if (msg.length > room) msg = room > 3 ? `${msg.slice(0, room - 3).trimEnd()}...` : '';
   return `${head}${msg}${tail}`.trim().slice(0, SUBJECT_MAX);
 }
+
+/** `[HIGH]` for an opening, `ESCALATED [HIGH]` for an escalation, `[RESOLVED]` / `[SUPPRESSED]` otherwise. */
+export function changeTag(c: NotificationChange): string {
+  const severity = `[${c.finding.severity.toUpperCase()}]`;
+  return c.change === 'opened' ? severity : c.change === 'escalated' ? `ESCALATED ${severity}` : `[${c.change.toUpperCase()}]`;
+}
+
+/** " (was MEDIUM)" after an escalation, nothing otherwise. */
+export const wasSeverity = (c: Pick<NotificationChange, 'previousSeverity'>): string => (c.previousSeverity ? ` (was ${c.previousSeverity.toUpperCase()})` : '');
 
 function readableText(p: NotificationPayload): string {
   const count = (k: NotificationChange['change']) => p.changes.filter((c) => c.change === k).length;
@@ -233,10 +254,10 @@ function changeLines(c: NotificationChange): string[] {
   const f: Finding = c.finding;
   const link = consoleUrl(f);
   return [
-    `${c.change.toUpperCase()} [${f.severity.toUpperCase()}] ${f.ruleId}: ${f.message}`,
+    `${c.change.toUpperCase()} [${f.severity.toUpperCase()}] ${f.ruleId}: ${f.message}${wasSeverity(c)}`,
     `  Resource: ${f.resourceType} ${f.resourceId}${f.cluster ? ` in cluster ${f.cluster}` : ''} (account ${f.account}, ${f.region})`,
     `  Guideline: ${f.guideline}`,
-    ...(c.change === 'opened' ? [`  Remediation: ${f.remediation}`] : []),
+    ...(c.change === 'opened' || c.change === 'escalated' ? [`  Remediation: ${f.remediation}`] : []),
     ...(link ? [`  Console: ${link}`] : []),
     `  Evidence: ${JSON.stringify(f.evidence)}`,
   ];

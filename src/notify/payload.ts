@@ -10,6 +10,8 @@ export type { Cause };
 export interface NotificationChange {
   change: ChangeKind;
   cause: Cause;
+  /** `escalated` only: the severity the finding had before it rose (`finding.severity` is the new one). */
+  previousSeverity?: Severity;
   finding: Finding;
 }
 
@@ -54,7 +56,11 @@ export const payloadSchema = z
     // Messages from before causes existed carry none: their trigger's cause is what they meant.
     cause: causeSchema.optional(),
     trigger: triggerSchema,
-    changes: z.array(z.object({ change: z.enum(CHANGE_KINDS), cause: causeSchema.optional(), finding: findingSchema })),
+    changes: z.array(
+      z
+        .object({ change: z.enum(CHANGE_KINDS), cause: causeSchema.optional(), previousSeverity: z.enum(SEVERITIES).optional(), finding: findingSchema })
+        .refine((c) => (c.change === 'escalated') === (c.previousSeverity !== undefined), { message: 'previousSeverity is given with an escalated change, and only there', path: ['previousSeverity'] }),
+    ),
     part: z.object({ index: z.number().int(), of: z.number().int() }).optional(),
     digest: z
       .object({

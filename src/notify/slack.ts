@@ -1,6 +1,8 @@
 import { severityRank, type Severity } from '../findings/finding';
 import { consoleUrl } from './console';
 import { severityCounts } from './digest';
+import type { ChangeKind } from '../findings/store';
+import { changeTag, wasSeverity } from './message';
 import type { NotificationChange, NotificationPayload } from './payload';
 import { triggerFacts, type TriggerFacts } from './trigger';
 
@@ -71,11 +73,21 @@ function why(p: NotificationPayload): Text {
   }
 }
 
-function attachment(p: NotificationPayload, c: NotificationChange): SlackPayload['attachments'][number] {
+/** A change Slack shows: suppressions are recorded, never posted. */
+type Posted = NotificationChange & { change: Exclude<ChangeKind, 'suppressed'> };
+
+/** What each posted change says of itself. */
+const CHANGE_LINE: Record<Posted['change'], (c: NotificationChange) => string> = {
+  opened: (c) => `:rotating_light: opened (${c.finding.severity})`,
+  escalated: (c) => `:rotating_light: escalated (${c.previousSeverity} → ${c.finding.severity})`,
+  resolved: (c) => `:white_check_mark: resolved (${c.finding.severity})`,
+};
+
+function attachment(p: NotificationPayload, c: Posted): SlackPayload['attachments'][number] {
   const f = c.finding;
   const link = consoleUrl(f);
   const fields = [
-    md(`*Change*\n${c.change === 'opened' ? ':rotating_light: opened' : ':white_check_mark: resolved'} (${f.severity})`),
+    md(`*Change*\n${CHANGE_LINE[c.change](c)}`),
     md(`*Rule*\n\`${esc(f.ruleId)}\``),
     md(`*Cluster*\n${esc(f.cluster ?? '(account-level)')}`),
     md(`*Account / region*\n${esc(f.account)} / ${esc(f.region)}`),
@@ -83,10 +95,10 @@ function attachment(p: NotificationPayload, c: NotificationChange): SlackPayload
     why(p),
   ];
   const blocks: SlackBlock[] = [
-    { type: 'section', text: md(`*${c.change === 'opened' ? 'OPENED' : 'RESOLVED'}* · *${f.severity.toUpperCase()}* · ${esc(f.message)}`) },
+    { type: 'section', text: md(`*${c.change.toUpperCase()}* · *${f.severity.toUpperCase()}*${wasSeverity(c)} · ${esc(f.message)}`) },
     { type: 'section', fields },
   ];
-  if (c.change === 'opened') blocks.push({ type: 'section', text: md(`*Remediation*\n${esc(f.remediation)}`) });
+  if (c.change !== 'resolved') blocks.push({ type: 'section', text: md(`*Remediation*\n${esc(f.remediation)}`) });
   const context = [md(`Guideline: ${esc(f.guideline)}`)];
   if (link) context.push(md(`<${link}|Open in the AWS console>`));
   const reference = triggerFacts(p.trigger).reference;
@@ -103,15 +115,14 @@ export function slackMessages(p: NotificationPayload, opts: { minSeverity?: Seve
   if (p.digest) return [slackDigest(p, opts)];
   const min = severityRank(opts.minSeverity ?? 'info');
   // A suppression is recorded, not announced: the subscription's filter policy drops its messages, and so does this.
-  const changes = p.changes.filter((c) => c.change !== 'suppressed' && severityRank(c.finding.severity) >= min);
+  const changes = p.changes.filter((c): c is Posted => c.change !== 'suppressed' && severityRank(c.finding.severity) >= min);
   const posts: SlackPayload[] = [];
   for (let k = 0; k < changes.length; k += CHANGES_PER_POST) {
     const chunk = changes.slice(k, k + CHANGES_PER_POST);
     const top = chunk[0];
     const where = p.cluster ?? `account ${p.account}`;
     const more = chunk.length > 1 ? ` and ${chunk.length - 1} more` : '';
-    const tag = top.change === 'opened' ? top.finding.severity.toUpperCase() : 'RESOLVED';
-    const title = `[${tag}] ${where}: ${top.finding.ruleId}${more}`;
+    const title = `${changeTag(top)} ${where}: ${top.finding.ruleId}${wasSeverity(top)}${more}`;
     posts.push({
       text: cut(esc(`${title} — ${top.finding.message}`), 3000),
       blocks: [

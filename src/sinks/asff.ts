@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AwsSecurityFinding, Resource, SeverityLabel } from '@aws-sdk/client-securityhub';
+import type { AwsSecurityFinding, Resource, SeverityLabel, WorkflowStatus } from '@aws-sdk/client-securityhub';
 import { partitionOf } from '../arn';
 import { findingKey, type Finding, type Severity } from '../findings/finding';
 import { consoleUrl } from '../notify/console';
@@ -80,11 +80,19 @@ function asffResource(f: Finding): Pick<Resource, 'Type' | 'Id'> {
 const cut = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 3)}...`);
 
 /**
+ * The workflow each change starts. An escalation starts none: the finding is re-imported with its new severity and
+ * keeps the workflow its team gave it (NOTIFIED, say); a finding Security Hub does not hold yet starts as NEW.
+ */
+const WORKFLOW: Record<ChangeKind, WorkflowStatus | undefined> = { opened: 'NEW', escalated: undefined, resolved: 'RESOLVED', suppressed: 'SUPPRESSED' };
+
+/**
  * The ASFF record of one lifecycle change of a finding, at `at` (ISO; the time eks-drift decided it, so that a late
  * redelivery of an older change is ignored by Security Hub instead of undoing a newer one):
- * opened → ACTIVE, FAILED, NEW; resolved → ARCHIVED, PASSED, RESOLVED; suppressed → ACTIVE, FAILED, SUPPRESSED.
+ * opened → ACTIVE, FAILED, NEW; escalated → ACTIVE, FAILED, workflow unchanged; resolved → ARCHIVED, PASSED, RESOLVED;
+ * suppressed → ACTIVE, FAILED, SUPPRESSED.
  */
-export function toAsff(f: Finding, change: ChangeKind, at: string, extra: { cause?: string } = {}): AwsSecurityFinding {
+export function toAsff(f: Finding, change: ChangeKind, at: string, extra: { cause?: string; previousSeverity?: Severity } = {}): AwsSecurityFinding {
+  const workflow = WORKFLOW[change];
   const resource = asffResource(f);
   const partition = partitionOf(f.region);
   const resources: Resource[] = [{ ...resource, Partition: partition, Region: f.region, Details: { Other: { resourceType: f.resourceType, resourceId: cut(f.resourceId, 1000) } } }];
@@ -116,11 +124,12 @@ export function toAsff(f: Finding, change: ChangeKind, at: string, extra: { caus
       'eks-drift/resourceId': cut(f.resourceId, 2048),
       ...(f.cluster ? { 'eks-drift/cluster': f.cluster } : {}),
       ...(extra.cause ? { 'eks-drift/cause': extra.cause } : {}),
+      ...(extra.previousSeverity ? { 'eks-drift/previousSeverity': extra.previousSeverity } : {}),
       'eks-drift/evidence': cut(JSON.stringify(f.evidence), 2048),
     },
     Resources: resources,
     Compliance: { Status: change === 'resolved' ? 'PASSED' : 'FAILED' },
     RecordState: change === 'resolved' ? 'ARCHIVED' : 'ACTIVE',
-    Workflow: { Status: change === 'resolved' ? 'RESOLVED' : change === 'suppressed' ? 'SUPPRESSED' : 'NEW' },
+    ...(workflow ? { Workflow: { Status: workflow } } : {}),
   };
 }

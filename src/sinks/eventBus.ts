@@ -22,9 +22,9 @@ export interface EventBusSinkDeps {
 
 /**
  * One event per change: `detail` is the finding (with its account and region) plus the change, its cause (a message
- * from before causes existed gets its trigger's), and what triggered the evaluation (who, from where, when), so the
- * central account can route on `detail.change`, `detail.severity`, `detail.ruleId`, `detail.account` without reading
- * the SNS message format.
+ * from before causes existed gets its trigger's), the severity an escalated finding had (`previousSeverity`), and
+ * what triggered the evaluation (who, from where, when), so the central account can route on `detail.change`,
+ * `detail.severity`, `detail.ruleId`, `detail.account` without reading the SNS message format.
  */
 export function busEntry(c: ChangeAt, busArn: string): PutEventsRequestEntry {
   return {
@@ -33,7 +33,7 @@ export function busEntry(c: ChangeAt, busArn: string): PutEventsRequestEntry {
     DetailType: DETAIL_TYPE,
     Time: new Date(c.at),
     Resources: c.finding.clusterArn ? [c.finding.clusterArn] : [],
-    Detail: JSON.stringify({ change: c.change, cause: c.cause, ...c.finding, trigger: c.payload.trigger }),
+    Detail: JSON.stringify({ change: c.change, cause: c.cause, ...(c.previousSeverity ? { previousSeverity: c.previousSeverity } : {}), ...c.finding, trigger: c.payload.trigger }),
   };
 }
 

@@ -27,7 +27,7 @@ export interface SecurityHubSinkDeps {
  * for a suppression, NEW for a finding opened again after one (Security Hub itself resets only RESOLVED and NOTIFIED).
  */
 export async function importChanges(deps: SecurityHubSinkDeps, changes: readonly ChangeAt[]): Promise<void> {
-  const records = changes.map((c) => toAsff(c.finding, c.change, c.at, { cause: c.cause }));
+  const records = changes.map((c) => toAsff(c.finding, c.change, c.at, { cause: c.cause, previousSeverity: c.previousSeverity }));
   await deliverInBatches(
     'Security Hub findings',
     records,

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { run } from '../../src/cli/main';
 import { RULES } from '../../src/rules/engine/catalog';
 import { toAsff } from '../../src/sinks/asff';
@@ -213,6 +213,36 @@ describe('eks-drift replay', () => {
     expect(r.out).toContain('Subject: [CRITICAL] prod:');
     expect(r.out).toContain('arn:aws:sts::111122223333:assumed-role/dev-admin/alice');
     expect(r.out).not.toContain('---- JSON ----');
+  });
+});
+
+describe('eks-drift replay: a finding whose severity rises', () => {
+  /** The deployment's state with prod-ng-ssh's key reachable only from the bastion, and the account after CreateNodegroup recreated it open to the world. */
+  async function recreatedOpen(): Promise<{ state: string; after: string }> {
+    const state = await deployedState((w) => {
+      w.eks.nodegroups.find((g) => g.nodegroupName === 'prod-ng-ssh')!.remoteAccess = { ec2SshKey: 'ops-key', sourceSecurityGroups: ['sg-0bb5555555555555a'] };
+    });
+    const after = join(dirname(state), 'world-after.json');
+    writeFileSync(after, JSON.stringify(worldAtDeploy(JSON.parse(readFileSync(WORLD, 'utf8')))));
+    return { state, after };
+  }
+  const CREATE = event('eks-CreateNodegroup-ssh-no-source-sg.json');
+
+  it('JSON: the notification is escalated, caused by the call, with the severity it had', async () => {
+    const { state, after } = await recreatedOpen();
+    const [out] = JSON.parse((await cli('replay', CREATE, '--world', after, '--config', CONFIG, '--state', state, '--format', 'json')).out);
+    expect(out.notifications).toEqual([
+      { change: 'escalated', cause: 'event', previousSeverity: 'high', finding: expect.objectContaining({ ruleId: 'nodegroup-no-ssh-key', resourceId: 'prod-ng-ssh', severity: 'critical' }) },
+    ]);
+  });
+
+  it('text: what the person on call reads', async () => {
+    const { state, after } = await recreatedOpen();
+    const r = await cli('replay', CREATE, '--world', after, '--config', CONFIG, '--state', state);
+    expect(r.out).toContain('0 opened, 1 escalated, 0 resolved');
+    expect(r.out).toMatch(/Subject: ESCALATED \[CRITICAL\] prod: node group prod-ng-ssh .*\(was HIGH\) \(nodegroup-no-ssh-key\)/);
+    expect(r.out).toContain('ESCALATED [CRITICAL] nodegroup-no-ssh-key: node group prod-ng-ssh has SSH key ops-key and no source security groups: port 22 is open to 0.0.0.0/0 (was HIGH)');
+    expect(r.out).toContain('arn:aws:sts::111122223333:assumed-role/dev-admin/alice');
   });
 });
 

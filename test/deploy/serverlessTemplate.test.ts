@@ -106,7 +106,7 @@ describe('serverless package (CloudFormation template)', () => {
   it('subscribes Slack to the findings with a severity filter policy (default: high and critical), and to every self-protection alert', () => {
     const subs = Object.fromEntries(ofType('AWS::SNS::Subscription').filter(([id]) => id.startsWith('SlackNotifier')).map(([, r]) => [(r.Properties.TopicArn as { Ref: string }).Ref, r.Properties]));
     expect(Object.keys(subs).sort()).toEqual(['FindingsTopic', 'GuardTopic']);
-    expect(subs.FindingsTopic.FilterPolicy).toEqual({ severity: ['high', 'critical'], change: ['opened', 'resolved'] });
+    expect(subs.FindingsTopic.FilterPolicy).toEqual({ severity: ['high', 'critical'], change: ['opened', 'escalated', 'resolved'] });
     expect(subs.GuardTopic.FilterPolicy).toBeUndefined();
   });
 

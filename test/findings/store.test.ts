@@ -113,6 +113,29 @@ describe.each(stores)('%s', (_name, make) => {
       expect(stored.status).toBe('open');
     });
 
+    it('announces a severity that rose (escalated, with the one it had) once; one that fell is stored silently', async () => {
+      const medium = { ...ingress, severity: 'medium' as const };
+      await run(store, input('e1', [medium]));
+      const rose = await store.reconcile(input('e2', [ingress]), []);
+      expect(rose).toMatchObject({ opened: [], escalated: [ingress], resolved: [] });
+      expect(notices(rose.deliveries).map((n) => [n.change, n.cause, n.previousSeverity, n.finding.severity])).toEqual([['escalated', 'event', 'medium', 'high']]);
+      await store.acknowledge(rose.deliveries);
+      expect(await run(store, input('e2', [ingress]))).toMatchObject({ duplicate: true });
+      const fell = await run(store, input('e3', [medium]));
+      expect(fell).toMatchObject({ opened: [], escalated: [], resolved: [], deliveries: [] });
+      const [stored] = await store.listFindings({ clusterArn: PROD_ARN });
+      expect(stored).toMatchObject({ status: 'open', finding: medium });
+      expect(stored.pending).toBeUndefined();
+    });
+
+    it('an escalation SNS refused waits in the store and is handed out by the next invocation, under its trigger and with the severity it had', async () => {
+      await run(store, input('e1', [{ ...ingress, severity: 'medium' }]));
+      await store.release((await store.reconcile(input('e2', [ingress]), [])).deliveries);
+      const next = await run(store, input('sweep-1', [ingress]));
+      expect(notices(next.deliveries).map((n) => [n.change, n.cause, n.previousSeverity, n.delivery.eventId])).toEqual([['escalated', 'event', 'medium', 'e2']]);
+      expect((await store.listFindings())[0].pending).toBeUndefined();
+    });
+
     it('does not rewrite an unchanged finding (whatever order the store gives its keys back in)', async () => {
       const rich = finding('no-internet-ssh', 'sg-9', { evidence: { zeta: 1, alpha: { y: [1, 2], x: 'a' }, mid: null } });
       await run(store, input('e1', [rich]));
@@ -288,6 +311,15 @@ describe('FileFindingStore', () => {
     const store = new FileFindingStore(path);
     expect(await store.hasEvaluations()).toBe(false);
     expect(await run(store, input('e1', [ssh]))).toMatchObject({ opened: [], resolved: [] });
+  });
+
+  it('an escalation of a finding such a file holds is the call’s, not first-check: the finding was known', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'eks-drift-state-')), 'state.json');
+    const key = findingKey(ingress);
+    const old = { key, status: 'open', finding: { ...ingress, severity: 'medium' }, version: 1, since: '2026-11-01T00:00:00.000Z', lastEventId: 'e0' };
+    writeFileSync(path, JSON.stringify({ version: 1, findings: { [key]: old }, markers: {} }));
+    const c = await run(new FileFindingStore(path), input('e1', [ingress]));
+    expect(notices(c.deliveries).map((n) => [n.change, n.cause, n.previousSeverity])).toEqual([['escalated', 'event', 'medium']]);
   });
 
   it('rejects a malformed state file with an error naming the file and the field', () => {

@@ -74,6 +74,29 @@ describe('buildNotifications', () => {
     expect(n.Subject).toBe('[HIGH] prod: the API endpoint of prod is public to 0.0.0.0/0 (endpoint-not-public) and 2 more');
   });
 
+  it('an escalation says ESCALATED, the new severity and the one it had, in the subject, the text, the JSON and the attributes', () => {
+    const [n, ...rest] = buildNotifications({ ...base, changes: { opened: [loggingOff], escalated: [{ finding: endpointPublic, previousSeverity: 'medium' }], resolved: [] } });
+    expect(rest).toEqual([]);
+    // The escalation to high leads the medium opening: worst first among alerts.
+    expect(n.Subject).toBe('ESCALATED [HIGH] prod: the API endpoint of prod is... (was MEDIUM) (endpoint-not-public) and 1 more');
+    expect(n.Message).toContain('eks-drift: 1 opened, 1 escalated on cluster prod');
+    expect(n.Message).toContain('ESCALATED [HIGH] endpoint-not-public: the API endpoint of prod is public to 0.0.0.0/0 (was MEDIUM)\n  Resource:');
+    expect(n.Message).toContain(`  Remediation: ${endpointPublic.remediation}`);
+    expect(n.MessageAttributes.change.StringValue).toBe('["escalated","opened"]');
+    expect(n.MessageAttributes.severity.StringValue).toBe('high');
+    expect(parseNotificationMessage(n.Message).changes).toEqual([
+      { change: 'escalated', cause: 'event', previousSeverity: 'medium', finding: endpointPublic },
+      { change: 'opened', cause: 'event', finding: loggingOff },
+    ]);
+  });
+
+  it('the subject keeps "(was …)" however long the message', () => {
+    const long = { ...endpointPublic, message: 'x'.repeat(300) };
+    const [n] = buildNotifications({ ...base, changes: { opened: [], escalated: [{ finding: long, previousSeverity: 'low' }], resolved: [] } });
+    expect(n.Subject.length).toBeLessThan(100);
+    expect(n.Subject).toMatch(/^ESCALATED \[HIGH\] prod: x+\.\.\. \(was LOW\) \(endpoint-not-public\)$/);
+  });
+
   it('account-level alerts name the account and carry no cluster attribute', () => {
     const trail = finding({ ruleId: 'cloudtrail-enabled', severity: 'high', cluster: null, clusterArn: null, resourceType: 'AWS::CloudTrail::Trail', resourceId: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/main', message: 'trail main is not logging' });
     const [n] = buildNotifications({ ...base, cluster: null, clusterArn: null, changes: { opened: [trail], resolved: [] } });
@@ -125,6 +148,12 @@ describe('parseNotificationMessage', () => {
   it('refuses a message that is not ours, saying why', () => {
     expect(() => parseNotificationMessage('hello')).toThrow(/no "---- JSON ----" line/);
     expect(() => parseNotificationMessage(`x\n${JSON_SEPARATOR}\n{"changes": 1}`)).toThrow(/not an eks-drift notification/);
+  });
+
+  it('refuses an escalation that does not say from what severity, and a previous severity on any other change', () => {
+    const [n] = buildNotifications({ ...base, changes: { opened: [], escalated: [{ finding: endpointPublic, previousSeverity: 'medium' }], resolved: [] } });
+    expect(() => parseNotificationMessage(n.Message.replace('"previousSeverity": "medium",', ''))).toThrow(/changes\.0\.previousSeverity/);
+    expect(() => parseNotificationMessage(n.Message.replace('"change": "escalated"', '"change": "opened"'))).toThrow(/changes\.0\.previousSeverity/);
   });
 });
 

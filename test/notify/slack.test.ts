@@ -38,6 +38,19 @@ describe('slackMessages (Block Kit)', () => {
     }
   });
 
+  it('an escalation says from what severity it rose, in the header and its attachment, with the remediation', () => {
+    const high = { ...loggingOff, severity: 'high' as const };
+    const [n] = buildNotifications({ ...base, changes: { opened: [], escalated: [{ finding: high, previousSeverity: 'medium' }], resolved: [] } });
+    const [msg, ...rest] = slackMessages(parseNotificationMessage(n.Message), { minSeverity: 'high' });
+    expect(rest).toEqual([]);
+    expect(msg.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'ESCALATED [HIGH] prod: control-plane-logging (was MEDIUM)', emoji: true } });
+    expect(msg.attachments.map((a) => a.color)).toEqual([SEVERITY_COLOURS.high]);
+    const text = JSON.stringify(msg.attachments[0]);
+    for (const expected of ['*ESCALATED* · *HIGH* (was MEDIUM) · audit logs disabled', ':rotating_light: escalated (medium → high)', '*Remediation*\\nEnable api, audit and authenticator logs.']) {
+      expect(text).toContain(expected);
+    }
+  });
+
   it('drops changes below the minimum severity, and posts nothing when none is left', () => {
     expect(slackMessages(payloadOf(), { minSeverity: 'high' })[0].attachments).toHaveLength(1);
     expect(slackMessages(payloadOf([loggingOff], []), { minSeverity: 'high' })).toEqual([]);

@@ -35,8 +35,10 @@ describeWithMoto('publishNotifications through SNS to filtered SQS subscriptions
     await subscribe('endpoint-rule', { ruleId: ['endpoint-not-public'] });
     await subscribe('account-level', { cluster: [{ exists: false }] });
     // The Slack subscription's filter policy (serverless.yml) and the one README gives e-mail subscribers.
-    await subscribe('slack', { severity: ['high', 'critical'], change: ['opened', 'resolved'] });
-    await subscribe('email', { change: ['opened', 'resolved'] });
+    await subscribe('slack', { severity: ['high', 'critical'], change: ['opened', 'escalated', 'resolved'] });
+    await subscribe('email', { change: ['opened', 'escalated', 'resolved'] });
+    // README's pager: only what needs someone now, at high or critical.
+    await subscribe('pager', { severity: ['high', 'critical'], change: ['opened', 'escalated'] });
 
     const sshKey = finding({ ruleId: 'nodegroup-no-ssh-key', severity: 'high', resourceType: 'AWS::EKS::Nodegroup', resourceId: 'ng-1', message: 'ng-1 has an SSH key' });
     const trail = finding({ ruleId: 'cloudtrail-enabled', severity: 'high', cluster: null, clusterArn: null, resourceType: 'AWS::CloudTrail::Trail', resourceId: 'trail-arn', message: 'trail stopped' });
@@ -46,6 +48,8 @@ describeWithMoto('publishNotifications through SNS to filtered SQS subscriptions
       ...buildNotifications({ ...base, changes: { opened: [loggingOff, endpointPublic], resolved: [] } }),
       ...buildNotifications({ ...base, cluster: null, clusterArn: null, changes: { opened: [trail], resolved: [] } }),
       ...buildNotifications({ ...base, changes: { opened: [sshKey], resolved: [], suppressed: [sshOpen] } }),
+      // Audit logging was off (medium): a call left the cluster with no control-plane log at all, now high.
+      ...buildNotifications({ ...base, changes: { opened: [], escalated: [{ finding: { ...loggingOff, severity: 'high' }, previousSeverity: 'medium' }], resolved: [] } }),
     ]);
   });
 
@@ -58,6 +62,7 @@ describeWithMoto('publishNotifications through SNS to filtered SQS subscriptions
   it('an unfiltered subscriber gets every message with its subject-worthy attributes', async () => {
     const ms = await drain('everything');
     expect(rulesOf(ms).sort()).toEqual([
+      'escalated:control-plane-logging',
       'opened:cloudtrail-enabled',
       'opened:endpoint-not-public,opened:control-plane-logging',
       'opened:no-internet-ssh',
@@ -78,8 +83,23 @@ describeWithMoto('publishNotifications through SNS to filtered SQS subscriptions
 
   it('the Slack and e-mail filter policies never let a suppression through, even a critical one in the same evaluation', async () => {
     const slack = rulesOf(await drain('slack')).sort();
-    expect(slack).toEqual(['opened:cloudtrail-enabled', 'opened:endpoint-not-public,opened:control-plane-logging', 'opened:no-internet-ssh', 'opened:nodegroup-no-ssh-key', 'resolved:endpoint-not-public']);
+    expect(slack).toEqual([
+      'escalated:control-plane-logging',
+      'opened:cloudtrail-enabled',
+      'opened:endpoint-not-public,opened:control-plane-logging',
+      'opened:no-internet-ssh',
+      'opened:nodegroup-no-ssh-key',
+      'resolved:endpoint-not-public',
+    ]);
     expect(rulesOf(await drain('email')).sort()).toEqual(slack);
+  });
+
+  it('a pager on high and critical openings and escalations learns that a medium finding became high', async () => {
+    const ms = await drain('pager');
+    expect(rulesOf(ms).sort()).toEqual(['escalated:control-plane-logging', 'opened:cloudtrail-enabled', 'opened:endpoint-not-public,opened:control-plane-logging', 'opened:no-internet-ssh', 'opened:nodegroup-no-ssh-key']);
+    const escalation = ms.find((m) => m.MessageAttributes?.change?.StringValue === '["escalated"]')!;
+    expect(escalation.MessageAttributes?.severity?.StringValue).toBe('high');
+    expect(parseNotificationMessage(escalation.Body!).changes[0]).toMatchObject({ previousSeverity: 'medium', finding: { severity: 'high' } });
   });
 
   it('{"change": ["resolved"]} receives only the resolution', async () => {

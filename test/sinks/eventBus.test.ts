@@ -51,6 +51,15 @@ describeWithMoto('organisation bus sink against moto EventBridge (a rule on the 
     expect(byChange.resolved).toMatchObject({ change: 'resolved', ruleId: 'endpoint-not-public', account: ACCOUNT, region: REGION, cluster: 'prod' });
   });
 
+  it('an escalation carries the severity it had beside the new one, so the central account routes on both', async () => {
+    const high = { ...endpointPublic, severity: 'critical' as const };
+    const notifications = buildNotifications({ ...base, changes: { opened: [], escalated: [{ finding: high, previousSeverity: 'high' }], resolved: [] } });
+    await createEventBusSink({ client: new EventBridgeClient(motoClientConfig(moto.endpoint)), busArn, log: new MemoryLogger() })(snsEvent(notifications, T1));
+    const [e, ...rest] = await arrived();
+    expect(rest).toEqual([]);
+    expect(e.detail).toEqual({ change: 'escalated', cause: 'event', previousSeverity: 'high', ...high, trigger: base.trigger });
+  });
+
   it('sends a notification of 12 changes in requests of at most 10 entries', async () => {
     const client = new EventBridgeClient(motoClientConfig(moto.endpoint));
     const spy = jest.spyOn(client, 'send');

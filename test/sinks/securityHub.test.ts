@@ -93,6 +93,28 @@ describeWithMoto('Security Hub sink against moto (BatchImportFindings / GetFindi
     expect(f).toMatchObject({ Id: asffId(sshOpen), UpdatedAt: T2, RecordState: 'ARCHIVED', Compliance: { Status: 'PASSED' } });
   });
 
+  it('an escalation re-imports the finding with its new severity; its record and workflow state stay as they were', async () => {
+    const { client, workflow } = sinkClient(hub);
+    const sink = createSecurityHubSink({ client, log: new MemoryLogger(), batch: noWait });
+    const high = { ...sshOpen, severity: 'high' as const };
+    await sink(snsEvent(opened([high]), T1));
+    workflow.length = 0;
+    await sink(snsEvent(buildNotifications({ ...base, changes: { opened: [], escalated: [{ finding: sshOpen, previousSeverity: 'high' }], resolved: [] } }), T2));
+    const [f, ...rest] = await allFindings(hub);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({
+      Id: asffId(sshOpen),
+      UpdatedAt: T2,
+      Severity: { Label: 'CRITICAL' },
+      FindingProviderFields: { Severity: { Label: 'CRITICAL', Original: 'critical' } },
+      RecordState: 'ACTIVE',
+      Compliance: { Status: 'FAILED' },
+      ProductFields: expect.objectContaining({ 'eks-drift/change': 'escalated', 'eks-drift/previousSeverity': 'high' }),
+    });
+    // No workflow in the import (Security Hub keeps the one its team set) and no BatchUpdateFindings to reset it.
+    expect(workflow).toEqual([]);
+  });
+
   it('imports 250 changes of one notification in batches of 100, all of them', async () => {
     const { client, mock } = sinkClient(hub);
     const many = Array.from({ length: 250 }, (_, k) => finding({ resourceId: `sg-${String(k).padStart(4, '0')}` }));
