@@ -1,7 +1,7 @@
 import type { Filter, Instance, LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { InstanceProfile, ManagedPolicyDetail, Role, RoleDetail } from '@aws-sdk/client-iam';
-import type { AwsReader } from './reader';
+import { answering, type AwsReader } from './reader';
 import { applyFilters, autoScalingGroupFilters, instanceFilters, networkAclFilters, routeTableFilters, securityGroupFilters, subnetFilters, type FilterTable } from './ec2Filters';
 import { versionNamed } from './nodes';
 import { readOnce } from './readOnce';
@@ -181,11 +181,5 @@ export function withAccountReads(reader: AwsReader): AwsReader {
     },
   };
 
-  return new Proxy(reader, {
-    get(target, prop, receiver) {
-      if (typeof prop === 'string' && prop in answered) return answered[prop as keyof AwsReader];
-      const v: unknown = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+  return answering(reader, answered);
 }

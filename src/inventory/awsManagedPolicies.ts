@@ -1,4 +1,4 @@
-import type { AwsReader } from './reader';
+import { answering, type AwsReader } from './reader';
 import type { AwsPolicyEntry } from '../findings/stateStore';
 import { readOnce } from './readOnce';
 
@@ -67,11 +67,5 @@ export function withKeptAwsPolicies(reader: AwsReader, keeper: AwsPolicyKeeper, 
       return version?.VersionId === versionId ? version : reader.getPolicyVersion(arn, versionId);
     },
   };
-  return new Proxy(reader, {
-    get(target, prop, receiver) {
-      if (prop in answered) return answered[prop as keyof typeof answered];
-      const v: unknown = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+  return answering(reader, answered);
 }

@@ -1,5 +1,5 @@
 import type { ClusterVersionInformation } from '@aws-sdk/client-eks';
-import type { AwsReader } from './reader';
+import { answering, type AwsReader } from './reader';
 
 export interface ClusterVersionsCacheOptions {
   /** How long a read calendar is used before it is read again. */
@@ -56,11 +56,5 @@ export function withClusterVersionsCache(reader: AwsReader, o: ClusterVersionsCa
     return pending;
   };
 
-  return new Proxy(reader, {
-    get(target, prop, receiver) {
-      if (prop === 'describeClusterVersions') return describeClusterVersions;
-      const v: unknown = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+  return answering(reader, { describeClusterVersions });
 }

@@ -1,5 +1,5 @@
 import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
-import type { AwsReader } from './reader';
+import { answering, type AwsReader } from './reader';
 import type { KeptTemplateVersion } from '../findings/stateStore';
 
 /** Where versions are kept: the state store (the table in Lambda, the CLI's state file), remembered per process. */
@@ -29,11 +29,5 @@ export function withKeptTemplateVersions(reader: AwsReader, keeper: TemplateVers
     );
     return [...kept.filter((v): v is LaunchTemplateVersion => !!v), ...live];
   };
-  return new Proxy(reader, {
-    get(target, prop, receiver) {
-      if (prop === 'describeLaunchTemplateVersions') return describeLaunchTemplateVersions;
-      const v: unknown = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+  return answering(reader, { describeLaunchTemplateVersions });
 }

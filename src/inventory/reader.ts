@@ -145,3 +145,18 @@ export class ReadError extends Error {
     this.name = 'ReadError';
   }
 }
+
+/**
+ * `reader` with the reads in `answered` answered otherwise; every other read goes to `reader` itself. The layers a
+ * sweep or a container puts over the SDK reader (account-wide reads, kept policies and template versions, the version
+ * calendar) each answer a few reads this way.
+ */
+export function answering(reader: AwsReader, answered: Partial<AwsReader>): AwsReader {
+  return new Proxy(reader, {
+    get(target, prop, receiver) {
+      if (typeof prop === 'string' && Object.hasOwn(answered, prop)) return answered[prop as keyof AwsReader];
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
